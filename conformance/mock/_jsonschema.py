@@ -1,0 +1,71 @@
+"""OpenAPI schemas as JSON Schema validators, for checking requests and the mock's own bodies.
+
+OpenAPI 3.0 schemas are a dialect of JSON Schema draft 4 with `nullable`; 3.1 schemas are JSON Schema 2020-12.
+Only the `uuid` format is enforced: VoIPBIN ids are UUIDs, and the other formats are documentation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import jsonschema
+
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("uuid", raises=ValueError)
+def _is_uuid(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    uuid.UUID(value)
+    return len(value) == 36
+
+
+def to_json_schema(node: Any, *, openapi30: bool) -> Any:
+    """Rewrite `nullable` (3.0) into JSON Schema; drop keywords that only document."""
+    if isinstance(node, list):
+        return [to_json_schema(item, openapi30=openapi30) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: to_json_schema(value, openapi30=openapi30)
+        for key, value in node.items()
+        if key not in ("example", "examples", "xml", "externalDocs", "discriminator") and not key.startswith("x-")
+    }
+    if openapi30 and out.pop("nullable", False) is True:
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+class Validators:
+    """Cached validators over one bundled document (refs resolve against its converted `components`)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._openapi30 = str(document.get("openapi", "3.0")).startswith("3.0")
+        self._components = to_json_schema(document.get("components") or {}, openapi30=self._openapi30)
+        self._cls = jsonschema.Draft4Validator if self._openapi30 else jsonschema.Draft202012Validator
+        self._cache: dict[int, Any] = {}
+        self._keep: list[Any] = []  # keeps id()s of cached schemas unique
+
+    def for_schema(self, schema: dict[str, Any]) -> Any:
+        key = id(schema)
+        validator = self._cache.get(key)
+        if validator is None:
+            converted = to_json_schema(schema, openapi30=self._openapi30)
+            if isinstance(converted, dict):
+                converted = {**converted, "components": self._components}
+            validator = self._cls(converted, format_checker=FORMATS)
+            self._cache[key] = validator
+            self._keep.append(schema)
+        return validator
+
+    def first_error(self, schema: dict[str, Any], instance: Any) -> str | None:
+        error = next(iter(self.for_schema(schema).iter_errors(instance)), None)
+        if error is None:
+            return None
+        where = "/".join(str(p) for p in error.absolute_path)
+        return f"{where or 'body'}: {error.message[:200]}"
+
+    def is_valid(self, schema: dict[str, Any], instance: Any) -> bool:
+        return bool(self.for_schema(schema).is_valid(instance))

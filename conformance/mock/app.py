@@ -1,0 +1,517 @@
+"""The embedded mock VoIPBIN target: any VoIPBIN-style spec served as a conformant, stateful API.
+
+`MockApp.handle()` is the whole behaviour; `MockApp` is also a WSGI app, so the same code answers in-process
+(the engine's adapter calls `handle` directly, no socket) and over HTTP (`conformance.mock.server`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from conformance.mock._auth import Authority, Customer
+from conformance.mock._factory import Factory, timestamp
+from conformance.mock._jsonschema import Validators
+from conformance.mock.faults import validate_faults
+from conformance.profiles import Profile
+from conformance.spec import Collection, Operation, Spec, properties, resolve
+
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+SEED_ITEMS = 7
+_LONG_STRING = 20
+_PROTECTED = ("id", "customer_id", "tm_create", "tm_update", "tm_delete")
+
+
+@dataclass
+class MockResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+
+
+@dataclass
+class _Route:
+    operation: Operation
+    regex: re.Pattern[str]
+    kind: str  # list | create | read | update | delete | action
+    collection: Collection | None
+    parent: Collection | None  # the collection whose item an action or nested list hangs under
+    params: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Record:
+    obj: dict[str, Any]
+    order: int
+    owner: str
+    deleted: bool = False
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{([^{}/]+)\\\}", lambda m: f"(?P<p{abs(hash(m.group(1))) % 10**8}>[^/]+)", re.escape(path))
+    return re.compile(f"^{pattern}/?$")
+
+
+class MockApp:
+    def __init__(self, spec: Spec, *, profile: Profile, faults: Iterable[str] = (), seed: int = 0,
+                 token: str | None = None, accesskey: str | None = None, other_token: str | None = None,
+                 other_accesskey: str | None = None, rate_limit: float | None = None,
+                 seed_items: int = SEED_ITEMS) -> None:
+        self.spec = spec
+        self.profile = profile
+        self.faults = validate_faults(tuple(faults))
+        self.seed = seed
+        self.seed_items = seed_items
+        self.auth = Authority(seed, token=token, accesskey=accesskey, other_token=other_token,
+                              other_accesskey=other_accesskey)
+        self.base_path = spec.base_path
+        self.validators = Validators(spec.document)
+        self._lock = threading.Lock()
+        self._store: dict[tuple[str, str], dict[str, _Record]] = {}
+        self._issued: set[tuple[str, str, str]] = set()
+        self._clock = 0
+        self._rate = rate_limit
+        self._bucket = (rate_limit or 0.0, time.monotonic())
+        self._routes = self._build_routes()
+
+    # -- public ---------------------------------------------------------------------------------------------------
+    @property
+    def customers(self) -> tuple[Customer, Customer]:
+        return self.auth.customers
+
+    def expired_token(self) -> str:
+        return self.auth.issue(self.customers[0].id, expired=True)
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> MockResponse:
+        """Answer one request. `headers` have lower-case names; `path` is percent-decoded."""
+        request_id = f"req_{uuid.uuid4().hex[:20]}"
+        with self._lock:
+            try:
+                return self._handle(method.upper(), path, query, headers, body)
+            except _Reject as exc:
+                return self._error(exc.status, exc.reason, exc.message, request_id)
+            except Exception as exc:  # a mock bug must still answer in the envelope, never a traceback page
+                return self._error(500, "INTERNAL", f"mock error: {type(exc).__name__}: {exc}", request_id)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items()
+                   if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        raw_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+        response = self.handle(environ["REQUEST_METHOD"], raw_path, environ.get("QUERY_STRING", ""), headers, body)
+        reason = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+                  410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}.get(response.status, "Status")
+        start_response(f"{response.status} {reason}",
+                       [*response.headers, ("Content-Length", str(len(response.body)))])
+        return [response.body]
+
+    # -- routing --------------------------------------------------------------------------------------------------
+    def _build_routes(self) -> list[_Route]:
+        shape = self.spec.shape
+        routes = []
+        for op in shape.operations:
+            collection = shape.collection_of(op.path)
+            kind = "action"
+            if shape.is_list(op):
+                kind = "list"
+            elif collection is not None:
+                on_item = op.path == collection.item_path
+                kind = {("POST", False): "create", ("GET", True): "read", ("PUT", True): "update",
+                        ("PATCH", True): "update", ("DELETE", True): "delete"}.get((op.method, on_item), "action")
+            if kind == "list" and collection is not None and collection.path != op.path:
+                collection = None
+            parent = next((c for c in shape.collections if op.path.startswith(c.item_path + "/")), None)
+            routes.append(_Route(op, _compile(self.base_path + op.path), kind,
+                                 collection if kind != "action" else None, parent,
+                                 op.parameters(self.spec.document)))
+        # Static segments win over parameters: /calls/stats before /calls/{id}.
+        routes.sort(key=lambda r: (r.operation.path.count("{"), -len(r.operation.path)))
+        return routes
+
+    def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
+        path_matched = False
+        for route in self._routes:
+            found = route.regex.match(path)
+            if found is None:
+                continue
+            path_matched = True
+            if route.operation.method == method:
+                names = route.operation.path_params
+                return route, dict(zip(names, found.groups(), strict=False))
+        if path_matched:
+            raise _Reject(404, "ROUTE_NOT_FOUND", f"{method} is not served on {path}")
+        raise _Reject(404, "ROUTE_NOT_FOUND", f"no such endpoint: {path}")
+
+    # -- the request pipeline -------------------------------------------------------------------------------------
+    def _handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> MockResponse:
+        self._take_token()
+        route, path_values = self._match(method, path)
+        params = parse_qs(query, keep_blank_values=True)
+        customer = self._authenticate(route, headers, params)
+        if "server_error_on_long_strings" in self.faults and self._has_long_string(params, path_values, body):
+            raise _Reject(500, "INTERNAL", "string too long for a fixed-size buffer")
+        values = self._validate_params(route, path_values, params)
+        payload = self._read_body(route, headers, body)
+        return getattr(self, f"_do_{route.kind}")(route, customer, values, payload)
+
+    def _take_token(self) -> None:
+        if not self._rate:
+            return
+        tokens, last = self._bucket
+        now = time.monotonic()
+        tokens = min(self._rate, tokens + (now - last) * self._rate)
+        if tokens < 1:
+            self._bucket = (tokens, now)
+            raise _Reject(429, "RATE_LIMIT_EXCEEDED", f"more than {self._rate:g} requests per second")
+        self._bucket = (tokens - 1, now)
+
+    def _authenticate(self, route: _Route, headers: dict[str, str], params: dict[str, list[str]]) -> Customer:
+        presented = False
+        for mechanism in self.profile.auth_mechanisms:
+            if mechanism.location == "header":
+                raw = headers.get(mechanism.name.lower())
+                prefix = mechanism.template.split("{value}")[0]
+                if raw is None:
+                    continue
+                presented = True
+                if not raw.startswith(prefix):
+                    continue
+                value = raw[len(prefix):]
+            else:
+                if mechanism.name not in params:
+                    continue
+                presented = True
+                value = params[mechanism.name][0]
+            customer = self._credential(mechanism.credential, value, mechanism.location == "header")
+            if customer is not None:
+                return customer
+        if not presented and "auth_open_operation" in self.faults and route.kind == "list":
+            return self.customers[0]
+        if presented:
+            raise _Reject(401, "INVALID_CREDENTIALS", "the token or access key is invalid or expired")
+        raise _Reject(401, "AUTHENTICATION_REQUIRED", "no token or access key was supplied")
+
+    def _credential(self, kind: str, value: str, bearer: bool) -> Customer | None:
+        if kind == "accesskey":
+            return None if "accesskey_ignored" in self.faults else self.auth.by_accesskey(value)
+        if bearer and value and "any_bearer_accepted" in self.faults:
+            return self.customers[0]
+        return self.auth.by_token(value, verify_exp="expired_jwt_accepted" not in self.faults)
+
+    def _has_long_string(self, params: dict[str, list[str]], path_values: dict[str, str], body: bytes) -> bool:
+        auth_names = {m.name for m in self.profile.auth_mechanisms}
+        texts = [v for k, vs in params.items() if k not in auth_names for v in vs]
+        texts += list(path_values.values())
+        try:
+            texts += list(_strings(json.loads(body))) if body else []
+        except ValueError:
+            pass
+        return any(len(t) > _LONG_STRING for t in texts)
+
+    def _validate_params(self, route: _Route, path_values: dict[str, str],
+                         params: dict[str, list[str]]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        check = "schema_violations_accepted" not in self.faults
+        for param in route.params:
+            name, where = param["name"], param.get("in")
+            if where == "path":
+                raw: list[str] | None = [path_values[name]] if name in path_values else None
+            elif where == "query":
+                raw = params.get(name)
+            else:
+                continue
+            schema = resolve(self.spec.document, param.get("schema")) or {}
+            if raw is None:
+                if param.get("required") and check:
+                    raise _Reject(400, "MISSING_REQUEST_PARAMETER", f"missing required {where} parameter {name!r}")
+                continue
+            value = _coerce(raw, schema)
+            if check:
+                if value is _INVALID:
+                    raise _Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r} is not a valid "
+                                  f"{schema.get('type', 'value')}")
+                problem = self.validators.first_error(schema, value)
+                if problem is not None:
+                    raise _Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r}: {problem}")
+            values[name] = value if value is not _INVALID else raw[0]
+        return values
+
+    def _read_body(self, route: _Route, headers: dict[str, str], body: bytes) -> Any:
+        schema = route.operation.request_schema(self.spec.document)
+        if schema is None:
+            return None
+        check = "schema_violations_accepted" not in self.faults
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if not body:
+            if route.operation.body_required(self.spec.document) and check:
+                raise _Reject(400, "INVALID_ARGUMENT", "a JSON request body is required")
+            return None
+        if content_type != self.profile.content_type and "text_plain_accepted" not in self.faults:
+            raise _Reject(400, "INVALID_ARGUMENT",
+                          f"Content-Type must be {self.profile.content_type}, not {content_type or 'absent'}")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            if "malformed_json_500" in self.faults:
+                raise _Reject(500, "INTERNAL", "unexpected end of JSON input") from None
+            raise _Reject(400, "INVALID_JSON_BODY", "the request body is not valid JSON") from None
+        if check:
+            problem = self.validators.first_error(schema, payload)
+            if problem is not None:
+                raise _Reject(400, "INVALID_ARGUMENT", problem)
+        return payload
+
+    # -- storage --------------------------------------------------------------------------------------------------
+    def _tick(self) -> int:
+        self._clock += 1
+        return self._clock
+
+    def _bucket_of(self, customer: Customer, key: str, item_schema: Any) -> dict[str, _Record]:
+        bucket = self._store.get((customer.id, key))
+        if bucket is None:
+            bucket = self._store[(customer.id, key)] = {}
+            rng = random.Random(f"{self.seed}:{customer.id}:{key}")
+            factory = Factory(self.spec.document, rng)
+            for n in range(self.seed_items):
+                obj = factory.generate(item_schema, depth=1)
+                obj = obj if isinstance(obj, dict) else {}
+                order = -(self.seed_items - n) * 1000 - rng.randint(0, 999)
+                record = _Record(obj, order, customer.id)
+                self._stamp(record, item_schema, new_id=factory.uuid(), created=True)
+                bucket[str(record.obj["id"])] = record
+        return bucket
+
+    def _stamp(self, record: _Record, schema: Any, *, new_id: str | None = None, created: bool = False) -> None:
+        props = properties(self.spec.document, schema)
+        obj = record.obj
+        if new_id is not None:
+            obj["id"] = new_id
+        if "customer_id" in props:
+            obj["customer_id"] = record.owner
+        now = timestamp(record.order if created else self._tick())
+        if created and "tm_create" in props:
+            obj["tm_create"] = now
+        if "tm_update" in props:
+            obj["tm_update"] = now
+        if self.profile.soft_delete_field in props and not record.deleted:
+            obj[self.profile.soft_delete_field] = ""
+
+    def _find(self, customer: Customer, collection: Collection, item_id: str) -> _Record | None:
+        bucket = self._bucket_of(customer, collection.path, self._item_schema(collection))
+        record = bucket.get(item_id)
+        if record is None and "foreign_visible" in self.faults:
+            for other in self.customers:
+                if other is not customer:
+                    record = self._bucket_of(other, collection.path, self._item_schema(collection)).get(item_id)
+                    if record is not None:
+                        break
+        return record
+
+    def _item_schema(self, collection: Collection) -> Any:
+        for op in (collection.read, collection.create):
+            if op is not None and op.success_schema(self.spec.document) is not None:
+                return op.success_schema(self.spec.document)
+        if collection.list is not None:
+            return self._list_item_schema(collection.list)
+        return {"type": "object"}
+
+    def _list_item_schema(self, op: Operation) -> Any:
+        result = resolve(self.spec.document, properties(self.spec.document, op.success_schema(self.spec.document))
+                         .get("result"))
+        return (result or {}).get("items", {"type": "object"}) if isinstance(result, dict) else {"type": "object"}
+
+    def _require_parent(self, route: _Route, customer: Customer, values: dict[str, Any]) -> _Record | None:
+        parent = route.parent
+        if parent is None or parent.read is None or parent.id_param not in values:
+            return None
+        record = self._find(customer, parent, str(values[parent.id_param]))
+        if record is None or record.deleted:
+            raise _Reject(404, "RESOURCE_NOT_FOUND", f"no resource {values[parent.id_param]}")
+        return record
+
+    # -- operations -----------------------------------------------------------------------------------------------
+    def _do_list(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
+        self._require_parent(route, customer, values)
+        op = route.operation
+        key = route.collection.path if route.collection is not None else self._concrete(op.path, values)
+        item_schema = self._list_item_schema(op)
+        records = list(self._bucket_of(customer, key, item_schema).values())
+        if "foreign_visible" in self.faults:
+            for other in self.customers:
+                if other is not customer:
+                    records += list(self._bucket_of(other, key, item_schema).values())
+        live = sorted((r for r in records if not r.deleted), key=lambda r: -r.order)
+        size = values.get(self.profile.page_size_param, DEFAULT_PAGE_SIZE)
+        size = size if isinstance(size, int) and size > 0 else DEFAULT_PAGE_SIZE
+        size = MAX_PAGE_SIZE if "page_size_ignored" in self.faults else min(size, MAX_PAGE_SIZE)
+        token = values.get(self.profile.page_token_param)
+        start = 0
+        if token:
+            if (customer.id, key, str(token)) not in self._issued and "schema_violations_accepted" not in self.faults:
+                raise _Reject(400, "INVALID_ARGUMENT", "page_token was not issued by this server")
+            start = next((i + 1 for i, r in enumerate(live) if timestamp(r.order) == token), len(live))
+            if "pages_overlap" in self.faults:
+                start = max(0, start - 1)
+        page = live[start:start + size]
+        more = start + size < len(live)
+        next_token = timestamp(page[-1].order) if more and page else self.profile.end_token
+        if next_token != self.profile.end_token:
+            self._issued.add((customer.id, key, next_token))
+        elif "token_loops" in self.faults and token:
+            next_token = str(token)
+        body: dict[str, Any] = {self.profile.result_field: [r.obj for r in page],
+                                self.profile.next_token_field: next_token}
+        if "result_null" in self.faults and len(page) < size:
+            body[self.profile.result_field] = None
+        if "list_without_next_page_token" in self.faults:
+            del body[self.profile.next_token_field]
+        return self._ok(op, body)
+
+    def _do_create(self, route: _Route, customer: Customer, _: dict[str, Any], payload: Any) -> MockResponse:
+        assert route.collection is not None
+        schema = self._item_schema(route.collection)
+        factory = Factory(self.spec.document, random.Random(f"{self.seed}:{self._clock}:{route.operation.label}"))
+        obj = factory.generate(schema, depth=1)
+        record = _Record(obj if isinstance(obj, dict) else {}, self._tick(), customer.id)
+        self._stamp(record, schema, new_id=str(uuid.uuid4()), created=True)
+        self._merge(record.obj, payload, schema)
+        if "lost_create" not in self.faults:
+            self._bucket_of(customer, route.collection.path, schema)[record.obj["id"]] = record
+        return self._ok(route.operation, record.obj)
+
+    def _item(self, route: _Route, customer: Customer, values: dict[str, Any]) -> _Record:
+        assert route.collection is not None
+        item_id = str(values.get(route.collection.id_param, ""))
+        record = self._find(customer, route.collection, item_id)
+        if record is None:
+            raise _Reject(404, "RESOURCE_NOT_FOUND", f"no resource {item_id}")
+        return record
+
+    def _do_read(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
+        # A soft-deleted resource still reads, with tm_delete set (common_overview: "Soft Deletion").
+        return self._ok(route.operation, self._item(route, customer, values).obj)
+
+    def _do_update(self, route: _Route, customer: Customer, values: dict[str, Any], payload: Any) -> MockResponse:
+        assert route.collection is not None
+        record = self._item(route, customer, values)
+        if record.deleted:
+            raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
+        self._merge(record.obj, payload, self._item_schema(route.collection))
+        self._stamp(record, self._item_schema(route.collection))
+        return self._ok(route.operation, record.obj)
+
+    def _do_delete(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
+        record = self._item(route, customer, values)
+        if record.deleted:
+            raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was already deleted")
+        stamp = timestamp(self._tick())
+        if "zombie_delete" in self.faults:
+            return self._ok(route.operation, {**record.obj, self.profile.soft_delete_field: stamp})
+        record.deleted = True
+        record.obj[self.profile.soft_delete_field] = stamp
+        return self._ok(route.operation, record.obj)
+
+    def _do_action(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
+        parent = self._require_parent(route, customer, values)
+        schema = route.operation.success_schema(self.spec.document)
+        rng = random.Random(f"{self.seed}:{route.operation.label}:{sorted(values.items())}")
+        body = Factory(self.spec.document, rng).generate(schema, depth=1) if schema is not None else {}
+        if parent is not None and isinstance(body, dict) and "id" in body and route.parent is not None:
+            if resolve(self.spec.document, schema) is resolve(self.spec.document, self._item_schema(route.parent)):
+                body = parent.obj
+        return self._ok(route.operation, body)
+
+    def _merge(self, obj: dict[str, Any], payload: Any, schema: Any) -> None:
+        if not isinstance(payload, dict):
+            return
+        props = properties(self.spec.document, schema)
+        for key, value in payload.items():
+            if key in props and key not in _PROTECTED and self.validators.is_valid(props[key], value):
+                obj[key] = value
+
+    # -- responses ------------------------------------------------------------------------------------------------
+    def _ok(self, op: Operation, body: Any) -> MockResponse:
+        status = min((s for s in op.declared_statuses() if 200 <= s < 300), default=200)
+        if "wrong_field_type" in self.faults:
+            body = _retype(body, "customer_id")
+        content_type = "text/plain; charset=utf-8" if "json_as_text_plain" in self.faults else "application/json"
+        return MockResponse(status, [("Content-Type", content_type)], json.dumps(body).encode())
+
+    def _error(self, status: int, reason: str, message: str, request_id: str) -> MockResponse:
+        if status == 404 and "undocumented_status" in self.faults and reason == "RESOURCE_NOT_FOUND":
+            status = 410
+        headers = [("Content-Type", "application/json")]
+        if status == self.profile.rate_limit_status:
+            headers.append(("Retry-After", "1"))
+        if status == 401 and "html_401" in self.faults:
+            page = b"<html><body><h1>401 Unauthorized</h1></body></html>"
+            return MockResponse(401, [("Content-Type", "text/html; charset=utf-8")], page)
+        body = self.profile.error_body(status, reason, message, request_id)
+        if "error_without_message" in self.faults:
+            (body["error"] if isinstance(body.get("error"), dict) else body).pop("message", None)
+        return MockResponse(status, headers, json.dumps(body).encode())
+
+    @staticmethod
+    def _concrete(path: str, values: dict[str, Any]) -> str:
+        return re.sub(r"\{([^{}/]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), path)
+
+
+_INVALID = object()
+
+
+def _coerce(raw: list[str], schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    if kind == "array":
+        items = [part for value in raw for part in value.split(",")] if len(raw) == 1 else raw
+        inner = schema.get("items") or {}
+        converted = [_coerce([item], inner) for item in items]
+        return _INVALID if _INVALID in converted else converted
+    value = raw[0]
+    try:
+        if kind == "integer":
+            return int(value) if re.fullmatch(r"-?\d+", value) else _INVALID
+        if kind == "number":
+            return float(value)
+        if kind == "boolean":
+            return {"true": True, "false": False}.get(value, _INVALID)
+    except ValueError:
+        return _INVALID
+    return value
+
+
+def _strings(node: Any) -> Iterable[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+def _retype(node: Any, field_name: str) -> Any:
+    if isinstance(node, dict):
+        return {k: (0 if k == field_name else _retype(v, field_name)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_retype(item, field_name) for item in node]
+    return node

@@ -1,0 +1,180 @@
+"""Conventions profiles: what one revision of the VoIPBIN docs promises, read from `schemas/profiles/*.json`.
+
+A new profile is a new JSON file, not new code. Checks read a `Profile`; they never hard-code a convention.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance._data import schemas_dir
+from conformance.errors import SetupError
+
+DEFAULT_PROFILE = "voipbin-2026-01"
+
+
+@dataclass(frozen=True)
+class AuthMechanism:
+    id: str
+    credential: str  # "token" or "accesskey"
+    location: str  # "header" or "query"
+    name: str
+    template: str
+
+    def render(self, value: str) -> str:
+        return self.template.replace("{value}", value)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    title: str
+    doc: str
+    data: dict[str, Any] = field(repr=False, compare=False, hash=False)
+
+    # -- auth ---------------------------------------------------------------------------------------------------
+    @cached_property
+    def auth_mechanisms(self) -> tuple[AuthMechanism, ...]:
+        return tuple(
+            AuthMechanism(m["id"], m["credential"], m["in"], m["name"], m["template"])
+            for m in self.data["auth"]["mechanisms"]
+        )
+
+    @property
+    def unauthenticated_status(self) -> int:
+        return int(self.data["auth"]["unauthenticated_status"])
+
+    # -- statuses -----------------------------------------------------------------------------------------------
+    @cached_property
+    def documented_statuses(self) -> frozenset[int]:
+        return frozenset(self.data["status_codes"]["documented"])
+
+    # -- envelopes ----------------------------------------------------------------------------------------------
+    @cached_property
+    def error_validator(self) -> jsonschema.protocols.Validator:
+        return _validator(self.data["error_envelope"]["schema"])
+
+    @property
+    def error_schema_file(self) -> str:
+        return str(self.data["error_envelope"]["schema"])
+
+    @property
+    def error_status_field(self) -> list[str] | None:
+        return self.data["error_envelope"].get("status_field")
+
+    @property
+    def error_status_map(self) -> dict[str, list[int]] | None:
+        return self.data["error_envelope"].get("status_map")
+
+    @cached_property
+    def list_validator(self) -> jsonschema.protocols.Validator:
+        return _validator(self.data["list_envelope"]["schema"])
+
+    @property
+    def list_schema_file(self) -> str:
+        return str(self.data["list_envelope"]["schema"])
+
+    @property
+    def result_field(self) -> str:
+        return str(self.data["list_envelope"]["result_field"])
+
+    @property
+    def next_token_field(self) -> str:
+        return str(self.data["list_envelope"]["next_token_field"])
+
+    # -- pagination, requests, deletes, rate limits, isolation --------------------------------------------------
+    @property
+    def page_size_param(self) -> str:
+        return str(self.data["pagination"]["page_size_param"])
+
+    @property
+    def page_token_param(self) -> str:
+        return str(self.data["pagination"]["page_token_param"])
+
+    @property
+    def end_token(self) -> str:
+        return str(self.data["pagination"]["end_token"])
+
+    @property
+    def content_type(self) -> str:
+        return str(self.data["request_format"]["content_type"])
+
+    @property
+    def malformed_json_status(self) -> int:
+        return int(self.data["request_format"]["malformed_json_status"])
+
+    @property
+    def soft_delete_field(self) -> str:
+        return str(self.data["soft_delete"]["field"])
+
+    @property
+    def deleted_get_statuses(self) -> frozenset[int]:
+        return frozenset(self.data["soft_delete"]["deleted_get_statuses"])
+
+    @property
+    def rate_limit_status(self) -> int:
+        return int(self.data["rate_limit"]["status"])
+
+    @property
+    def retry_after_required(self) -> bool:
+        return bool(self.data["rate_limit"]["retry_after_required"])
+
+    @property
+    def foreign_statuses(self) -> frozenset[int]:
+        return frozenset(self.data["isolation"]["foreign_statuses"])
+
+    @property
+    def owner_field(self) -> str:
+        return str(self.data["isolation"]["owner_field"])
+
+    def doc_of(self, section: str) -> str:
+        return str(self.data.get(section, {}).get("doc", self.doc))
+
+    # -- building bodies the profile expects (used by the mock) -------------------------------------------------
+    def error_body(self, status: int, code: str, message: str, request_id: str) -> dict[str, Any]:
+        if self.error_status_map is None:
+            return {"error": code.lower(), "message": message}
+        canonical = next((name for name, codes in self.error_status_map.items() if status in codes), "INTERNAL")
+        return {"error": {"status": canonical, "reason": code.upper(), "message": message, "request_id": request_id}}
+
+
+def _profiles_dir() -> Path:
+    return schemas_dir() / "profiles"
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in _profiles_dir().glob("*.json"))
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = json.loads((schemas_dir() / name).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@cache
+def load_profile(name: str) -> Profile:
+    path = Path(name)
+    if not (path.suffix == ".json" and path.is_file()):
+        path = _profiles_dir() / f"{name}.json"
+    if not path.is_file():
+        known = available_profiles()
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"known profiles: {', '.join(known)}"
+        raise SetupError(f"unknown profile {name!r}", hint)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    meta = json.loads((schemas_dir() / "profile.schema.json").read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(data, meta)
+    except jsonschema.ValidationError as exc:
+        raise SetupError(f"profile {path} is invalid: {exc.message}") from None
+    return Profile(id=data["id"], title=data["title"], doc=data["doc"], data=data)

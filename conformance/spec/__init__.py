@@ -1,0 +1,44 @@
+"""Spec loading: one bundled OpenAPI document from a file, a multi-file tree or a URL, and its VoIPBIN shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.spec._bundle import Document, load_document
+from conformance.spec.shape import Collection, Operation, Shape, properties, resolve
+
+__all__ = ["Collection", "Document", "Operation", "Shape", "Spec", "load_spec", "properties", "resolve"]
+
+
+@dataclass
+class Spec:
+    source: str
+    document: Document = field(repr=False)
+    files: int = 1
+
+    @cached_property
+    def shape(self) -> Shape:
+        return Shape(self.document)
+
+    @property
+    def base_path(self) -> str:
+        """The server path (`/v1.0` for VoIPBIN) that every operation path is served under."""
+        servers = self.document.get("servers") or []
+        url = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+        return urlsplit(url).path.rstrip("/")
+
+    @property
+    def version(self) -> str:
+        return str(self.document.get("openapi"))
+
+    def info(self) -> dict[str, Any]:
+        return dict(self.document.get("info") or {})
+
+
+def load_spec(source: str, *, timeout: float = 30.0) -> Spec:
+    """Load and bundle `source` (a path, a directory holding openapi.yaml, or an http(s) URL)."""
+    document, files = load_document(source, timeout=timeout)
+    return Spec(source=source, document=document, files=files)

@@ -1,0 +1,187 @@
+"""The VoIPBIN shape of an OpenAPI document: list operations, collections, item paths.
+
+Both the checks and the mock read the spec through this module, so they agree on what a "collection" is without
+a hand-written list of VoIPBIN paths: `POST /x` creates, `GET /x` lists, `GET|PUT|DELETE /x/{id}` act on one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+METHODS = ("get", "put", "post", "delete", "patch")
+_PARAM = re.compile(r"^\{[^{}/]+\}$")
+
+
+def resolve(document: dict[str, Any], node: Any, _depth: int = 0) -> Any:
+    """Follow `$ref` chains inside the bundled document."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and _depth < 64:
+        pointer = node["$ref"].partition("#")[2]
+        target: Any = document
+        for raw in pointer.lstrip("/").split("/"):
+            if not raw:
+                continue
+            part = raw.replace("~1", "/").replace("~0", "~")
+            target = target.get(part) if isinstance(target, dict) else None
+        node = target
+        _depth += 1
+    return node
+
+
+def properties(document: dict[str, Any], schema: Any, _depth: int = 0) -> dict[str, Any]:
+    """The properties an object schema declares, allOf branches merged."""
+    schema = resolve(document, schema)
+    if not isinstance(schema, dict) or _depth > 16:
+        return {}
+    merged: dict[str, Any] = {}
+    for branch in schema.get("allOf", []):
+        merged.update(properties(document, branch, _depth + 1))
+    merged.update(schema.get("properties") or {})
+    return merged
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    path: str  # as the spec writes it, without the server's base path
+    definition: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    path_item: dict[str, Any] = field(repr=False, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def parameters(self, document: dict[str, Any]) -> list[dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in [*self.path_item.get("parameters", []), *self.definition.get("parameters", [])]:
+            param = resolve(document, raw)
+            if isinstance(param, dict) and "name" in param:
+                found[(param["name"], param.get("in", ""))] = param
+        return list(found.values())
+
+    def request_schema(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        body = resolve(document, self.definition.get("requestBody"))
+        if not isinstance(body, dict):
+            return None
+        content = body.get("content") or {}
+        media = content.get("application/json") or next(iter(content.values()), None)
+        schema = media.get("schema") if isinstance(media, dict) else None
+        return schema if isinstance(schema, dict) else {}
+
+    def has_body(self, document: dict[str, Any]) -> bool:
+        return self.request_schema(document) is not None
+
+    def body_required(self, document: dict[str, Any]) -> bool:
+        body = resolve(document, self.definition.get("requestBody"))
+        return isinstance(body, dict) and bool(body.get("required"))
+
+    def success_schema(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        responses = self.definition.get("responses") or {}
+        for code, raw in sorted(responses.items(), key=lambda item: str(item[0])):
+            if str(code).startswith("2"):
+                response = resolve(document, raw)
+                content = (response or {}).get("content") or {}
+                media = content.get("application/json") or next(iter(content.values()), None)
+                if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+                    return media["schema"]
+                return None
+        return None
+
+    def declared_statuses(self) -> set[int]:
+        statuses: set[int] = set()
+        for code in self.definition.get("responses") or {}:
+            text = str(code).upper()
+            if text.isdigit():
+                statuses.add(int(text))
+            elif len(text) == 3 and text.endswith("XX") and text[0].isdigit():
+                statuses.update(range(int(text[0]) * 100, int(text[0]) * 100 + 100))
+        return statuses
+
+    @property
+    def path_params(self) -> list[str]:
+        return [segment[1:-1] for segment in self.path.split("/") if _PARAM.match(segment)]
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A VoIPBIN resource collection: `path` (e.g. /calls) and its item path (e.g. /calls/{id})."""
+
+    path: str
+    item_path: str
+    id_param: str
+    create: Operation | None
+    list: Operation | None
+    read: Operation | None
+    update: Operation | None
+    delete: Operation | None
+
+
+class Shape:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    @cached_property
+    def operations(self) -> list[Operation]:
+        found = []
+        for path, item in (self.document.get("paths") or {}).items():
+            item = resolve(self.document, item)
+            if not isinstance(item, dict):
+                continue
+            for method in METHODS:
+                if isinstance(item.get(method), dict):
+                    found.append(Operation(method.upper(), path, item[method], item))
+        return found
+
+    @cached_property
+    def by_label(self) -> dict[str, Operation]:
+        return {op.label: op for op in self.operations}
+
+    def is_list(self, operation: Operation) -> bool:
+        """A list operation: GET that answers `{"result": [...]}` or takes page_token/page_size."""
+        if operation.method != "GET":
+            return False
+        names = {p.get("name") for p in operation.parameters(self.document)}
+        if {"page_token", "page_size"} & names:
+            return True
+        result = properties(self.document, operation.success_schema(self.document)).get("result")
+        result = resolve(self.document, result)
+        return isinstance(result, dict) and result.get("type") == "array"
+
+    @cached_property
+    def list_operations(self) -> list[Operation]:
+        return [op for op in self.operations if self.is_list(op)]
+
+    @cached_property
+    def collections(self) -> list[Collection]:
+        ops = self.by_label
+        found = []
+        for path in (self.document.get("paths") or {}):
+            for item_path in self.document["paths"]:
+                head, _, last = item_path.rpartition("/")
+                if head != path or not _PARAM.match(last):
+                    continue
+                create = ops.get(f"POST {path}")
+                listing = ops.get(f"GET {path}")
+                if create is None and listing is None:
+                    continue
+                found.append(Collection(
+                    path=path, item_path=item_path, id_param=last[1:-1], create=create,
+                    list=listing if listing is not None and self.is_list(listing) else None,
+                    read=ops.get(f"GET {item_path}"), update=ops.get(f"PUT {item_path}"),
+                    delete=ops.get(f"DELETE {item_path}"),
+                ))
+        return found
+
+    def collection_of(self, path: str) -> Collection | None:
+        for collection in self.collections:
+            if path in (collection.path, collection.item_path):
+                return collection
+        return None
+
+    def iter_sub_operations(self) -> Iterator[Operation]:
+        """Operations that are neither a collection's list/create nor an item's read/update/delete."""
+        known = {op.label for c in self.collections for op in (c.create, c.list, c.read, c.update, c.delete) if op}
+        return (op for op in self.operations if op.label not in known)
