@@ -119,6 +119,15 @@ class Profile:
         return frozenset(self.data["soft_delete"]["deleted_get_statuses"])
 
     @property
+    def live_delete_values(self) -> tuple[object, ...]:
+        """What the soft-delete field holds while a resource is live (VoIPBIN uses a 9999 timestamp)."""
+        return tuple(self.data["soft_delete"]["live_values"])
+
+    @property
+    def server_assigned(self) -> frozenset[str]:
+        return frozenset(self.data["resources"]["server_assigned"])
+
+    @property
     def rate_limit_status(self) -> int:
         return int(self.data["rate_limit"]["status"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import time
 import uuid
@@ -21,10 +22,18 @@ class Customer:
 
 
 class Authority:
-    def __init__(self, seed: int, *, token: str | None = None, accesskey: str | None = None,
-                 other_token: str | None = None, other_accesskey: str | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        *,
+        token: str | None = None,
+        accesskey: str | None = None,
+        other_token: str | None = None,
+        other_accesskey: str | None = None,
+    ) -> None:
         self.secret = secrets.token_hex(32)
-        ids = [str(uuid.UUID(int=(seed * 7919 + n) % (1 << 122) | (4 << 76), version=4)) for n in (1, 2)]
+        rng = random.Random(f"customers:{seed}")
+        ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in (1, 2)]
         self.customers = (
             Customer(ids[0], "customer", token or self.issue(ids[0]), accesskey or secrets.token_urlsafe(16)),
             Customer(ids[1], "other", other_token or self.issue(ids[1]), other_accesskey or secrets.token_urlsafe(16)),
@@ -36,15 +45,19 @@ class Authority:
     def issue(self, customer_id: str, *, expired: bool = False) -> str:
         now = int(time.time())
         exp = now - 3600 if expired else now + TOKEN_LIFETIME_S
-        return jwt.encode({"customer_id": customer_id, "iat": now - (7200 if expired else 0), "exp": exp},
-                          self.secret, algorithm="HS256")
+        return jwt.encode(
+            {"customer_id": customer_id, "iat": now - (7200 if expired else 0), "exp": exp},
+            self.secret,
+            algorithm="HS256",
+        )
 
     def by_token(self, token: str, *, verify_exp: bool = True) -> Customer | None:
         if token in self._verbatim:
             return self._verbatim[token]
         try:
-            claims = jwt.decode(token, self.secret, algorithms=["HS256"], options={"verify_exp": verify_exp,
-                                                                                   "require": ["exp"]})
+            claims = jwt.decode(
+                token, self.secret, algorithms=["HS256"], options={"verify_exp": verify_exp, "require": ["exp"]}
+            )
         except jwt.PyJWTError:
             return None
         return self._by_id.get(str(claims.get("customer_id")))

@@ -23,6 +23,10 @@ def timestamp(offset_ms: int) -> str:
     return (_EPOCH + timedelta(milliseconds=offset_ms)).strftime(TIMESTAMP_FORMAT)
 
 
+def iso_timestamp(offset_ms: int) -> str:
+    return (_EPOCH + timedelta(milliseconds=offset_ms)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @cache
 def _regex_example(pattern: str) -> str | None:
     """A string matching `pattern`, found by hypothesis deterministically (patterns are rare in VoIPBIN specs)."""
@@ -30,10 +34,13 @@ def _regex_example(pattern: str) -> str | None:
         from hypothesis import HealthCheck, find, settings
         from hypothesis import strategies as st
 
-        return str(find(
-            st.from_regex(pattern, fullmatch=True), lambda _: True,
-            settings=settings(database=None, derandomize=True, suppress_health_check=list(HealthCheck)),
-        ))
+        return str(
+            find(
+                st.from_regex(pattern, fullmatch=True),
+                lambda _: True,
+                settings=settings(database=None, derandomize=True, suppress_health_check=list(HealthCheck)),
+            )
+        )
     except Exception:
         return None
 
@@ -79,7 +86,9 @@ class Factory:
                 return []
             low = int(schema.get("minItems", 0))
             high = max(low, min(int(schema.get("maxItems", 2)), 2))
-            items = [self.generate(schema.get("items", {}), name, depth + 1) for _ in range(self.rng.randint(low, high))]
+            items = [
+                self.generate(schema.get("items", {}), name, depth + 1) for _ in range(self.rng.randint(low, high))
+            ]
             if schema.get("uniqueItems"):
                 unique: list[Any] = []
                 for item in items:
@@ -100,7 +109,12 @@ class Factory:
         return self._by_name(name)
 
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        props = schema.get("properties") or {}
+        # writeOnly properties (passwords, secrets) never appear in a response.
+        props = {
+            k: v
+            for k, v in (schema.get("properties") or {}).items()
+            if not (resolve(self.document, v) or {}).get("writeOnly")
+        }
         required = set(schema.get("required") or [])
         if depth >= _MAX_DEPTH:
             props = {k: v for k, v in props.items() if k in required}
@@ -111,11 +125,15 @@ class Factory:
         high = schema.get("maximum", max(low, 0) + 100)
         if schema.get("exclusiveMinimum") is True:
             low += 1
-        elif isinstance(schema.get("exclusiveMinimum"), int | float) and not isinstance(schema["exclusiveMinimum"], bool):
+        elif isinstance(schema.get("exclusiveMinimum"), int | float) and not isinstance(
+            schema["exclusiveMinimum"], bool
+        ):
             low = schema["exclusiveMinimum"] + 1
         if schema.get("exclusiveMaximum") is True:
             high -= 1
-        elif isinstance(schema.get("exclusiveMaximum"), int | float) and not isinstance(schema["exclusiveMaximum"], bool):
+        elif isinstance(schema.get("exclusiveMaximum"), int | float) and not isinstance(
+            schema["exclusiveMaximum"], bool
+        ):
             high = schema["exclusiveMaximum"] - 1
         low, high = int(low), int(high)
         value = self.rng.randint(low, max(low, min(high, low + 1000)))
@@ -134,6 +152,12 @@ class Factory:
             return (_EPOCH - timedelta(days=self.rng.randint(0, 900))).date().isoformat()
         if fmt == "email":
             return f"user{self.rng.randint(1, 9999)}@example.com"
+        if fmt == "ipv4":
+            return f"192.0.2.{self.rng.randint(1, 254)}"
+        if fmt == "ipv6":
+            return f"2001:db8::{self.rng.randint(1, 65535):x}"
+        if fmt in ("hostname", "idn-hostname"):
+            return f"host{self.rng.randint(1, 999)}.example.com"
         if fmt in ("uri", "url"):
             return f"https://example.com/{self.rng.randint(1, 9999)}"
         candidate = self._by_name(name)

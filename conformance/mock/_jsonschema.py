@@ -1,17 +1,18 @@
 """OpenAPI schemas as JSON Schema validators, for checking requests and the mock's own bodies.
 
 OpenAPI 3.0 schemas are a dialect of JSON Schema draft 4 with `nullable`; 3.1 schemas are JSON Schema 2020-12.
-Only the `uuid` format is enforced: VoIPBIN ids are UUIDs, and the other formats are documentation.
+The formats enforced are those schemathesis enforces on responses (uuid, date-time, date, email, ip).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import jsonschema
 
-FORMATS = jsonschema.FormatChecker(formats=())
+FORMATS = jsonschema.FormatChecker(formats=("email", "ipv4", "ipv6", "date"))
 
 
 @FORMATS.checks("uuid", raises=ValueError)
@@ -20,6 +21,13 @@ def _is_uuid(value: object) -> bool:
         return True
     uuid.UUID(value)
     return len(value) == 36
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return "T" in value.upper() and datetime.fromisoformat(value.replace("Z", "+00:00")) is not None
 
 
 def to_json_schema(node: Any, *, openapi30: bool) -> Any:

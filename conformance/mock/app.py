@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from conformance.mock._auth import Authority, Customer
-from conformance.mock._factory import Factory, timestamp
+from conformance.mock._factory import Factory, iso_timestamp, timestamp
 from conformance.mock._jsonschema import Validators
 from conformance.mock.faults import validate_faults
 from conformance.profiles import Profile
@@ -28,7 +29,6 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 SEED_ITEMS = 7
 _LONG_STRING = 20
-_PROTECTED = ("id", "customer_id", "tm_create", "tm_update", "tm_delete")
 
 
 @dataclass
@@ -64,21 +64,32 @@ class _Record:
 
 def _compile(path: str) -> re.Pattern[str]:
     pattern = re.sub(r"\\\{([^{}/]+)\\\}", lambda m: f"(?P<p{abs(hash(m.group(1))) % 10**8}>[^/]+)", re.escape(path))
-    return re.compile(f"^{pattern}/?$")
+    return re.compile(f"{pattern}/?\\Z")  # \Z: "$" would also match before a trailing newline
 
 
 class MockApp:
-    def __init__(self, spec: Spec, *, profile: Profile, faults: Iterable[str] = (), seed: int = 0,
-                 token: str | None = None, accesskey: str | None = None, other_token: str | None = None,
-                 other_accesskey: str | None = None, rate_limit: float | None = None,
-                 seed_items: int = SEED_ITEMS) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        profile: Profile,
+        faults: Iterable[str] = (),
+        seed: int = 0,
+        token: str | None = None,
+        accesskey: str | None = None,
+        other_token: str | None = None,
+        other_accesskey: str | None = None,
+        rate_limit: float | None = None,
+        seed_items: int = SEED_ITEMS,
+    ) -> None:
         self.spec = spec
         self.profile = profile
         self.faults = validate_faults(tuple(faults))
         self.seed = seed
         self.seed_items = seed_items
-        self.auth = Authority(seed, token=token, accesskey=accesskey, other_token=other_token,
-                              other_accesskey=other_accesskey)
+        self.auth = Authority(
+            seed, token=token, accesskey=accesskey, other_token=other_token, other_accesskey=other_accesskey
+        )
         self.base_path = spec.base_path
         self.validators = Validators(spec.document)
         self._lock = threading.Lock()
@@ -111,16 +122,24 @@ class MockApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
-        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items()
-                   if key.startswith("HTTP_")}
+        headers = {
+            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         raw_path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
         response = self.handle(environ["REQUEST_METHOD"], raw_path, environ.get("QUERY_STRING", ""), headers, body)
-        reason = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-                  410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}.get(response.status, "Status")
-        start_response(f"{response.status} {reason}",
-                       [*response.headers, ("Content-Length", str(len(response.body)))])
+        reason = {
+            200: "OK",
+            201: "Created",
+            400: "Bad Request",
+            401: "Unauthorized",
+            404: "Not Found",
+            410: "Gone",
+            429: "Too Many Requests",
+            500: "Internal Server Error",
+        }.get(response.status, "Status")
+        start_response(f"{response.status} {reason}", [*response.headers, ("Content-Length", str(len(response.body)))])
         return [response.body]
 
     # -- routing --------------------------------------------------------------------------------------------------
@@ -134,14 +153,26 @@ class MockApp:
                 kind = "list"
             elif collection is not None:
                 on_item = op.path == collection.item_path
-                kind = {("POST", False): "create", ("GET", True): "read", ("PUT", True): "update",
-                        ("PATCH", True): "update", ("DELETE", True): "delete"}.get((op.method, on_item), "action")
+                kind = {
+                    ("POST", False): "create",
+                    ("GET", True): "read",
+                    ("PUT", True): "update",
+                    ("PATCH", True): "update",
+                    ("DELETE", True): "delete",
+                }.get((op.method, on_item), "action")
             if kind == "list" and collection is not None and collection.path != op.path:
                 collection = None
             parent = next((c for c in shape.collections if op.path.startswith(c.item_path + "/")), None)
-            routes.append(_Route(op, _compile(self.base_path + op.path), kind,
-                                 collection if kind != "action" else None, parent,
-                                 op.parameters(self.spec.document)))
+            routes.append(
+                _Route(
+                    op,
+                    _compile(self.base_path + op.path),
+                    kind,
+                    collection if kind != "action" else None,
+                    parent,
+                    op.parameters(self.spec.document),
+                )
+            )
         # Static segments win over parameters: /calls/stats before /calls/{id}.
         routes.sort(key=lambda r: (r.operation.path.count("{"), -len(r.operation.path)))
         return routes
@@ -149,7 +180,7 @@ class MockApp:
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
         path_matched = False
         for route in self._routes:
-            found = route.regex.match(path)
+            found = route.regex.match(path)  # anchored at both ends
             if found is None:
                 continue
             path_matched = True
@@ -194,7 +225,7 @@ class MockApp:
                 presented = True
                 if not raw.startswith(prefix):
                     continue
-                value = raw[len(prefix):]
+                value = raw[len(prefix) :]
             else:
                 if mechanism.name not in params:
                     continue
@@ -220,14 +251,13 @@ class MockApp:
         auth_names = {m.name for m in self.profile.auth_mechanisms}
         texts = [v for k, vs in params.items() if k not in auth_names for v in vs]
         texts += list(path_values.values())
-        try:
+        with contextlib.suppress(ValueError):
             texts += list(_strings(json.loads(body))) if body else []
-        except ValueError:
-            pass
         return any(len(t) > _LONG_STRING for t in texts)
 
-    def _validate_params(self, route: _Route, path_values: dict[str, str],
-                         params: dict[str, list[str]]) -> dict[str, Any]:
+    def _validate_params(
+        self, route: _Route, path_values: dict[str, str], params: dict[str, list[str]]
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         check = "schema_violations_accepted" not in self.faults
         for param in route.params:
@@ -246,8 +276,11 @@ class MockApp:
             value = _coerce(raw, schema)
             if check:
                 if value is _INVALID:
-                    raise _Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r} is not a valid "
-                                  f"{schema.get('type', 'value')}")
+                    raise _Reject(
+                        400,
+                        "INVALID_REQUEST_PARAMETER",
+                        f"{where} parameter {name!r} is not a valid {schema.get('type', 'value')}",
+                    )
                 problem = self.validators.first_error(schema, value)
                 if problem is not None:
                     raise _Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r}: {problem}")
@@ -261,12 +294,16 @@ class MockApp:
         check = "schema_violations_accepted" not in self.faults
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if not body:
-            if route.operation.body_required(self.spec.document) and check:
+            required = (resolve(self.spec.document, schema) or {}).get("required")
+            if (route.operation.body_required(self.spec.document) or required) and check:
                 raise _Reject(400, "INVALID_ARGUMENT", "a JSON request body is required")
             return None
         if content_type != self.profile.content_type and "text_plain_accepted" not in self.faults:
-            raise _Reject(400, "INVALID_ARGUMENT",
-                          f"Content-Type must be {self.profile.content_type}, not {content_type or 'absent'}")
+            raise _Reject(
+                400,
+                "INVALID_ARGUMENT",
+                f"Content-Type must be {self.profile.content_type}, not {content_type or 'absent'}",
+            )
         try:
             payload = json.loads(body)
         except ValueError:
@@ -292,27 +329,40 @@ class MockApp:
             factory = Factory(self.spec.document, rng)
             for n in range(self.seed_items):
                 obj = factory.generate(item_schema, depth=1)
-                obj = obj if isinstance(obj, dict) else {}
                 order = -(self.seed_items - n) * 1000 - rng.randint(0, 999)
                 record = _Record(obj, order, customer.id)
-                self._stamp(record, item_schema, new_id=factory.uuid(), created=True)
-                bucket[str(record.obj["id"])] = record
+                key_id = factory.uuid()
+                self._stamp(record, item_schema, new_id=key_id, created=True)
+                bucket[key_id] = record  # scalar items (a list of strings) are keyed all the same
         return bucket
 
     def _stamp(self, record: _Record, schema: Any, *, new_id: str | None = None, created: bool = False) -> None:
         props = properties(self.spec.document, schema)
         obj = record.obj
+        if not isinstance(obj, dict):
+            return
         if new_id is not None:
             obj["id"] = new_id
         if "customer_id" in props:
             obj["customer_id"] = record.owner
-        now = timestamp(record.order if created else self._tick())
+        at = record.order if created else self._tick()
         if created and "tm_create" in props:
-            obj["tm_create"] = now
+            obj["tm_create"] = self._time(props["tm_create"], at)
         if "tm_update" in props:
-            obj["tm_update"] = now
-        if self.profile.soft_delete_field in props and not record.deleted:
-            obj[self.profile.soft_delete_field] = ""
+            obj["tm_update"] = self._time(props["tm_update"], at)
+        field = self.profile.soft_delete_field
+        if field in props and not record.deleted:
+            obj[field] = self._time(props[field], None)
+
+    def _time(self, schema: Any, at: int | None) -> Any:
+        """A timestamp as the property declares it; `at` None is the live value of the soft-delete field."""
+        schema = resolve(self.spec.document, schema) or {}
+        iso = schema.get("format") == "date-time"
+        if at is not None:
+            return iso_timestamp(at) if iso else timestamp(at)
+        if schema.get("nullable") or "null" in (schema.get("type") or []):
+            return None
+        return "9999-01-01T00:00:00.000000Z" if iso else ""
 
     def _find(self, customer: Customer, collection: Collection, item_id: str) -> _Record | None:
         bucket = self._bucket_of(customer, collection.path, self._item_schema(collection))
@@ -334,8 +384,12 @@ class MockApp:
         return {"type": "object"}
 
     def _list_item_schema(self, op: Operation) -> Any:
-        result = resolve(self.spec.document, properties(self.spec.document, op.success_schema(self.spec.document))
-                         .get("result"))
+        declared = resolve(self.spec.document, op.success_schema(self.spec.document))
+        if isinstance(declared, dict) and declared.get("type") == "array":
+            return declared.get("items", {"type": "object"})
+        result = resolve(
+            self.spec.document, properties(self.spec.document, op.success_schema(self.spec.document)).get("result")
+        )
         return (result or {}).get("items", {"type": "object"}) if isinstance(result, dict) else {"type": "object"}
 
     def _require_parent(self, route: _Route, customer: Customer, values: dict[str, Any]) -> _Record | None:
@@ -359,9 +413,13 @@ class MockApp:
                 if other is not customer:
                     records += list(self._bucket_of(other, key, item_schema).values())
         live = sorted((r for r in records if not r.deleted), key=lambda r: -r.order)
+        declared = {p["name"] for p in route.params}
         size = values.get(self.profile.page_size_param, DEFAULT_PAGE_SIZE)
         size = size if isinstance(size, int) and size > 0 else DEFAULT_PAGE_SIZE
-        size = MAX_PAGE_SIZE if "page_size_ignored" in self.faults else min(size, MAX_PAGE_SIZE)
+        if "page_size_ignored" in self.faults or self.profile.page_size_param not in declared:
+            size = MAX_PAGE_SIZE
+        size = min(size, MAX_PAGE_SIZE)
+        pages = self.profile.page_token_param in declared  # without a page_token parameter there is one page
         token = values.get(self.profile.page_token_param)
         start = 0
         if token:
@@ -370,15 +428,19 @@ class MockApp:
             start = next((i + 1 for i, r in enumerate(live) if timestamp(r.order) == token), len(live))
             if "pages_overlap" in self.faults:
                 start = max(0, start - 1)
-        page = live[start:start + size]
-        more = start + size < len(live)
+        page = live[start : start + size]
+        more = pages and start + size < len(live)
         next_token = timestamp(page[-1].order) if more and page else self.profile.end_token
         if next_token != self.profile.end_token:
             self._issued.add((customer.id, key, next_token))
         elif "token_loops" in self.faults and token:
             next_token = str(token)
-        body: dict[str, Any] = {self.profile.result_field: [r.obj for r in page],
-                                self.profile.next_token_field: next_token}
+        if self.spec.shape.declares_bare_array(op):
+            return self._ok(op, [r.obj for r in page])  # the spec says so, against the docs: follow the spec
+        body: dict[str, Any] = {
+            self.profile.result_field: [r.obj for r in page],
+            self.profile.next_token_field: next_token,
+        }
         if "result_null" in self.faults and len(page) < size:
             body[self.profile.result_field] = None
         if "list_without_next_page_token" in self.faults:
@@ -390,8 +452,10 @@ class MockApp:
         schema = self._item_schema(route.collection)
         factory = Factory(self.spec.document, random.Random(f"{self.seed}:{self._clock}:{route.operation.label}"))
         obj = factory.generate(schema, depth=1)
-        record = _Record(obj if isinstance(obj, dict) else {}, self._tick(), customer.id)
+        record = _Record(obj, self._tick(), customer.id)
         self._stamp(record, schema, new_id=str(uuid.uuid4()), created=True)
+        if not isinstance(record.obj, dict):
+            return self._ok(route.operation, record.obj)
         self._merge(record.obj, payload, schema)
         if "lost_create" not in self.faults:
             self._bucket_of(customer, route.collection.path, schema)[record.obj["id"]] = record
@@ -406,8 +470,15 @@ class MockApp:
         return record
 
     def _do_read(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
-        # A soft-deleted resource still reads, with tm_delete set (common_overview: "Soft Deletion").
-        return self._ok(route.operation, self._item(route, customer, values).obj)
+        # A soft-deleted resource still reads, with tm_delete set (common_overview: "Soft Deletion"); one
+        # without that field is gone.
+        assert route.collection is not None
+        record = self._item(route, customer, values)
+        if record.deleted and self.profile.soft_delete_field not in properties(
+            self.spec.document, self._item_schema(route.collection)
+        ):
+            raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
+        return self._ok(route.operation, record.obj)
 
     def _do_update(self, route: _Route, customer: Customer, values: dict[str, Any], payload: Any) -> MockResponse:
         assert route.collection is not None
@@ -422,11 +493,16 @@ class MockApp:
         record = self._item(route, customer, values)
         if record.deleted:
             raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was already deleted")
+        assert route.collection is not None
         stamp = timestamp(self._tick())
         if "zombie_delete" in self.faults:
             return self._ok(route.operation, {**record.obj, self.profile.soft_delete_field: stamp})
         record.deleted = True
-        record.obj[self.profile.soft_delete_field] = stamp
+        if self.profile.soft_delete_field in properties(self.spec.document, self._item_schema(route.collection)):
+            record.obj[self.profile.soft_delete_field] = self._time(
+                properties(self.spec.document, self._item_schema(route.collection))[self.profile.soft_delete_field],
+                self._clock,
+            )
         return self._ok(route.operation, record.obj)
 
     def _do_action(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
@@ -434,9 +510,12 @@ class MockApp:
         schema = route.operation.success_schema(self.spec.document)
         rng = random.Random(f"{self.seed}:{route.operation.label}:{sorted(values.items())}")
         body = Factory(self.spec.document, rng).generate(schema, depth=1) if schema is not None else {}
-        if parent is not None and isinstance(body, dict) and "id" in body and route.parent is not None:
-            if resolve(self.spec.document, schema) is resolve(self.spec.document, self._item_schema(route.parent)):
-                body = parent.obj
+        # An action answering with its parent's own schema (/calls/{id}/hangup -> Call) answers the parent.
+        same_schema = route.parent is not None and resolve(self.spec.document, schema) is resolve(
+            self.spec.document, self._item_schema(route.parent)
+        )
+        if parent is not None and same_schema:
+            body = parent.obj
         return self._ok(route.operation, body)
 
     def _merge(self, obj: dict[str, Any], payload: Any, schema: Any) -> None:
@@ -444,7 +523,13 @@ class MockApp:
             return
         props = properties(self.spec.document, schema)
         for key, value in payload.items():
-            if key in props and key not in _PROTECTED and self.validators.is_valid(props[key], value):
+            prop = resolve(self.spec.document, props.get(key)) or {}
+            if (
+                key in props
+                and key not in self.profile.server_assigned
+                and not prop.get("writeOnly")
+                and self.validators.is_valid(props[key], value)
+            ):
                 obj[key] = value
 
     # -- responses ------------------------------------------------------------------------------------------------

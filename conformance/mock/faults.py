@@ -29,7 +29,7 @@ FAULTS: dict[str, Fault] = {
         Fault("json_as_text_plain", "json_response", "2xx JSON bodies say Content-Type: text/plain"),
         Fault("error_without_message", "error_envelope", "error bodies lack the 'message' field"),
         Fault("list_without_next_page_token", "list_envelope", "lists omit 'next_page_token'"),
-        Fault("result_null", "list_envelope", "a page shorter than page_size answers \"result\": null"),
+        Fault("result_null", "list_envelope", 'a page shorter than page_size answers "result": null'),
         Fault("undocumented_status", "status_code", "unknown ids answer 410 Gone instead of 404"),
         Fault("wrong_field_type", "response_schema", "objects carry 'customer_id' as an integer"),
         Fault("server_error_on_long_strings", "server_error", "a string over 20 characters in the request: 500"),
@@ -41,7 +41,9 @@ FAULTS: dict[str, Fault] = {
         Fault("page_size_ignored", "pagination", "page_size is ignored: every page holds up to 100 items"),
         Fault("lost_create", "resource_lifecycle", "created resources are not stored (GET answers 404)"),
         Fault("zombie_delete", "resource_lifecycle", "DELETE answers 200 but the resource stays live and listed"),
-        Fault("foreign_visible", "tenant_isolation", "any customer reads, changes and lists every customer's resources"),
+        Fault(
+            "foreign_visible", "tenant_isolation", "any customer reads, changes and lists every customer's resources"
+        ),
     )
 }
 

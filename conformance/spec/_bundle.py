@@ -59,12 +59,14 @@ def _read(location: str, timeout: float) -> str:
 
 def _parse(text: str, location: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
-        raise SetupError(f"spec {location} is malformed{where}: {problem}", "fix the file or pass another --spec") from None
+        raise SetupError(
+            f"spec {location} is malformed{where}: {problem}", "fix the file or pass another --spec"
+        ) from None
 
 
 def _pointer(document: Any, pointer: str, location: str) -> Any:
@@ -127,8 +129,10 @@ class _Bundler:
                 return dict(node)  # resolves against the root document once bundled
             target_location, target_document = location, document
         else:
-            target_location = urljoin(location, target_file) if _is_url(location) else str(
-                (Path(location).parent / target_file).resolve()
+            target_location = (
+                urljoin(location, target_file)
+                if _is_url(location)
+                else str((Path(location).parent / target_file).resolve())
             )
             target_document = self.load(target_location)
         key = f"{target_location}#{pointer}"
@@ -170,8 +174,10 @@ def _require_openapi(document: Document, source: str) -> None:
                 f"spec {source} is Swagger {document['swagger']}; OpenAPI 3.0 or 3.1 was expected",
                 "convert it to OpenAPI 3 (for example with swagger2openapi)",
             )
-        raise SetupError(f"spec {source} is not an OpenAPI document (no 'openapi' field)",
-                         "pass --spec an OpenAPI 3.0 or 3.1 document")
+        raise SetupError(
+            f"spec {source} is not an OpenAPI document (no 'openapi' field)",
+            "pass --spec an OpenAPI 3.0 or 3.1 document",
+        )
     if not str(version).startswith(("3.0", "3.1")):
         raise SetupError(f"spec {source} is OpenAPI {version}; 3.0 or 3.1 was expected")
     if not isinstance(document.get("paths"), dict) or not document["paths"]:

@@ -150,6 +150,11 @@ class Shape:
         result = resolve(self.document, result)
         return isinstance(result, dict) and result.get("type") == "array"
 
+    def declares_bare_array(self, operation: Operation) -> bool:
+        """The spec documents this list as a bare JSON array, contradicting the docs' list envelope."""
+        schema = resolve(self.document, operation.success_schema(self.document))
+        return isinstance(schema, dict) and schema.get("type") == "array"
+
     @cached_property
     def list_operations(self) -> list[Operation]:
         return [op for op in self.operations if self.is_list(op)]
@@ -158,7 +163,7 @@ class Shape:
     def collections(self) -> list[Collection]:
         ops = self.by_label
         found = []
-        for path in (self.document.get("paths") or {}):
+        for path in self.document.get("paths") or {}:
             for item_path in self.document["paths"]:
                 head, _, last = item_path.rpartition("/")
                 if head != path or not _PARAM.match(last):
@@ -167,12 +172,18 @@ class Shape:
                 listing = ops.get(f"GET {path}")
                 if create is None and listing is None:
                     continue
-                found.append(Collection(
-                    path=path, item_path=item_path, id_param=last[1:-1], create=create,
-                    list=listing if listing is not None and self.is_list(listing) else None,
-                    read=ops.get(f"GET {item_path}"), update=ops.get(f"PUT {item_path}"),
-                    delete=ops.get(f"DELETE {item_path}"),
-                ))
+                found.append(
+                    Collection(
+                        path=path,
+                        item_path=item_path,
+                        id_param=last[1:-1],
+                        create=create,
+                        list=listing if listing is not None and self.is_list(listing) else None,
+                        read=ops.get(f"GET {item_path}"),
+                        update=ops.get(f"PUT {item_path}"),
+                        delete=ops.get(f"DELETE {item_path}"),
+                    )
+                )
         return found
 
     def collection_of(self, path: str) -> Collection | None:

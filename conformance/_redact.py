@@ -1,0 +1,85 @@
+"""Secrets never leave the process: credentials become environment-variable references in repro commands and
+`[REDACTED]` anywhere else. Only credentials are redacted; a `page_token` in a repro is data and stays.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from conformance.checks import Exchange
+
+REDACTED = "[REDACTED]"
+_NOISE_HEADERS = {
+    "user-agent",
+    "accept-encoding",
+    "accept",
+    "connection",
+    "content-length",
+    "x-schemathesis-testcaseid",
+}
+
+
+class Redactor:
+    def __init__(self, named_secrets: dict[str, str | None]) -> None:
+        """`named_secrets` maps an environment variable name (VOIPBIN_TOKEN) to the secret it holds."""
+        self._named = {value: name for name, value in named_secrets.items() if value}
+        # Longest first, so a secret that contains another is replaced whole.
+        self._ordered = sorted(self._named, key=len, reverse=True)
+
+    @property
+    def secrets(self) -> list[str]:
+        return list(self._ordered)
+
+    def text(self, value: str) -> str:
+        for secret in self._ordered:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+
+    def as_reference(self, value: str) -> str:
+        """`$VOIPBIN_TOKEN` in place of each secret, so a repro runs once the variable is set."""
+        for secret in self._ordered:
+            if secret in value:
+                value = value.replace(secret, "${" + self._named[secret] + "}")
+        return value
+
+    def curl(self, exchange: Exchange) -> str:
+        parts = urlsplit(exchange.url)
+        query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
+        url = self.as_reference(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+        words = ["curl", "-sS", "-X", exchange.method]
+        for name, value in exchange.request_headers.items():
+            if name.lower() not in _NOISE_HEADERS:
+                words += ["-H", f"{name}: {self.as_reference(value)}"]
+        if exchange.request_body:
+            body = exchange.request_body.decode("utf-8", "replace")
+            words += ["--data-raw", self.as_reference(body)]
+        words.append(url)
+        # Quote everything except the env-var references, which the shell must expand.
+        return " ".join(_quote(word) for word in words)
+
+    def scrub_files(self, paths: Iterable[str]) -> None:
+        """Last line of defence: rewrite any report file that still holds a secret."""
+        if not self._ordered:
+            return
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    content = handle.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            cleaned = self.text(content)
+            if cleaned != content:
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(cleaned)
+
+
+def _quote(word: str) -> str:
+    if "${VOIPBIN_" not in word:
+        return shlex.quote(word)
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+    # Keep ${VOIPBIN_*} expandable inside double quotes; escape any other $.
+    escaped = escaped.replace("$", "\\$").replace("\\${VOIPBIN_", "${VOIPBIN_")
+    return f'"{escaped}"'

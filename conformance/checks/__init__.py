@@ -1,0 +1,38 @@
+"""The check registry and the convention checks.
+
+Public API: `CHECKS` (id -> `Check`), `CATALOGUE` (the stable ids in report order), `of_kind()`, and the model
+types checks and the engine share (`Context`, `Exchange`, `Fail`, `Request`, `Auth`, `Credentials`, `Limits`,
+`Client`).
+"""
+
+from conformance.checks import probes, responses, stateful  # noqa: F401 - importing registers the checks
+from conformance.checks._model import (
+    DEFAULT_AUTH,
+    NOT_JSON,
+    Auth,
+    Client,
+    Context,
+    Credentials,
+    Exchange,
+    Fail,
+    Limits,
+    Request,
+)
+from conformance.checks._registry import CATALOGUE, CHECKS, Check, of_kind
+
+__all__ = [
+    "CATALOGUE",
+    "CHECKS",
+    "DEFAULT_AUTH",
+    "NOT_JSON",
+    "Auth",
+    "Check",
+    "Client",
+    "Context",
+    "Credentials",
+    "Exchange",
+    "Fail",
+    "Limits",
+    "Request",
+    "of_kind",
+]

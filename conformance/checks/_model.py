@@ -1,0 +1,165 @@
+"""What checks see: exchanges (a request and what came back), the context of one operation, and a client.
+
+The engine implements `Client`; checks never send HTTP themselves, so every request they make is recorded,
+rate-limited, redacted in reports and passed through the response checks like any other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from conformance.profiles import Profile
+    from conformance.spec import Operation, Spec
+
+NOT_JSON = object()
+
+
+@dataclass
+class Exchange:
+    """One request and its response (or the reason there was none)."""
+
+    operation: str  # "GET /calls": the spec operation this request exercised
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    response_body: bytes = b""
+    error: str | None = None  # "no answer within 5s", "connection refused", ...
+    elapsed: float = 0.0
+    purpose: str = "generated case"  # what the request was for, shown in reports
+    _json: Any = field(default=None, repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "")
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type.split(";")[0].strip().lower()
+
+    @property
+    def json(self) -> Any:
+        """The parsed body, or `NOT_JSON`."""
+        if self._json is None:
+            try:
+                self._json = json.loads(self.response_body) if self.response_body else NOT_JSON
+            except (ValueError, UnicodeDecodeError):
+                self._json = NOT_JSON
+        return self._json
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    def brief(self) -> str:
+        outcome = self.error or f"{self.status}"
+        return f"{self.method} {self.url} -> {outcome}"
+
+
+@dataclass(frozen=True)
+class Fail:
+    """A check's verdict on one exchange or sequence: what broke, and a key that stays stable across runs.
+
+    `key` identifies the violation for baselines and regression diffs (never the generated values).
+    """
+
+    message: str
+    key: str
+    exchange: Exchange | None = None
+    steps: tuple[Exchange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Which credentials a request carries. `mechanism` None means the default one for `who`."""
+
+    who: str = "customer"  # "customer", "other" or "none"
+    mechanism: str | None = None
+    value: str | None = None  # an explicit (invalid) credential to present instead of the real one
+
+    @classmethod
+    def none(cls) -> Auth:
+        return cls(who="none")
+
+
+DEFAULT_AUTH = Auth()
+
+
+@dataclass
+class Request:
+    """A request for one operation with path parameters already filled in."""
+
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json_body: Any = None
+    has_body: bool = False
+
+
+class Client(Protocol):
+    def send(
+        self,
+        operation: str,
+        method: str,
+        request: Request,
+        *,
+        auth: Auth = DEFAULT_AUTH,
+        headers: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+        purpose: str = "",
+    ) -> Exchange: ...
+
+    def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
+        """A valid request for `operation` (path parameters from `path_values` where given)."""
+
+    def track(self, delete_operation: Operation, path: str, auth: Auth = DEFAULT_AUTH) -> None:
+        """Remember a resource the run created, so it is deleted at the end whatever happens."""
+
+    def untrack(self, path: str) -> None:
+        """The resource at `path` was deleted by the check itself."""
+
+
+@dataclass
+class Credentials:
+    token: str | None = None
+    accesskey: str | None = None
+    other_token: str | None = None
+    expired_token: str | None = None  # a correctly signed but expired JWT, when the target can give one
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.accesskey, self.other_token) if s]
+
+
+@dataclass
+class Limits:
+    page_walk_pages: int = 25
+    small_page_size: int = 2
+    allow_writes: bool = True
+
+
+@dataclass
+class Context:
+    """Everything a check may read about the operation under test."""
+
+    profile: Profile
+    spec: Spec
+    operation: Operation
+    client: Client
+    credentials: Credentials
+    limits: Limits
+    example: Request | None = None  # a valid request for this operation, when one could be generated
+    schemathesis_operation: Any = None  # schemathesis APIOperation, for response schema validation
+    schemathesis_case: Any = None  # the generated schemathesis Case behind an exchange, if any
+
+    @property
+    def is_list(self) -> bool:
+        return self.spec.shape.is_list(self.operation)
+
+    @property
+    def writes(self) -> bool:
+        return self.operation.method in ("POST", "PUT", "PATCH", "DELETE")

@@ -1,0 +1,70 @@
+"""The check registry: each convention check is one small function registered under its stable id.
+
+Reports, baselines and users key on the ids; each entry names the doc statement it enforces and the
+`schemas/` file it reads, so a finding can always say which promise was broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from conformance.checks._model import Context, Exchange, Fail
+
+Kind = Literal["response", "probe", "stateful"]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    kind: Kind
+    summary: str
+    doc: str  # the doc statement (file and section) this check enforces
+    schema: str | None  # the schemas/ file it reads, if any
+    func: Callable[..., Iterable[Fail]]
+
+    def run(self, ctx: Context, *args: Any) -> list[Fail]:
+        return list(self.func(ctx, *args) or ())
+
+
+CHECKS: dict[str, Check] = {}
+
+# Catalogue order: reports list checks in this order.
+CATALOGUE = (
+    "auth_missing_rejected",
+    "auth_invalid_rejected",
+    "auth_accepted",
+    "json_response",
+    "error_envelope",
+    "list_envelope",
+    "status_code",
+    "response_schema",
+    "server_error",
+    "malformed_json_rejected",
+    "content_type_enforced",
+    "invalid_input_rejected",
+    "pagination",
+    "resource_lifecycle",
+    "tenant_isolation",
+)
+
+
+def check(id: str, *, kind: Kind, summary: str, doc: str, schema: str | None = None) -> Callable[[Callable], Callable]:
+    if id not in CATALOGUE:
+        raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
+
+    def register(func: Callable[..., Iterable[Fail]]) -> Callable[..., Iterable[Fail]]:
+        if id in CHECKS:
+            raise ValueError(f"check id {id!r} is registered twice")
+        CHECKS[id] = Check(id, kind, summary, doc, schema, func)
+        return func
+
+    return register
+
+
+def of_kind(kind: Kind) -> list[Check]:
+    return [CHECKS[i] for i in CATALOGUE if i in CHECKS and CHECKS[i].kind == kind]
+
+
+ResponseCheck = Callable[[Context, Exchange], Iterable[Fail]]

@@ -1,0 +1,194 @@
+"""Checks that send their own requests for one operation: credentials, request format."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+
+import jwt
+
+from conformance.checks._model import Auth, Context, Exchange, Fail
+from conformance.checks._registry import check
+
+
+def _outcome(exchange: Exchange) -> str:
+    return exchange.error or str(exchange.status)
+
+
+def _unauthenticated(ctx: Context, exchange: Exchange, what: str, key: str) -> Iterator[Fail]:
+    if exchange.status != ctx.profile.unauthenticated_status:
+        yield Fail(
+            f"{what}: expected {ctx.profile.unauthenticated_status}, got {_outcome(exchange)}",
+            f"{key}:{exchange.status if exchange.error is None else 'no-answer'}",
+            exchange,
+        )
+
+
+def _safe_body(ctx: Context) -> bytes | None:
+    """Without --allow-writes, a write request carries a body that cannot create anything, even on a target
+    whose auth is broken."""
+    if ctx.writes and not ctx.limits.allow_writes and ctx.operation.has_body(ctx.spec.document):
+        return b"{"
+    return None
+
+
+@check(
+    "auth_missing_rejected",
+    kind="probe",
+    summary="every operation without credentials answers 401",
+    doc="restful_api 'Authentication': All API requests must be authenticated",
+)
+def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
+    assert ctx.example is not None
+    exchange = ctx.client.send(
+        ctx.operation.label,
+        ctx.operation.method,
+        ctx.example,
+        auth=Auth.none(),
+        raw_body=_safe_body(ctx),
+        purpose="no credentials",
+    )
+    yield from _unauthenticated(ctx, exchange, "request without credentials", "missing")
+
+
+def _claims(token: str | None) -> dict[str, object]:
+    if token:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            if isinstance(claims, dict):
+                return claims
+        except jwt.PyJWTError:
+            pass
+    return {"customer_id": "00000000-0000-0000-0000-000000000000"}
+
+
+def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
+    """The bad credentials every operation must refuse: (variant, how it is presented)."""
+    creds = ctx.credentials
+    claims = _claims(creds.token)
+    now = int(time.time())
+    forged_key = secrets.token_hex(32)
+    variants = [
+        ("malformed JWT", Auth(mechanism="bearer", value="not.a.jwt")),
+        (
+            "wrongly signed JWT",
+            Auth(mechanism="bearer", value=jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")),
+        ),
+        (
+            "unsigned JWT (alg none)",
+            Auth(mechanism="bearer", value=jwt.encode({**claims, "exp": now + 3600}, None, algorithm="none")),
+        ),
+        (
+            "expired JWT",
+            Auth(
+                mechanism="bearer",
+                value=creds.expired_token
+                or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
+            ),
+        ),
+        ("malformed JWT in ?token=", Auth(mechanism="token_query", value="not.a.jwt")),
+        ("unknown accesskey", Auth(mechanism="accesskey_query", value=secrets.token_urlsafe(16))),
+    ]
+    known = {m.id for m in ctx.profile.auth_mechanisms}
+    return [(name, auth) for name, auth in variants if auth.mechanism in known]
+
+
+@check(
+    "auth_invalid_rejected",
+    kind="probe",
+    summary="malformed, wrongly signed, unsigned and expired JWTs and unknown accesskeys answer 401",
+    doc="restful_api '401 Unauthorized': Missing or invalid authentication",
+)
+def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
+    assert ctx.example is not None
+    for variant, auth in invalid_credentials(ctx):
+        exchange = ctx.client.send(
+            ctx.operation.label, ctx.operation.method, ctx.example, auth=auth, raw_body=_safe_body(ctx), purpose=variant
+        )
+        yield from _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
+
+
+@check(
+    "auth_accepted",
+    kind="probe",
+    summary="each documented mechanism with valid credentials is accepted (not 401)",
+    doc="quickstart_authentication 'Using Your Token or Accesskey'",
+)
+def auth_accepted(ctx: Context) -> Iterator[Fail]:
+    assert ctx.example is not None
+    available = {"token": ctx.credentials.token, "accesskey": ctx.credentials.accesskey}
+    for mechanism in ctx.profile.auth_mechanisms:
+        if not available.get(mechanism.credential):
+            continue
+        exchange = ctx.client.send(
+            ctx.operation.label,
+            ctx.operation.method,
+            ctx.example,
+            auth=Auth(mechanism=mechanism.id),
+            raw_body=_safe_body(ctx),
+            purpose=f"valid {mechanism.credential} via {mechanism.id}",
+        )
+        if exchange.status == ctx.profile.unauthenticated_status or exchange.error is not None:
+            yield Fail(
+                f"valid {mechanism.credential} sent as {mechanism.id} was refused: {_outcome(exchange)}",
+                f"refused:{mechanism.id}",
+                exchange,
+            )
+
+
+@check(
+    "malformed_json_rejected",
+    kind="probe",
+    summary="a body that is not JSON answers a 4xx with the error envelope (400; an earlier 401/404 is fine)",
+    doc="restful_api 'Request Format': Request bodies must be valid JSON",
+)
+def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
+    if not ctx.operation.has_body(ctx.spec.document):
+        return
+    assert ctx.example is not None
+    exchange = ctx.client.send(
+        ctx.operation.label,
+        ctx.operation.method,
+        ctx.example,
+        headers={"Content-Type": ctx.profile.content_type},
+        raw_body=b'{"name": ',
+        purpose="malformed JSON body",
+    )
+    if exchange.status is None or not 400 <= exchange.status < 500:
+        yield Fail(
+            f"a body that is not JSON got {_outcome(exchange)}, not a 4xx "
+            f"(the doc says {ctx.profile.malformed_json_status})",
+            f"status:{exchange.status if exchange.error is None else 'no-answer'}",
+            exchange,
+        )
+
+
+@check(
+    "content_type_enforced",
+    kind="probe",
+    summary="POST/PUT with a non-JSON Content-Type answers a 4xx",
+    doc="restful_api 'Request Format': All POST and PUT requests must use Content-Type: application/json",
+)
+def content_type_enforced(ctx: Context) -> Iterator[Fail]:
+    if ctx.operation.method not in ("POST", "PUT", "PATCH") or not ctx.operation.has_body(ctx.spec.document):
+        return
+    if not ctx.limits.allow_writes:
+        return  # a target that ignores Content-Type would act on this body
+    assert ctx.example is not None
+    body = json.dumps(ctx.example.json_body if ctx.example.json_body is not None else {}).encode()
+    exchange = ctx.client.send(
+        ctx.operation.label,
+        ctx.operation.method,
+        ctx.example,
+        headers={"Content-Type": "text/plain"},
+        raw_body=body,
+        purpose="JSON body sent as text/plain",
+    )
+    if exchange.status is None or not 400 <= exchange.status < 500:
+        yield Fail(
+            f"a body sent as text/plain got {_outcome(exchange)}, not a 4xx",
+            f"status:{exchange.status if exchange.error is None else 'no-answer'}",
+            exchange,
+        )

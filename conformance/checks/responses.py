@@ -1,0 +1,173 @@
+"""Checks on every response the run receives, whatever request produced it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conformance.checks._model import NOT_JSON, Context, Exchange, Fail
+from conformance.checks._registry import check
+
+
+def _json_media(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _declares_non_json(ctx: Context, status: int) -> bool:
+    """An operation may document a non-JSON body (a file download); then that body is not a violation."""
+    responses = ctx.operation.definition.get("responses") or {}
+    raw = responses.get(str(status), responses.get(status))
+    if raw is None:
+        return False
+    from conformance.spec import resolve
+
+    content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
+    return bool(content) and not any(_json_media(media.lower()) for media in content)
+
+
+@check(
+    "json_response",
+    kind="response",
+    summary="every response body is JSON and says application/json",
+    doc="restful_api 'Response Format': All API responses return JSON",
+)
+def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if exchange.status is None or _declares_non_json(ctx, exchange.status):
+        return
+    if not _json_media(exchange.media_type):
+        shown = exchange.media_type or "no Content-Type"
+        yield Fail(f"{exchange.status} response says {shown}, not application/json", f"content-type:{shown}")
+    if exchange.json is NOT_JSON:
+        snippet = exchange.response_body[:60].decode("utf-8", "replace")
+        yield Fail(f"{exchange.status} response body is not JSON: {snippet!r}", "body-not-json")
+
+
+@check(
+    "error_envelope",
+    kind="response",
+    summary="every 4xx/5xx body is the profile's error envelope",
+    doc="restful_api 'Error Response (4xx, 5xx)'",
+    schema="error-envelope-<profile>.schema.json",
+)
+def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    status = exchange.status
+    if status is None or status < 400:
+        return
+    profile = ctx.profile
+    body = exchange.json
+    if body is NOT_JSON:
+        yield Fail(
+            f"{status} error body is not JSON, so not the error envelope ({profile.error_schema_file})", "not-json"
+        )
+        return
+    error = next(iter(profile.error_validator.iter_errors(body)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        yield Fail(
+            f"{status} error body breaks {profile.error_schema_file} at {where}: {error.message[:160]}",
+            f"schema:{where}:{error.validator}",
+        )
+        return
+    status_map, field = profile.error_status_map, profile.error_status_field
+    if status_map and field:
+        canonical = body
+        for part in field:
+            canonical = canonical.get(part) if isinstance(canonical, dict) else None
+        if isinstance(canonical, str) and status not in status_map.get(canonical, [status]):
+            yield Fail(
+                f"error status {canonical} belongs with HTTP {status_map[canonical]}, not {status}",
+                f"status-map:{canonical}:{status}",
+            )
+    if (
+        status == profile.rate_limit_status
+        and profile.retry_after_required
+        and "retry-after" not in exchange.response_headers
+    ):
+        yield Fail(f"{status} without a Retry-After header", "retry-after-missing")
+
+
+@check(
+    "list_envelope",
+    kind="response",
+    summary='list operations answer {"result": [...], "next_page_token": "..."}',
+    doc="restful_api 'List Response'",
+    schema="list-envelope.schema.json",
+)
+def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if exchange.status is None or not 200 <= exchange.status < 300 or not ctx.is_list:
+        return
+    if ctx.spec.shape.declares_bare_array(ctx.operation):
+        return  # the spec contradicts the docs here; the run notes it as a spec conflict, not a target finding
+    body = exchange.json
+    if body is NOT_JSON:
+        return  # json_response reports it
+    error = next(iter(ctx.profile.list_validator.iter_errors(body)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        yield Fail(
+            f"list body breaks {ctx.profile.list_schema_file} at {where}: {error.message[:160]}",
+            f"schema:{where}:{error.validator}",
+        )
+
+
+@check(
+    "status_code",
+    kind="response",
+    summary="only status codes the profile documents or the operation declares",
+    doc="restful_api 'Common HTTP Status Codes'",
+)
+def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    status = exchange.status
+    if status is None:
+        return
+    if status not in ctx.profile.documented_statuses and status not in ctx.operation.declared_statuses():
+        yield Fail(
+            f"status {status} is neither documented by {ctx.profile.id} nor declared for {ctx.operation.label}",
+            f"status:{status}",
+        )
+
+
+@check(
+    "response_schema",
+    kind="response",
+    summary="2xx bodies conform to the operation's response schema",
+    doc="the OpenAPI document: the operation's documented response",
+)
+def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    operation = ctx.schemathesis_operation
+    if operation is None or exchange.status is None or not 200 <= exchange.status < 300:
+        return
+    if exchange.json is NOT_JSON:
+        return  # json_response reports it
+    from conformance.checks._schemathesis import validate_response
+
+    for key, message in validate_response(operation, exchange):
+        yield Fail(message, key)
+
+
+@check(
+    "server_error",
+    kind="response",
+    summary="no 5xx (and no silence) for any input, valid or not",
+    doc="restful_api '500 Internal Server Error': a server fault, never an answer to client input",
+)
+def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if exchange.error is not None:
+        yield Fail(f"no answer: {exchange.error}", f"no-answer:{exchange.error.split(' ')[0]}")
+    elif exchange.status is not None and exchange.status >= 500:
+        yield Fail(f"server error {exchange.status}", f"status:{exchange.status}")
+
+
+@check(
+    "invalid_input_rejected",
+    kind="response",
+    summary="schema-violating bodies and parameters get a 4xx",
+    doc="restful_api '400 Bad Request': Invalid request parameters",
+)
+def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    from conformance.checks._schemathesis import negative_mutation
+
+    mutation = negative_mutation(ctx.schemathesis_case)
+    if mutation is None or exchange.status is None:
+        return
+    if 200 <= exchange.status < 300:
+        yield Fail(f"accepted with {exchange.status} a request that {mutation}", f"accepted:{mutation}")

@@ -1,0 +1,143 @@
+"""`voipbin-conformance`: a thin front that builds a Config and calls the engine (or serves the mock)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from typing import Any, NoReturn
+
+from conformance import __version__
+from conformance.errors import SetupError
+
+EXIT_SETUP = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line and exit 2, with a suggestion."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if "unrecognized arguments:" in message:
+            bad = message.split(":", 1)[1].split()[0]
+            options = [s for a in self._actions for s in a.option_strings]
+            close = difflib.get_close_matches(bad.split("=")[0], options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (see {self.prog} --help)"
+        elif "invalid choice:" in message:
+            hint = f" (see {self.prog.split()[0]} --help)"
+        sys.stderr.write(f"{self.prog}: error: {message}{hint}\n")
+        raise SystemExit(EXIT_SETUP)
+
+
+def _run_parser(sub: Any) -> None:
+    run = sub.add_parser("run", help="run the conformance suite against a target (default: the embedded mock)")
+    run.add_argument("--spec", help="OpenAPI document: file, multi-file tree or URL (default: bundled)")
+    run.add_argument("--base-url", help="live target, e.g. https://api.voipbin.net/v1.0 (default: embedded mock)")
+    run.add_argument("--token", help="JWT (default: $VOIPBIN_TOKEN)")
+    run.add_argument("--accesskey", help="access key (default: $VOIPBIN_ACCESSKEY)")
+    run.add_argument(
+        "--other-token", help="a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)"
+    )
+    run.add_argument("--profile", help="conventions profile: voipbin-2026-01 (default) or voipbin-2026-08")
+    run.add_argument("--max-examples", type=int, help="generated cases per operation and mode (default 10)")
+    run.add_argument("--seed", type=int, help="seed for case generation (default: random, reported)")
+    run.add_argument("--workers", type=int, help="parallel processes (pytest-xdist)")
+    run.add_argument("--include", help="only operations whose 'METHOD /path' matches this regex")
+    run.add_argument("--request-timeout", type=float, help="seconds per request (default 5)")
+    run.add_argument("--rate-limit", type=float, help="requests per second (default: 10 for a live target)")
+    run.add_argument(
+        "--allow-writes",
+        action="store_true",
+        default=None,
+        help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
+    )
+    run.add_argument("--report-dir", help="where report.html, junit.xml and results.json go (default reports/)")
+    run.add_argument(
+        "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
+    )
+    run.add_argument("--mock-fault", action="append", help="break the embedded mock (see `mock --list-faults`)")
+    run.add_argument(
+        "--mock-http",
+        action="store_true",
+        default=None,
+        help="serve the embedded mock on a loopback port instead of in-process",
+    )
+
+
+def _mock_parser(sub: Any) -> None:
+    mock = sub.add_parser("mock", help="serve the spec as a conformant (or deliberately broken) VoIPBIN API")
+    mock.add_argument("--spec", help="OpenAPI document (default: bundled)")
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--port", type=int, default=8000)
+    mock.add_argument("--profile", default="voipbin-2026-01")
+    mock.add_argument("--token")
+    mock.add_argument("--accesskey")
+    mock.add_argument("--other-token")
+    mock.add_argument("--fault", action="append", default=[], help="break one convention (repeatable)")
+    mock.add_argument("--seed", type=int, default=0)
+    mock.add_argument("--rate-limit", help="N/s: answer 429 with Retry-After beyond N requests per second")
+    mock.add_argument("--list-faults", action="store_true", help="list the faults and the check that catches each")
+
+
+def parser() -> _Parser:
+    top = _Parser(prog="voipbin-conformance", description="Contract and conformance tests for the VoIPBIN REST API.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _run_parser(sub)
+    _mock_parser(sub)
+    return top
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from conformance import config as config_module
+    from conformance.engine import run
+    from conformance.reporting.console import print_summary
+
+    flags = {k: v for k, v in vars(args).items() if k not in ("command", "config", "mock_fault")}
+    flags["mock_faults"] = tuple(args.mock_fault) if args.mock_fault else None
+    config = config_module.build(flags, config_file=args.config)
+    if config.mock_faults:
+        from conformance.mock.faults import validate_faults
+
+        validate_faults(config.mock_faults)
+    code = run(config)
+    print_summary(config.report_dir, sys.stdout)
+    return code
+
+
+def _cmd_mock(args: argparse.Namespace) -> int:
+    from conformance.mock import FAULTS
+
+    if args.list_faults:
+        width = max(len(n) for n in FAULTS)
+        for fault in FAULTS.values():
+            print(f"{fault.name:<{width}}  {fault.check:<24} {fault.description}")
+        return 0
+    from conformance.mock.server import serve_forever
+
+    rate = None
+    if args.rate_limit:
+        try:
+            rate = float(str(args.rate_limit).removesuffix("/s"))
+        except ValueError:
+            raise SetupError(f"--rate-limit expects N/s, got {args.rate_limit!r}", "e.g. --rate-limit 20/s") from None
+    serve_forever(args, rate)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        return _cmd_mock(args)
+    except SetupError as exc:
+        sys.stderr.write(f"voipbin-conformance: error: {exc}\n")
+        return EXIT_SETUP
+    except KeyboardInterrupt:
+        sys.stderr.write("voipbin-conformance: interrupted\n")
+        return EXIT_SETUP
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

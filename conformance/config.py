@@ -1,0 +1,178 @@
+"""One typed config for a run: `pyproject.toml` ([tool.voipbin-conformance]) or a file, then the environment,
+then command-line flags, each overriding the one before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.errors import SetupError
+
+ENV = {
+    "token": "VOIPBIN_TOKEN",
+    "accesskey": "VOIPBIN_ACCESSKEY",
+    "other_token": "VOIPBIN_OTHER_TOKEN",
+    "base_url": "VOIPBIN_BASE_URL",
+    "spec": "VOIPBIN_SPEC",
+    "profile": "VOIPBIN_PROFILE",
+}
+SECRET_FIELDS = ("token", "accesskey", "other_token")
+
+
+@dataclass
+class Config:
+    spec: str | None = None  # None: the bundled VoIPBIN-shaped document
+    base_url: str | None = None  # None: the embedded mock
+    token: str | None = field(default=None, repr=False)
+    accesskey: str | None = field(default=None, repr=False)
+    other_token: str | None = field(default=None, repr=False)
+    profile: str = "voipbin-2026-01"
+    max_examples: int = 10
+    seed: int | None = None
+    workers: int = 1
+    include: str | None = None
+    request_timeout: float = 5.0
+    allow_writes: bool = False
+    report_dir: str = "reports"
+    rate_limit: float | None = None  # requests per second; None: unbounded on loopback, 10/s elsewhere
+    max_time: float | None = None
+    mock_faults: tuple[str, ...] = ()  # faults for the embedded mock (used by tests and demos)
+    mock_http: bool = False  # serve the embedded mock on a loopback port instead of in-process
+
+    # -- derived --------------------------------------------------------------------------------------------------
+    @property
+    def uses_mock(self) -> bool:
+        return self.base_url is None
+
+    @property
+    def loopback(self) -> bool:
+        if self.base_url is None:
+            return True
+        host = urlsplit(self.base_url).hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def writes_allowed(self) -> bool:
+        """Loopback targets are writable by default; anything else only with --allow-writes."""
+        return self.allow_writes or self.loopback
+
+    @property
+    def effective_rate_limit(self) -> float | None:
+        if self.rate_limit is not None:
+            return self.rate_limit if self.rate_limit > 0 else None
+        return None if self.loopback else 10.0
+
+    def secrets(self) -> list[str]:
+        return [v for v in (self.token, self.accesskey, self.other_token) if v]
+
+    def validate(self) -> Config:
+        if self.max_examples < 1:
+            raise SetupError(f"--max-examples must be at least 1, got {self.max_examples}")
+        if self.workers < 1:
+            raise SetupError(f"--workers must be at least 1, got {self.workers}")
+        if self.request_timeout <= 0:
+            raise SetupError(f"--request-timeout must be a positive number of seconds, got {self.request_timeout}")
+        if self.include is not None:
+            try:
+                re.compile(self.include)
+            except re.error as exc:
+                raise SetupError(f"--include {self.include!r} is not a valid regular expression: {exc}") from None
+        if self.base_url is not None:
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SetupError(
+                    f"--base-url {self.base_url!r} is not an http(s) URL", "e.g. https://api.voipbin.net/v1.0"
+                )
+            if not (self.token or self.accesskey):
+                raise SetupError(
+                    "a live target needs credentials",
+                    "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY",
+                )
+        return self
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    kind = str(_FIELDS[name].type)
+    try:
+        if kind.startswith("int"):
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+        if kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if kind.startswith("tuple"):
+            return tuple(value if isinstance(value, list | tuple) else str(value).split(","))
+    except (TypeError, ValueError):
+        raise SetupError(f"{source}: {name.replace('_', '-')} expects {kind.split(' ')[0]}, got {value!r}") from None
+    return value
+
+
+def _from_mapping(data: dict[str, Any], source: str) -> dict[str, Any]:
+    values = {}
+    for raw_key, value in data.items():
+        key = raw_key.replace("-", "_")
+        if key not in _FIELDS:
+            close = difflib.get_close_matches(key, list(_FIELDS), n=1)
+            hint = f"did you mean {close[0].replace('_', '-')}?" if close else None
+            raise SetupError(f"{source}: unknown setting {raw_key!r}", hint)
+        if key in SECRET_FIELDS:
+            raise SetupError(
+                f"{source}: {raw_key} is a secret and does not belong in a file",
+                f"set {ENV[key]} in the environment instead",
+            )
+        values[key] = _coerce(key, value, source)
+    return values
+
+
+def from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SetupError(f"config file {path} could not be read: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("voipbin-conformance", {})
+    return _from_mapping(data, str(path))
+
+
+def from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    return {name: environ[var] for name, var in ENV.items() if environ.get(var)}
+
+
+def build(
+    flags: dict[str, Any],
+    *,
+    config_file: str | None = None,
+    environ: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Layer file < environment < flags (flags that are None were not given)."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(from_file(Path(config_file)))
+    else:
+        pyproject = (cwd or Path.cwd()) / "pyproject.toml"
+        if pyproject.is_file():
+            values.update(from_file(pyproject))
+    values.update(from_env(environ))
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return Config(**values).validate()

@@ -1,0 +1,380 @@
+"""The engine's side of `conformance.checks.Client`: it sends, records, and runs the response checks on every
+exchange, whichever check asked for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
+from conformance.engine.runtime import Runtime
+from conformance.spec import Operation, resolve
+
+_BODY_SNIPPET = 2000
+
+
+@dataclass
+class Recorder:
+    """What one test saw: tallies per check, distinct findings, requests sent."""
+
+    tallies: dict[str, list[int]] = field(default_factory=dict)
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cases: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def tally(self, check: str, failed: bool) -> None:
+        counts = self.tallies.setdefault(check, [0, 0])
+        counts[1 if failed else 0] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tallies": self.tallies,
+            "findings": list(self.findings.values()),
+            "cases": self.cases,
+            "notes": self.notes,
+        }
+
+
+def fingerprint(check: str, operation: str, key: str) -> str:
+    return hashlib.sha256(f"{check}|{operation}|{key}".encode()).hexdigest()[:16]
+
+
+class EngineClient:
+    def __init__(self, runtime: Runtime, recorder: Recorder) -> None:
+        self.runtime = runtime
+        self.recorder = recorder
+        self._response_checks = of_kind("response")
+
+    # -- Client protocol ------------------------------------------------------------------------------------------
+    def send(
+        self,
+        operation: str,
+        method: str,
+        request: Request,
+        *,
+        auth: Auth = DEFAULT_AUTH,
+        headers: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+        purpose: str = "",
+        case: Any = None,
+    ) -> Exchange:
+        headers = dict(headers or {})
+        body = raw_body
+        if body is None and (request.has_body or request.json_body is not None):
+            body = json.dumps(request.json_body).encode()
+            headers.setdefault("Content-Type", self.runtime.profile.content_type)
+        params = dict(request.params)
+        self._apply_auth(auth, headers, params)
+        url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
+        return self._dispatch(operation, method, url, params, headers, body, purpose or "request", case)
+
+    def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
+        base = self.runtime_examples().get(operation)
+        if base is None:
+            return None
+        values = {**base[1], **(path_values or {})}
+        path = operation.path
+        for name in operation.path_params:
+            path = path.replace("{" + name + "}", str(values.get(name, "")))
+        return Request(path, dict(base[0].params), base[0].json_body, base[0].has_body)
+
+    def track(self, delete_operation: Operation, path: str, auth: Auth = DEFAULT_AUTH) -> None:
+        with self.runtime.cleanup_lock:
+            _created(self.runtime)[path] = (delete_operation.label, auth)
+
+    def untrack(self, path: str) -> None:
+        with self.runtime.cleanup_lock:
+            _created(self.runtime).pop(path, None)
+
+    # -- generated cases ------------------------------------------------------------------------------------------
+    def send_case(self, case: Any, purpose: str) -> Exchange | None:
+        """Send a schemathesis case as schemathesis serializes it, with this run's credentials."""
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        kwargs = case.as_transport_kwargs(base_url=self.runtime.base_url)
+        headers = {
+            k: v
+            for k, v in (kwargs.get("headers") or {}).items()
+            if k.lower() not in ("user-agent", "x-schemathesis-testcaseid")
+        }
+        params = dict(kwargs.get("params") or {})
+        if "json" in kwargs:
+            try:
+                body: bytes | None = json.dumps(kwargs["json"]).encode()
+            except (TypeError, ValueError):  # a value JSON cannot carry: nothing a client could send
+                self.recorder.notes.append(f"{purpose}: skipped a body JSON cannot encode")
+                return None
+        else:
+            data = kwargs.get("data")
+            body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
+        self._apply_auth(DEFAULT_AUTH, headers, params)
+        return self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
+
+    def runtime_examples(self) -> Examples:
+        examples = getattr(self.runtime, "_examples", None)
+        if examples is None:
+            examples = Examples(self.runtime)
+            self.runtime._examples = examples  # type: ignore[attr-defined]
+        return examples
+
+    def clean_up(self) -> None:
+        """Delete everything this process created and has not deleted yet."""
+        with self.runtime.cleanup_lock:
+            pending = list(_created(self.runtime).items())
+            _created(self.runtime).clear()
+        for path, (label, auth) in pending:
+            self.send(label, "DELETE", Request(path), auth=auth, purpose="clean-up")
+
+    # -- internals ------------------------------------------------------------------------------------------------
+    def _apply_auth(self, auth: Auth, headers: dict[str, str], params: dict[str, Any]) -> None:
+        if auth.who == "none":
+            return
+        creds = self.runtime.credentials
+        values = {
+            "token": creds.other_token if auth.who == "other" else creds.token,
+            "accesskey": None if auth.who == "other" else creds.accesskey,
+        }
+        mechanisms = self.runtime.profile.auth_mechanisms
+        if auth.mechanism is not None:
+            chosen = next((m for m in mechanisms if m.id == auth.mechanism), None)
+        else:
+            chosen = next((m for m in mechanisms if values.get(m.credential)), None)
+        if chosen is None:
+            return
+        value = auth.value if auth.value is not None else values.get(chosen.credential)
+        if value is None:
+            return
+        if chosen.location == "header":
+            headers[chosen.name] = chosen.render(value)
+        else:
+            params[chosen.name] = chosen.render(value)
+
+    def _dispatch(
+        self,
+        label: str,
+        method: str,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        body: bytes | None,
+        purpose: str,
+        case: Any,
+    ) -> Exchange:
+        timeout = self.runtime.config.request_timeout
+        self.recorder.cases += 1
+        try:
+            response = self.runtime.session.request(
+                method, url, params=params, headers=headers, data=body, timeout=timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            prepared = requests.Request(method, url, params=params, headers=headers, data=body).prepare()
+            error = (
+                f"no answer within {timeout:g}s"
+                if isinstance(exc, requests.Timeout)
+                else f"connection failed ({type(exc).__name__})"
+            )
+            exchange = Exchange(
+                label,
+                method,
+                prepared.url or url,
+                dict(prepared.headers),
+                body,
+                error=error,
+                elapsed=timeout,
+                purpose=purpose,
+            )
+        else:
+            sent = response.request
+            exchange = Exchange(
+                label,
+                method,
+                sent.url or url,
+                dict(sent.headers),
+                body,
+                response.status_code,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.content,
+                elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
+                purpose=purpose,
+            )
+        self._judge(exchange, case)
+        return exchange
+
+    def context(self, label: str, case: Any = None) -> Context:
+        runtime = self.runtime
+        return Context(
+            runtime.profile,
+            runtime.spec,
+            runtime.spec.shape.by_label[label],
+            self,
+            runtime.credentials,
+            runtime.limits,
+            None,
+            runtime.schemathesis_operations.get(label),
+            case,
+        )
+
+    def _judge(self, exchange: Exchange, case: Any) -> None:
+        ctx = self.context(exchange.operation, case)
+        for check in self._response_checks:
+            fails = check.run(ctx, exchange)
+            self.recorder.tally(check.id, bool(fails))
+            for fail in fails:
+                self.record(
+                    check.id,
+                    exchange.operation,
+                    fail if fail.exchange else Fail(fail.message, fail.key, exchange, fail.steps),
+                )
+
+    def record(self, check: str, operation: str, fail: Fail) -> None:
+        redactor = self.runtime.redactor
+        exchange = fail.exchange
+        finger = fingerprint(check, operation, fail.key)
+        repro = redactor.curl(exchange) if exchange is not None else ""
+        known = self.recorder.findings.get(finger)
+        if known is not None:
+            known["occurrences"] += 1
+            if repro and len(repro) < len(known["repro"]):  # keep the shortest repro: a cheap stand-in for shrinking
+                known.update(self._describe(check, operation, fail, repro, finger, known["occurrences"]))
+            return
+        self.recorder.findings[finger] = self._describe(check, operation, fail, repro, finger, 1)
+
+    def _describe(
+        self, check: str, operation: str, fail: Fail, repro: str, finger: str, occurrences: int
+    ) -> dict[str, Any]:
+        redactor = self.runtime.redactor
+        exchange = fail.exchange
+        return {
+            "check": check,
+            "operation": operation,
+            "message": redactor.text(fail.message),
+            "status": exchange.status if exchange is not None else None,
+            "repro": repro,
+            "fingerprint": finger,
+            "key": fail.key,
+            "occurrences": occurrences,
+            "request": _request(exchange, redactor) if exchange is not None else {},
+            "response": _response(exchange, redactor) if exchange is not None else {},
+            "steps": [_step(step, redactor) for step in fail.steps],
+        }
+
+
+def _unset(value: Any) -> bool:
+    return value is None or type(value).__name__ == "NotSet"
+
+
+def _created(runtime: Runtime) -> dict[str, tuple[str, Auth]]:
+    created = getattr(runtime, "_created", None)
+    if created is None:
+        created = {}
+        runtime._created = created  # type: ignore[attr-defined]
+    return created
+
+
+def _request(exchange: Exchange, redactor: Any) -> dict[str, Any]:
+    body = (exchange.request_body or b"")[:_BODY_SNIPPET].decode("utf-8", "replace")
+    return {
+        "method": exchange.method,
+        "url": redactor.text(exchange.url),
+        "purpose": exchange.purpose,
+        "body": redactor.text(body),
+    }
+
+
+def _response(exchange: Exchange, redactor: Any) -> dict[str, Any]:
+    body = exchange.response_body[:_BODY_SNIPPET].decode("utf-8", "replace")
+    return {
+        "status": exchange.status,
+        "error": exchange.error,
+        "content_type": exchange.content_type,
+        "body": redactor.text(body),
+    }
+
+
+def _step(exchange: Exchange, redactor: Any) -> dict[str, Any]:
+    return {
+        "purpose": exchange.purpose,
+        "method": exchange.method,
+        "url": redactor.text(exchange.url),
+        "status": exchange.status,
+        "error": exchange.error,
+        "repro": redactor.curl(exchange),
+    }
+
+
+class Examples:
+    """One valid request per operation, generated once (deterministically) and shared by the probes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
+
+    def get(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+        if operation.label not in self._cache:
+            self._cache[operation.label] = self._make(operation)
+        return self._cache[operation.label]
+
+    def _make(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+        rng = random.Random(self.runtime.seed_for("example:" + operation.label))
+        path_values: dict[str, str] = {}
+        for param in operation.parameters(self.runtime.spec.document):
+            if param.get("in") == "path":
+                path_values[param["name"]] = _path_value(self.runtime, param, rng)
+        st_operation = self.runtime.schemathesis_operations.get(operation.label)
+        params: dict[str, Any] = {}
+        body: Any = None
+        has_body = operation.has_body(self.runtime.spec.document)
+        if st_operation is not None:
+            case = _find_case(st_operation)
+            if case is not None:
+                params = dict(case.query or {})
+                if not _unset(case.body):
+                    body = case.body
+        if has_body and body is None:
+            body = {}
+        path = operation.path
+        for name, value in path_values.items():
+            path = path.replace("{" + name + "}", value)
+        return Request(path, params, body, has_body), path_values
+
+
+def _path_value(runtime: Runtime, param: dict[str, Any], rng: random.Random) -> str:
+    schema = resolve(runtime.spec.document, param.get("schema")) or {}
+    if schema.get("enum"):
+        return str(schema["enum"][0])
+    if schema.get("type") in ("integer", "number"):
+        return str(max(int(schema.get("minimum", 1)), 1))
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _find_case(st_operation: Any) -> Any:
+    from hypothesis import HealthCheck, Phase, find, settings
+
+    try:
+        return find(
+            st_operation.as_strategy(),
+            lambda _: True,
+            settings=settings(
+                database=None,
+                derandomize=True,
+                max_examples=50,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except Exception:  # an unsatisfiable schema: the probes fall back to an empty body
+        return None
+
+
+def iter_findings(recorders: Iterable[Recorder]) -> Iterable[dict[str, Any]]:
+    for recorder in recorders:
+        yield from recorder.findings.values()

@@ -1,0 +1,65 @@
+"""`run(config)`: validate, build the target, preflight it, then run the suite as a pytest session."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from conformance.config import Config
+from conformance.engine.plugin import SUITE, ConfigCarrier
+from conformance.engine.runtime import build_runtime, preflight, resolve_seed
+
+EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
+
+
+def run(config: Config, *, extra_args: list[str] | None = None) -> int:
+    """Run the suite; 0 without findings, 1 with findings, 2 when it could not run. SetupError escapes."""
+    config = config.validate()
+    if config.seed is None:
+        config = dataclasses.replace(config, seed=resolve_seed(config))
+    runtime = build_runtime(config) if config.workers == 1 else None
+    probe = runtime or build_runtime(config)
+    try:
+        preflight(probe)
+    finally:
+        if runtime is None:
+            probe.close()
+    Path(config.report_dir).mkdir(parents=True, exist_ok=True)
+    args = [
+        SUITE,
+        "-c",
+        str(Path(__file__).with_name("pytest.ini")),
+        "-p",
+        "conformance.engine.plugin",
+        "-p",
+        "conformance.reporting.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "--conformance",
+        "-W",
+        "ignore::DeprecationWarning",
+        *(extra_args or []),
+    ]
+    if config.workers > 1:
+        args += ["-n", str(config.workers), "-p", "xdist"]
+    code = pytest.main(args, plugins=[ConfigCarrier(config, runtime)])
+    if code == pytest.ExitCode.OK:
+        return EXIT_OK
+    if code in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
+        # Findings fail the run (1); a run that errored or was stopped before finding anything could not run (2).
+        return EXIT_FINDINGS if _had_findings(config) else EXIT_SETUP
+    return EXIT_SETUP
+
+
+def _had_findings(config: Config) -> bool:
+    import json
+
+    try:
+        results = json.loads((Path(config.report_dir) / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(results.get("findings"))

@@ -1,0 +1,136 @@
+"""What one conformance test does: generate and send cases, run the probes, or run one stateful check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks import CHECKS, Request, of_kind
+from conformance.engine._client import EngineClient, Recorder
+from conformance.engine.runtime import Runtime
+from conformance.spec import Operation, resolve
+
+
+class ConformanceFailure(AssertionError):
+    """The test found violations; its report shows them (never a traceback)."""
+
+
+_CONSTRAINTS = (
+    "format",
+    "pattern",
+    "enum",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "const",
+    "multipleOf",
+)
+
+
+def negatable(runtime: Runtime, operation: Operation) -> bool:
+    """Whether schemathesis can build a request that breaks this operation's schema. A plain string in a path
+    or query cannot be broken (URLs carry only strings): asking hypothesis for one burns ~100 rejected draws."""
+    document = runtime.spec.document
+    if operation.has_body(document):
+        return True
+    for param in operation.parameters(document):
+        if param.get("in") not in ("path", "query", "header"):
+            continue
+        schema = resolve(document, param.get("schema")) or {}
+        if param.get("required") and param.get("in") != "path":
+            return True
+        if schema.get("type") not in (None, "string") or any(key in schema for key in _CONSTRAINTS):
+            return True
+    return False
+
+
+def _generate(runtime: Runtime, client: EngineClient, st_operation: Any, operation: Operation) -> None:
+    from schemathesis import GenerationMode
+
+    label = operation.label
+    modes = [GenerationMode.POSITIVE]
+    if negatable(runtime, operation):
+        modes.append(GenerationMode.NEGATIVE)
+    for mode in modes:
+        try:
+            strategy = st_operation.as_strategy(generation_mode=mode)
+        except Exception as exc:  # nothing to negate, or a schema hypothesis cannot draw from
+            client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
+            continue
+        _drive(runtime, client, strategy, f"{mode.value} generated case", runtime.seed_for(f"{mode.value}:{label}"))
+
+
+def _drive(runtime: Runtime, client: EngineClient, strategy: Any, purpose: str, seed: int) -> None:
+    """Let hypothesis draw `max_examples` cases and send each; findings are recorded, never raised, so one
+    operation reports every distinct violation instead of stopping at the first."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import HypothesisException
+    from schemathesis.core.errors import SchemathesisError
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=runtime.config.max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    @given(case=strategy)
+    def send(case: Any) -> None:
+        client.send_case(case, purpose=purpose)
+
+    try:
+        send()
+    except (HypothesisException, SchemathesisError) as exc:
+        client.recorder.notes.append(f"{purpose}s stopped: {type(exc).__name__}: {str(exc)[:120]}")
+
+
+def run_operation(runtime: Runtime, operation: Operation, recorder: Recorder) -> None:
+    client = EngineClient(runtime, recorder)
+    st_operation = runtime.schemathesis_operations.get(operation.label)
+    writable = operation.method in ("GET", "HEAD", "OPTIONS") or runtime.config.writes_allowed
+    if st_operation is None:
+        recorder.notes.append("schemathesis could not load this operation: probes only")
+    elif not writable:
+        recorder.notes.append("generated cases skipped: a write to a non-loopback target needs --allow-writes")
+    else:
+        _generate(runtime, client, st_operation, operation)
+    if runtime.spec.shape.is_list(operation) and runtime.spec.shape.declares_bare_array(operation):
+        recorder.notes.append(
+            "spec conflict: documents a bare JSON array where the docs promise the list "
+            "envelope; list_envelope is not applied here"
+        )
+    ctx = client.context(operation.label)
+    ctx.example = client.example(operation) or Request(operation.path)
+    for check in of_kind("probe"):
+        fails = check.run(ctx)
+        recorder.tally(check.id, bool(fails))
+        for fail in fails:
+            client.record(check.id, operation.label, fail)
+    client.clean_up()
+
+
+def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder: Recorder) -> None:
+    client = EngineClient(runtime, recorder)
+    ctx = client.context(operation.label)
+    ctx.example = client.example(operation)
+    try:
+        fails = CHECKS[check_id].run(ctx)
+    finally:
+        client.clean_up()  # whatever happened, nothing this check created outlives it
+    recorder.tally(check_id, bool(fails))
+    for fail in fails:
+        client.record(check_id, operation.label, fail)
+
+
+def summarize(recorder: Recorder) -> str:
+    lines = [f"{len(recorder.findings)} finding(s):"]
+    for finding in recorder.findings.values():
+        lines.append(f"  [{finding['check']}] {finding['operation']}: {finding['message']}")
+        if finding["repro"]:
+            lines.append(f"      repro: {finding['repro']}")
+    return "\n".join(lines)

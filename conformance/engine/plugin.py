@@ -1,0 +1,236 @@
+"""The pytest plugin: options, one runtime per process, the suite's parametrization, findings on reports.
+
+`pytest --spec … --base-url …` (through the root conftest.py) and `voipbin-conformance run` both land here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import config as config_module
+from conformance.config import Config
+from conformance.engine import _session
+from conformance.engine._client import Recorder
+from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
+from conformance.errors import SetupError
+
+CONFIG = pytest.StashKey[Config]()
+RUNTIME = pytest.StashKey[Runtime]()
+SUITE = str(Path(__file__).with_name("suite.py"))
+
+
+class ConfigCarrier:
+    """Hands a prebuilt Config (and runtime) to the plugin: the CLI's way in; pytest users go through options."""
+
+    name = "voipbin-conformance-config"
+
+    def __init__(self, config: Config, runtime: Runtime | None = None) -> None:
+        self.config = config
+        self.runtime = runtime
+
+    @staticmethod
+    def find(config: pytest.Config) -> ConfigCarrier | None:
+        return next((p for p in config.pluginmanager.get_plugins() if isinstance(p, ConfigCarrier)), None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("voipbin-conformance", "VoIPBIN conformance suite")
+    group.addoption(
+        "--conformance",
+        action="store_true",
+        default=False,
+        help="run the conformance suite (implied by --spec or --base-url)",
+    )
+    group.addoption("--spec", default=None, help="OpenAPI document: a file, a multi-file tree or a URL")
+    group.addoption("--base-url", default=None, help="live target, e.g. https://api.voipbin.net/v1.0")
+    group.addoption("--token", default=None, help="JWT (or VOIPBIN_TOKEN)")
+    group.addoption("--accesskey", default=None, help="access key (or VOIPBIN_ACCESSKEY)")
+    group.addoption("--other-token", default=None, help="a second customer's JWT (or VOIPBIN_OTHER_TOKEN)")
+    group.addoption("--profile", default=None, help="conventions profile, default voipbin-2026-01")
+    group.addoption("--max-examples", type=int, default=None, help="generated cases per operation and mode")
+    group.addoption("--seed", type=int, default=None, help="seed for case generation")
+    group.addoption("--include", default=None, help="only operations whose 'METHOD /path' matches this regex")
+    group.addoption("--request-timeout", type=float, default=None, help="seconds per request")
+    group.addoption(
+        "--allow-writes",
+        action="store_true",
+        default=None,
+        help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
+    )
+    group.addoption("--rate-limit", type=float, default=None, help="requests per second (0: unbounded)")
+    group.addoption("--report-dir", default=None, help="where results.json goes (default reports/)")
+    group.addoption("--mock-fault", action="append", default=None, help="break the embedded mock (tests, demos)")
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(config.getoption("conformance") or config.getoption("spec") or config.getoption("base_url"))
+
+
+def _from_options(config: pytest.Config) -> Config:
+    names = (
+        "spec",
+        "base_url",
+        "token",
+        "accesskey",
+        "other_token",
+        "profile",
+        "max_examples",
+        "seed",
+        "include",
+        "request_timeout",
+        "allow_writes",
+        "rate_limit",
+        "report_dir",
+    )
+    flags: dict[str, Any] = {name: config.getoption(name) for name in names}
+    faults = config.getoption("mock_fault")
+    flags["mock_faults"] = tuple(faults) if faults else None
+    return config_module.build(flags, cwd=Path(str(config.rootpath)))
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+_INACTIVE = pytest.StashKey[bool]()
+
+
+def run_config(config: pytest.Config) -> Config | None:
+    """The run's Config, built once per process (the CLI's, the xdist controller's, or from the options)."""
+    if CONFIG in config.stash:
+        return config.stash[CONFIG]
+    if config.stash.get(_INACTIVE, False):
+        return None
+    carrier = ConfigCarrier.find(config)
+    workerinput = getattr(config, "workerinput", {})
+    try:
+        if "conformance_config" in workerinput:
+            fields: dict[str, Any] = dict(workerinput["conformance_config"])
+            fields["mock_faults"] = tuple(fields.get("mock_faults") or ())
+            built = Config(**fields)
+        elif isinstance(carrier, ConfigCarrier):
+            built = carrier.config
+        elif _active(config):
+            built = _from_options(config)
+        else:
+            config.stash[_INACTIVE] = True
+            return None
+    except SetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if built.seed is None:
+        built = dataclasses.replace(built, seed=resolve_seed(built))
+    config.stash[CONFIG] = built
+    return built
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    built = run_config(config)
+    if built is None:
+        return
+    config.args[:] = [SUITE]  # the suite is the conformance tests, whatever testpaths says
+    if _xdist_controller(config):
+        return
+    carrier = ConfigCarrier.find(config)
+    if isinstance(carrier, ConfigCarrier) and carrier.runtime is not None:
+        config.stash[RUNTIME] = carrier.runtime
+        return
+    try:
+        config.stash[RUNTIME] = build_runtime(built)
+    except SetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker runs with the controller's config, seed included."""
+    run_config = node.config.stash.get(CONFIG, None)
+    if run_config is not None:
+        node.workerinput["conformance_config"] = dataclasses.asdict(run_config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    runtime = config.stash.get(RUNTIME, None)
+    if runtime is not None:
+        runtime.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    runtime = metafunc.config.stash.get(RUNTIME, None)
+    if runtime is None:
+        return
+    if "operation" in metafunc.fixturenames:
+        ops = runtime.operations
+        metafunc.parametrize("operation", ops, ids=[op.label for op in ops])
+    if "list_operation" in metafunc.fixturenames:
+        ops = runtime.list_operations
+        metafunc.parametrize("list_operation", ops, ids=[op.label for op in ops])
+    if "collection" in metafunc.fixturenames:
+        collections = runtime.collections
+        metafunc.parametrize("collection", collections, ids=[c.path for c in collections])
+
+
+class _TestRun:
+    def __init__(self, runtime: Runtime, recorder: Recorder) -> None:
+        self.runtime = runtime
+        self.recorder = recorder
+
+    def finish(self) -> None:
+        if self.recorder.findings:
+            raise _session.ConformanceFailure(_session.summarize(self.recorder))
+
+    def require_writes(self, check: str) -> None:
+        if not self.runtime.config.writes_allowed:
+            pytest.skip(f"{check}: creates resources; a non-loopback target needs --allow-writes")
+
+    def require_other_customer(self) -> None:
+        if not self.runtime.credentials.other_token:
+            pytest.skip("tenant_isolation: needs a second customer (--other-token or VOIPBIN_OTHER_TOKEN)")
+
+
+@pytest.fixture
+def conformance(request: pytest.FixtureRequest) -> _TestRun:
+    runtime = request.config.stash.get(RUNTIME, None)
+    if runtime is None:
+        pytest.skip("the conformance suite is not configured (pass --conformance, --spec or --base-url)")
+    recorder = Recorder()
+    request.node.stash[_RECORDER] = recorder
+    return _TestRun(runtime, recorder)
+
+
+_RECORDER = pytest.StashKey[Recorder]()
+
+
+def _label(item: pytest.Item) -> tuple[str, str]:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    kind = item.name.split("[")[0].removeprefix("test_")
+    for name in ("operation", "list_operation"):
+        if name in params:
+            return kind, params[name].label
+    if "collection" in params:
+        collection = params["collection"]
+        return kind, (collection.create or collection.read).label
+    return kind, item.name
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    recorder = item.stash.get(_RECORDER, None)
+    if recorder is None or call.when not in ("call", "setup"):
+        return
+    if call.when == "setup" and not report.skipped:
+        return
+    kind, label = _label(item)
+    report.conformance = {"kind": kind, "operation": label, **recorder.as_dict()}
+    runtime = item.config.stash.get(RUNTIME, None)
+    if report.failed and runtime is not None:
+        if call.excinfo is not None and call.excinfo.errisinstance(_session.ConformanceFailure):
+            report.longrepr = runtime.redactor.text(str(call.excinfo.value))
+        else:  # an error in the suite itself: keep the traceback, minus any secret
+            report.longrepr = runtime.redactor.text(str(report.longrepr))

@@ -1,0 +1,163 @@
+"""A run's moving parts, built once per pytest process from a `Config`: spec, profile, target, session."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import requests
+
+from conformance._data import bundled_spec_path
+from conformance._redact import Redactor
+from conformance.checks import Credentials, Limits
+from conformance.config import Config
+from conformance.engine._transport import make_session
+from conformance.errors import SetupError
+from conformance.profiles import Profile, load_profile
+from conformance.spec import Collection, Operation, Spec, load_spec
+
+MOCK_BASE = "http://mock.invalid"
+
+
+@dataclass
+class Runtime:
+    config: Config
+    spec: Spec
+    profile: Profile
+    base_url: str
+    session: requests.Session
+    credentials: Credentials
+    redactor: Redactor
+    mock: Any = None
+    server: Any = None
+    cleanup_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def target_label(self) -> str:
+        if self.config.base_url is not None:
+            return self.config.base_url
+        return f"embedded mock ({'HTTP ' + self.base_url if self.server else 'in-process'})"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(allow_writes=self.config.writes_allowed)
+
+    @cached_property
+    def schemathesis_schema(self) -> Any:
+        import schemathesis
+
+        return schemathesis.openapi.from_dict(self.spec.document)
+
+    @cached_property
+    def schemathesis_operations(self) -> dict[str, Any]:
+        found = {}
+        for result in self.schemathesis_schema.get_all_operations():
+            try:
+                operation = result.ok()
+            except Exception:  # reported as not loaded in the summary; the rest still run
+                continue
+            found[f"{operation.method.upper()} {operation.path}"] = operation
+        return found
+
+    def selected(self, operations: list[Operation]) -> list[Operation]:
+        pattern = re.compile(self.config.include) if self.config.include else None
+        return [op for op in operations if pattern is None or pattern.search(op.label)]
+
+    @cached_property
+    def operations(self) -> list[Operation]:
+        return self.selected(self.spec.shape.operations)
+
+    @cached_property
+    def list_operations(self) -> list[Operation]:
+        return self.selected(self.spec.shape.list_operations)
+
+    @cached_property
+    def collections(self) -> list[Collection]:
+        pattern = re.compile(self.config.include) if self.config.include else None
+        return [
+            c
+            for c in self.spec.shape.collections
+            if c.create is not None and c.read is not None and (pattern is None or pattern.search(c.create.label))
+        ]
+
+    def seed_for(self, label: str) -> int:
+        digest = hashlib.sha256(f"{self.config.seed}:{label}".encode()).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+        self.session.close()
+
+
+def resolve_seed(config: Config) -> int:
+    return config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
+
+
+def build_runtime(config: Config) -> Runtime:
+    spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
+    profile = load_profile(config.profile)
+    mock = server = None
+    if config.uses_mock:
+        from conformance.mock import MockApp
+
+        mock = MockApp(spec, profile=profile, faults=config.mock_faults, seed=config.seed or 0)
+        customer, other = mock.customers
+        credentials = Credentials(customer.token, customer.accesskey, other.token, mock.expired_token())
+        if config.mock_http:
+            from conformance.mock.server import serve_in_thread
+
+            server = serve_in_thread(mock, "127.0.0.1", 0)
+            base_url = f"http://127.0.0.1:{server.port}{spec.base_path}"
+            session = make_session(rate_limit=config.effective_rate_limit)
+        else:
+            base_url = MOCK_BASE + spec.base_path
+            session = make_session(rate_limit=config.effective_rate_limit, handle=mock.handle, base_url=MOCK_BASE)
+    else:
+        assert config.base_url is not None
+        base_url = config.base_url.rstrip("/")
+        credentials = Credentials(config.token, config.accesskey, config.other_token)
+        session = make_session(rate_limit=config.effective_rate_limit)
+    redactor = Redactor(
+        {
+            "VOIPBIN_TOKEN": credentials.token,
+            "VOIPBIN_ACCESSKEY": credentials.accesskey,
+            "VOIPBIN_OTHER_TOKEN": credentials.other_token,
+            "VOIPBIN_EXPIRED_TOKEN": credentials.expired_token if config.uses_mock else None,
+        }
+    )
+    return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
+
+
+def preflight(runtime: Runtime) -> None:
+    """Before any test: the target answers, and the given credentials are not refused."""
+    probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
+    url = runtime.base_url + (probe.path if probe else "/")
+    headers, params = {}, {}
+    creds = runtime.credentials
+    if creds.token:
+        headers["Authorization"] = f"Bearer {creds.token}"
+    elif creds.accesskey:
+        params["accesskey"] = creds.accesskey
+    try:
+        response = runtime.session.get(url, headers=headers, params=params, timeout=runtime.config.request_timeout)
+    except requests.Timeout:
+        raise SetupError(
+            f"target {runtime.target_label} did not answer within {runtime.config.request_timeout:g}s",
+            "check --base-url, or raise --request-timeout",
+        ) from None
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        raise SetupError(
+            f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
+        ) from None
+    if probe is not None and response.status_code == runtime.profile.unauthenticated_status:
+        raise SetupError(
+            f"the target rejected the given credentials ({response.status_code} on GET {probe.path})",
+            "check VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (tokens expire after 7 days)",
+        )

@@ -1,0 +1,69 @@
+"""What pytest-html shows: a run header and a checks x outcome table, and each failed test's findings grouped
+by check with request, response and a curl repro."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from html import escape
+from typing import Any
+
+from conformance.checks import CATALOGUE, CHECKS
+
+
+def findings_html(findings: list[dict[str, Any]]) -> str:
+    by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for finding in findings:
+        by_check[finding["check"]].append(finding)
+    parts = []
+    for check in sorted(by_check, key=lambda c: CATALOGUE.index(c) if c in CATALOGUE else 99):
+        doc = CHECKS[check].doc if check in CHECKS else ""
+        parts.append(
+            f'<div class="vc-check"><h4 class="vc-check-id">{escape(check)}</h4><p class="vc-doc">{escape(doc)}</p>'
+        )
+        for f in by_check[check]:
+            steps = "".join(
+                f"<li>{escape(s['purpose'])}: <code>{escape(s['method'])} {escape(s['url'])}</code> &rarr; "
+                f"{escape(str(s['error'] or s['status']))}</li>"
+                for s in f.get("steps", [])
+            )
+            response = f.get("response") or {}
+            parts.append(
+                '<div class="vc-finding">'
+                f'<p><b>{escape(f["operation"])}</b>: <span class="vc-message">{escape(f["message"])}</span> '
+                f"<small>({f.get('occurrences', 1)}x, fingerprint {escape(f['fingerprint'])})</small></p>"
+                + (f"<ol class='vc-steps'>{steps}</ol>" if steps else "")
+                + f"<p>Response: {escape(str(response.get('error') or response.get('status')))} "
+                f"{escape(response.get('content_type') or '')}</p>"
+                f'<pre class="vc-body">{escape((response.get("body") or "")[:600])}</pre>'
+                f'<p>Reproduce:</p><pre class="vc-repro">{escape(f["repro"])}</pre></div>'
+            )
+        parts.append("</div>")
+    return "".join(parts)
+
+
+def summary_html(results: dict[str, Any]) -> list[str]:
+    summary = results["summary"]
+    header = (
+        f'<div id="vc-run"><h2>VoIPBIN conformance</h2><p>'
+        f"Target: <b>{escape(summary['target'])}</b> &middot; Spec: {escape(summary['spec'])} &middot; "
+        f"Profile: <b>{escape(summary['profile'])}</b> &middot; Seed: <b>{summary['seed']}</b> &middot; "
+        f"Writes allowed: {'yes' if summary['writes_allowed'] else 'no'} &middot; "
+        f"Operations: {summary['operations_tested']} &middot; Cases: {summary['cases']} &middot; "
+        f'Findings: <b id="vc-findings-count">{summary["findings"]}</b></p></div>'
+    )
+    rows = []
+    counts: dict[str, int] = defaultdict(int)
+    for finding in results["findings"]:
+        counts[finding["check"]] += 1
+    for check, entry in summary["checks"].items():
+        status = "skipped" if entry.get("skipped") else "failed" if counts[check] else "passed"
+        reason = escape(entry.get("skipped") or "")
+        rows.append(
+            f'<tr class="vc-{status}"><td>{escape(check)}</td><td>{status}</td><td>{entry["passed"]}</td>'
+            f"<td>{entry['failed']}</td><td>{counts[check]}</td><td>{reason}</td></tr>"
+        )
+    table = (
+        '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
+        "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+    return [header, table]

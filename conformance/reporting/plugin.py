@@ -1,0 +1,159 @@
+"""The reporting plugin: results.json, the HTML report's summary and findings, JUnit paths, progress lines.
+
+It runs where the reports are written: the single process, or the xdist controller.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance._data import bundled_spec_path
+from conformance._redact import Redactor
+from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
+from conformance.reporting.html import findings_html, summary_html
+from conformance.reporting.results import Aggregator
+
+AGGREGATOR = pytest.StashKey[Aggregator]()
+_STATE = pytest.StashKey[dict[str, Any]]()
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    run = run_config(config)
+    if run is None or _is_worker(config):
+        return
+    report_dir = Path(run.report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    if getattr(config.option, "xmlpath", None) is None:
+        config.option.xmlpath = str(report_dir / "junit.xml")
+    if hasattr(config.option, "htmlpath") and config.option.htmlpath is None:
+        config.option.htmlpath = str(report_dir / "report.html")
+        config.option.self_contained_html = True
+    target = run.base_url or ("embedded mock (HTTP)" if run.mock_http else "embedded mock (in-process)")
+    spec = run.spec or f"bundled ({bundled_spec_path().name})"
+    config.stash[AGGREGATOR] = Aggregator(run, target, spec)
+    carrier = ConfigCarrier.find(config)
+    config.stash[_STATE] = {
+        "total": 0,
+        "done": 0,
+        "console": isinstance(carrier, ConfigCarrier),
+        "redactor": Redactor(
+            {"VOIPBIN_TOKEN": run.token, "VOIPBIN_ACCESSKEY": run.accesskey, "VOIPBIN_OTHER_TOKEN": run.other_token}
+        ),
+    }
+
+
+def _redactor(config: pytest.Config) -> Redactor:
+    runtime = config.stash.get(RUNTIME, None)
+    return runtime.redactor if runtime is not None else config.stash[_STATE]["redactor"]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        state["total"] = len(session.items)
+
+
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    state = node.config.stash.get(_STATE, None)
+    if state is not None:
+        state["total"] = len(ids)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    data = getattr(report, "conformance", None)
+    config = _CONFIG.get("config")
+    if config is None or AGGREGATOR not in config.stash:
+        return
+    aggregator = config.stash[AGGREGATOR]
+    state = config.stash[_STATE]
+    if report.when == "setup" and report.skipped and data is not None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        check = reason.split(":", 1)[0].removeprefix("Skipped: ")
+        aggregator.skip(check, reason.split(": ", 1)[-1])
+    if data is None:
+        return
+    aggregator.add(data)
+    errored = report.failed and not data.get("findings")
+    if errored:  # the suite itself failed on this test: say so, never pass it off as a finding or a pass
+        text = str(report.longrepr).strip().splitlines()
+        aggregator.errors.append({"test": report.nodeid.split("::")[-1], "error": (text[-1] if text else "")[:300]})
+    if data.get("findings"):
+        try:
+            from pytest_html import extras
+        except ImportError:  # pragma: no cover - pytest-html is a dependency
+            pass
+        else:
+            report.extras = [*getattr(report, "extras", []), extras.html(findings_html(data["findings"]))]  # type: ignore[attr-defined]
+    if report.when == "call" or report.skipped:
+        state["done"] += 1
+        if state["console"]:
+            outcome = (
+                f"{len(data['findings'])} finding(s)"
+                if data.get("findings")
+                else ("skipped" if report.skipped else "ERROR (see report)" if errored else "ok")
+            )
+            width = len(str(state["total"] or 0))
+            sys.stderr.write(
+                f"[{state['done']:>{width}}/{state['total']}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
+            )
+            sys.stderr.flush()
+
+
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config
+
+
+def pytest_keyboard_interrupt(excinfo: Any) -> None:
+    config = _CONFIG.get("config")
+    if config is not None and AGGREGATOR in config.stash:
+        config.stash[AGGREGATOR].interrupted = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if AGGREGATOR not in config.stash:
+        return
+    aggregator = config.stash[AGGREGATOR]
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        aggregator.interrupted = True
+    redactor = _redactor(config)
+    results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
+    config.stash[_STATE]["results"] = results
+
+
+def pytest_html_results_summary(
+    prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None and "results" in state:
+        prefix.extend(summary_html(state["results"]))
+
+
+def pytest_html_report_title(report: Any) -> None:
+    report.title = "VoIPBIN conformance report"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if AGGREGATOR not in config.stash:
+        return
+    report_dir = Path(config.stash[AGGREGATOR].config.report_dir)
+    paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html")]
+    paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]
+    _redactor(config).scrub_files(paths)
+    _CONFIG.pop("config", None)

@@ -1,0 +1,98 @@
+"""`results.json`: the machine-readable outcome of a run, valid against `schemas/results.schema.json`."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance.checks import CATALOGUE, CHECKS
+from conformance.config import Config
+
+FORMAT = "voipbin-conformance/results/1"
+
+
+@dataclass
+class Aggregator:
+    config: Config
+    target: str
+    spec: str
+    started: float = field(default_factory=time.time)
+    operations: set[str] = field(default_factory=set)
+    cases: int = 0
+    tallies: dict[str, list[int]] = field(default_factory=lambda: {c: [0, 0] for c in CATALOGUE})
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    interrupted: bool = False
+    errors: list[dict[str, str]] = field(default_factory=list)
+    tests_done: int = 0
+
+    def add(self, data: dict[str, Any]) -> None:
+        if data["kind"] == "operation":
+            self.operations.add(data["operation"])
+        self.cases += int(data.get("cases", 0))
+        for check, (passed, failed) in data.get("tallies", {}).items():
+            counts = self.tallies.setdefault(check, [0, 0])
+            counts[0] += passed
+            counts[1] += failed
+        for finding in data.get("findings", []):
+            known = self.findings.get(finding["fingerprint"])
+            if known is None:
+                self.findings[finding["fingerprint"]] = finding
+            else:
+                known["occurrences"] += finding.get("occurrences", 1)
+        if data.get("notes"):
+            self.notes.setdefault(data["operation"], []).extend(data["notes"])
+
+    def skip(self, check: str, reason: str) -> None:
+        self.skipped.setdefault(check, reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        checks: dict[str, dict[str, Any]] = {}
+        for check in CATALOGUE:
+            passed, failed = self.tallies.get(check, [0, 0])
+            entry: dict[str, Any] = {"passed": passed, "failed": failed}
+            if check in self.skipped and not passed and not failed:
+                entry["skipped"] = self.skipped[check]
+            checks[check] = entry
+        findings = sorted(
+            self.findings.values(),
+            key=lambda f: (
+                CATALOGUE.index(f["check"]) if f["check"] in CATALOGUE else 99,
+                f["operation"],
+                f["fingerprint"],
+            ),
+        )
+        return {
+            "format": FORMAT,
+            "summary": {
+                "operations_tested": len(self.operations),
+                "operations": sorted(self.operations),
+                "cases": self.cases,
+                "checks": checks,
+                "profile": self.config.profile,
+                "seed": int(self.config.seed or 0),
+                "target": self.target,
+                "spec": self.spec,
+                "started": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
+                "duration_s": round(time.time() - self.started, 3),
+                "writes_allowed": self.config.writes_allowed,
+                "max_examples": self.config.max_examples,
+                "interrupted": self.interrupted,
+                "findings": len(findings),
+                "errors": self.errors,
+                "notes": self.notes,
+            },
+            "catalogue": {cid: {"summary": c.summary, "doc": c.doc, "schema": c.schema} for cid, c in CHECKS.items()},
+            "findings": findings,
+        }
+
+    def write(self, path: Path, redact: Any) -> dict[str, Any]:
+        data = self.as_dict()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(redact(json.dumps(data, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
+        return data
