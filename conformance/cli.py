@@ -20,13 +20,21 @@ class _Parser(argparse.ArgumentParser):
         hint = ""
         if "unrecognized arguments:" in message:
             bad = message.split(":", 1)[1].split()[0]
-            options = [s for a in self._actions for s in a.option_strings]
+            options = self._all_options()
             close = difflib.get_close_matches(bad.split("=")[0], options, n=1)
             hint = f" (did you mean {close[0]}?)" if close else f" (see {self.prog} --help)"
         elif "invalid choice:" in message:
             hint = f" (see {self.prog.split()[0]} --help)"
         sys.stderr.write(f"{self.prog}: error: {message}{hint}\n")
         raise SystemExit(EXIT_SETUP)
+
+    def _all_options(self) -> list[str]:
+        options = [s for a in self._actions for s in a.option_strings]
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    options += [s for a in sub._actions for s in a.option_strings]
+        return options
 
 
 def _run_parser(sub: Any) -> None:

@@ -158,6 +158,8 @@ def load_document(source: str, *, timeout: float = 30.0) -> tuple[Document, int]
 
 def _root_file(path: Path) -> str:
     """A directory stands for the `openapi.yaml` (or .yml/.json) at its top, as in VoIPBIN's source tree."""
+    if not path.exists():
+        raise SetupError(f"spec not found: {path}", "pass --spec a path to an OpenAPI YAML/JSON file or a URL")
     if path.is_dir():
         found = next((path / n for n in ("openapi.yaml", "openapi.yml", "openapi.json") if (path / n).is_file()), None)
         if found is None:

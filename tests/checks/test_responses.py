@@ -1,0 +1,127 @@
+"""Each response check on hand-made exchanges: it fires on a broken one and stays silent on a conformant one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks import CHECKS, Context, Credentials, Exchange, Limits
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
+
+
+@pytest.fixture(scope="module")
+def spec(bundled):
+    return load_spec(str(bundled))
+
+
+def ctx(spec, label: str, profile: str = "voipbin-2026-01", case=None) -> Context:
+    return Context(
+        load_profile(profile),
+        spec,
+        spec.shape.by_label[label],
+        client=None,  # type: ignore[arg-type]
+        credentials=Credentials(),
+        limits=Limits(),
+        schemathesis_case=case,
+    )
+
+
+def exchange(
+    label: str, status: int | None, body, content_type: str = "application/json", headers=None, error: str | None = None
+) -> Exchange:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    method, path = label.split(" ", 1)
+    return Exchange(
+        label,
+        method,
+        f"http://t/v1.0{path}",
+        {},
+        None,
+        status,
+        {"content-type": content_type, **(headers or {})},
+        raw,
+        error=error,
+    )
+
+
+def fires(check: str, context: Context, ex: Exchange) -> list[str]:
+    return [fail.message for fail in CHECKS[check].run(context, ex)]
+
+
+LIST = {"result": [], "next_page_token": ""}
+ERROR_01 = {"error": "not_found", "message": "no such tag"}
+ERROR_08 = {"error": {"status": "NOT_FOUND", "reason": "RESOURCE_NOT_FOUND", "message": "m", "request_id": "r"}}
+
+
+def test_json_response(spec):
+    c = ctx(spec, "GET /tags")
+    assert fires("json_response", c, exchange("GET /tags", 200, LIST)) == []
+    assert fires("json_response", c, exchange("GET /tags", 200, LIST, content_type="text/plain"))
+    assert fires("json_response", c, exchange("GET /tags", 401, b"<html>401</html>", content_type="text/html"))
+    assert fires("json_response", c, exchange("GET /tags", 200, b"{not json"))
+
+
+def test_error_envelope_2026_01(spec):
+    c = ctx(spec, "GET /tags/{id}")
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, ERROR_01)) == []
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, {"error": "not_found"}))
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 500, b"oops", content_type="text/plain"))
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 200, {"id": "x"})) == []
+
+
+def test_error_envelope_2026_08(spec):
+    c = ctx(spec, "GET /tags/{id}", "voipbin-2026-08")
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, ERROR_08)) == []
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, ERROR_01))
+    wrong_status = {"error": {**ERROR_08["error"], "status": "INTERNAL"}}
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, wrong_status))
+    limited = {"error": {**ERROR_08["error"], "status": "RESOURCE_EXHAUSTED", "reason": "RATE_LIMIT_EXCEEDED"}}
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited))  # no Retry-After
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited, headers={"retry-after": "1"})) == []
+
+
+def test_list_envelope(spec):
+    c = ctx(spec, "GET /tags")
+    assert fires("list_envelope", c, exchange("GET /tags", 200, LIST)) == []
+    assert fires("list_envelope", c, exchange("GET /tags", 200, {"result": None, "next_page_token": ""}))
+    assert fires("list_envelope", c, exchange("GET /tags", 200, {"result": []}))
+    assert fires("list_envelope", c, exchange("GET /tags", 200, []))
+    assert fires("list_envelope", ctx(spec, "GET /tags/{id}"), exchange("GET /tags/{id}", 200, {"id": "x"})) == []
+
+
+def test_status_code(spec):
+    c = ctx(spec, "GET /tags")
+    for status in (200, 400, 401, 403, 404, 429, 500):
+        assert fires("status_code", c, exchange("GET /tags", status, ERROR_01)) == []
+    assert fires("status_code", c, exchange("GET /tags", 410, ERROR_01))
+    assert fires("status_code", c, exchange("GET /tags", 409, ERROR_01))
+    assert fires("status_code", ctx(spec, "GET /tags", "voipbin-2026-08"), exchange("GET /tags", 409, ERROR_08)) == []
+
+
+def test_server_error(spec):
+    c = ctx(spec, "GET /tags")
+    assert fires("server_error", c, exchange("GET /tags", 200, LIST)) == []
+    assert fires("server_error", c, exchange("GET /tags", 502, ERROR_01))
+    assert fires("server_error", c, exchange("GET /tags", None, b"", error="no answer within 5s"))
+
+
+def test_response_schema(make_runtime):
+    runtime = make_runtime()
+    operation = runtime.schemathesis_operations["GET /tags/{id}"]
+    c = ctx(runtime.spec, "GET /tags/{id}")
+    c.schemathesis_operation = operation
+    tag = {
+        "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "customer_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "tm_create": "2026-01-15 00:00:00.000000",
+        "tm_update": "",
+        "tm_delete": "",
+        "name": "a",
+        "detail": "",
+    }
+    assert fires("response_schema", c, exchange("GET /tags/{id}", 200, tag)) == []
+    assert fires("response_schema", c, exchange("GET /tags/{id}", 200, {**tag, "customer_id": 7}))
+    assert fires("response_schema", c, exchange("GET /tags/{id}", 200, {"name": "a"}))
+    assert fires("response_schema", c, exchange("GET /tags/{id}", 404, ERROR_01)) == []

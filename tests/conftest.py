@@ -1,0 +1,91 @@
+"""Shared fixtures: the bundled spec, the real VoIPBIN sources beside the checkout, and in-process runs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance._data import bundled_spec_path
+from conformance.config import Config
+from conformance.engine import _session
+from conformance.engine._client import Recorder
+from conformance.engine.runtime import Runtime, build_runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "voipbin"
+REAL_SPECS = {
+    "2026-01-15": SHARED / "openapi-2026-01-15" / "openapi.yaml",
+    "2026-08-22": SHARED / "openapi-2026-08-22" / "openapi.yaml",
+}
+
+
+def real_spec(date: str) -> Path:
+    path = REAL_SPECS[date]
+    if not path.is_file():
+        pytest.skip(f"the real VoIPBIN source is not beside the checkout ({path})")
+    return path
+
+
+@dataclasses.dataclass
+class Outcome:
+    recorders: list[Recorder]
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return [f for r in self.recorders for f in r.findings.values()]
+
+    @property
+    def by_check(self) -> Counter[str]:
+        return Counter(f["check"] for f in self.findings)
+
+    @property
+    def cases(self) -> int:
+        return sum(r.cases for r in self.recorders)
+
+    def describe(self) -> str:
+        return "\n".join(f"{f['check']} {f['operation']}: {f['message']}" for f in self.findings[:20])
+
+
+def run_in_process(runtime: Runtime, *, stateful: bool = True, operations: bool = True) -> Outcome:
+    """The suite's tests, run directly (no pytest session): every operation, then the stateful checks."""
+    recorders = []
+    for op in runtime.operations if operations else []:
+        recorder = Recorder()
+        _session.run_operation(runtime, op, recorder)
+        recorders.append(recorder)
+    if stateful:
+        for op in runtime.list_operations:
+            recorder = Recorder()
+            _session.run_stateful(runtime, "pagination", op, recorder)
+            recorders.append(recorder)
+        for collection in runtime.collections:
+            for check, op in (("resource_lifecycle", collection.create), ("tenant_isolation", collection.read)):
+                recorder = Recorder()
+                _session.run_stateful(runtime, check, op, recorder)
+                recorders.append(recorder)
+    return Outcome(recorders)
+
+
+@pytest.fixture
+def make_runtime() -> Any:
+    made: list[Runtime] = []
+
+    def make(**overrides: Any) -> Runtime:
+        overrides.setdefault("seed", 7)
+        overrides.setdefault("max_examples", 3)
+        runtime = build_runtime(Config(**overrides).validate())
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Path:
+    return bundled_spec_path()

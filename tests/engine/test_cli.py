@@ -1,0 +1,102 @@
+"""The command line as a user meets it: the default run, findings, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance._data import schemas_dir
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("VOIPBIN_")}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_default_run_exits_0_and_writes_three_reports(tmp_path):
+    result = cli("run", "--max-examples", "2", "--seed", "1", "--report-dir", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = tmp_path / "out"
+    for name in ("report.html", "junit.xml", "results.json"):
+        assert (out / name).stat().st_size > 0
+    results = json.loads((out / "results.json").read_text())
+    jsonschema.validate(results, json.loads((schemas_dir() / "results.schema.json").read_text()))
+    assert results["findings"] == []
+    assert results["summary"]["operations_tested"] == 56
+    assert results["summary"]["seed"] == 1
+    assert "[89/89]" in result.stderr  # progress: tests done / total
+    assert "No findings" in result.stdout
+
+
+def test_a_broken_target_exits_1_and_names_the_check(tmp_path):
+    result = cli(
+        "run",
+        "--max-examples",
+        "2",
+        "--include",
+        "^GET /tags$",
+        "--mock-fault",
+        "error_without_message",
+        "--report-dir",
+        "out",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "error_envelope" in result.stdout
+    findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
+    assert {f["check"] for f in findings} == {"error_envelope"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["run", "--spec", "missing.yaml"], ["spec not found: missing.yaml"]),
+        (["run", "--spec", "malformed.yaml"], ["malformed", "line"]),
+        (["run", "--spec", "notopenapi.yaml"], ["not an OpenAPI document"]),
+        (["run", "--profile", "voipbin-2026-09"], ["unknown profile", "did you mean voipbin-2026-08?"]),
+        (["run", "--max-exampels", "3"], ["unrecognized arguments", "did you mean --max-examples?"]),
+        (["run", "--max-examples", "0"], ["--max-examples must be at least 1"]),
+        (["run", "--include", "("], ["--include", "not a valid regular expression"]),
+        (["run", "--base-url", "ftp://x"], ["not an http(s) URL"]),
+        (["run", "--base-url", "http://127.0.0.1:{port}/v1.0"], ["a live target needs credentials"]),
+        (["run", "--base-url", "http://127.0.0.1:{port}/v1.0", "--token", "t"], ["unreachable"]),
+        (["run", "--mock-fault", "html401"], ["unknown fault", "did you mean html_401?"]),
+        (["frobnicate"], ["invalid choice"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragments):
+    (tmp_path / "malformed.yaml").write_text("openapi: 3.0.0\npaths: {\n  /x: [\n")
+    (tmp_path / "notopenapi.yaml").write_text("hello: world\n")
+    port = str(_free_port())
+    result = cli(*[a.replace("{port}", port) for a in args], cwd=tmp_path)
+    assert_one_line_error(result, *fragments)

@@ -1,0 +1,84 @@
+"""Runs over a real loopback socket: the mock served by werkzeug, the CLI as a separate process."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
+from tests.engine.test_cli import assert_one_line_error, cli
+
+pytestmark = pytest.mark.http
+
+
+@pytest.fixture
+def served(bundled):
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    yield app, f"http://127.0.0.1:{server.port}/v1.0"
+    server.shutdown()
+
+
+def test_rejected_credentials_are_a_setup_error(tmp_path, served):
+    _, url = served
+    result = cli("run", "--base-url", url, "--token", "not-a-valid-token", cwd=tmp_path)
+    assert_one_line_error(result, "rejected the given credentials")
+    assert "not-a-valid-token" not in result.stderr
+
+
+def test_live_run_over_http_keeps_secrets_out_of_every_output(tmp_path, served):
+    app, url = served
+    customer, other = app.customers
+    env = {"VOIPBIN_TOKEN": customer.token, "VOIPBIN_ACCESSKEY": customer.accesskey, "VOIPBIN_OTHER_TOKEN": other.token}
+    result = cli(
+        "run",
+        "--base-url",
+        url,
+        "--max-examples",
+        "2",
+        "--include",
+        "tags",
+        "--report-dir",
+        "out",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = [result.stdout, result.stderr] + [p.read_text() for p in (tmp_path / "out").iterdir()]
+    for secret in (customer.token, customer.accesskey, other.token):
+        assert all(secret not in text for text in outputs)
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["summary"]["target"] == url
+    assert results["summary"]["checks"]["tenant_isolation"]["passed"] > 0
+
+
+def test_findings_over_http_carry_runnable_redacted_repros(tmp_path, bundled):
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), faults=["pages_overlap"])
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        customer = app.customers[0]
+        result = cli(
+            "run",
+            "--base-url",
+            f"http://127.0.0.1:{server.port}/v1.0",
+            "--include",
+            "^GET /tags$",
+            "--max-examples",
+            "1",
+            "--report-dir",
+            "out",
+            cwd=tmp_path,
+            env={"VOIPBIN_TOKEN": customer.token},
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1
+    findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
+    walk = next(f for f in findings if f["check"] == "pagination")
+    assert "${VOIPBIN_TOKEN}" in walk["repro"] and customer.token not in walk["repro"]
+    assert "page_token=" in walk["repro"]  # a page token is data, and stays
+    assert len(walk["steps"]) >= 2
