@@ -1,3 +1,4 @@
-"""Lets `pytest --spec PATH --base-url URL` (or `pytest --conformance`) run the conformance suite from here."""
-
-pytest_plugins = ["conformance.engine.plugin", "conformance.reporting.plugin"]
+"""The conformance suite's pytest plugins load through the package's `pytest11` entry points, so from here
+`pytest --conformance` (the embedded mock) or `pytest --spec PATH --base-url URL` runs the suite; plain
+`pytest` runs the project's own tests under tests/.
+"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -27,25 +28,16 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
         if runtime is None:
             probe.close()
     Path(config.report_dir).mkdir(parents=True, exist_ok=True)
-    args = [
-        SUITE,
-        "-c",
-        str(Path(__file__).with_name("pytest.ini")),
-        "-p",
-        "conformance.engine.plugin",
-        "-p",
-        "conformance.reporting.plugin",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:terminal",
-        "--conformance",
-        "-W",
-        "ignore::DeprecationWarning",
-        *(extra_args or []),
-    ]
+    # The plugins load through their pytest11 entry points; name them only where autoloading is switched off.
+    autoload_off = bool(os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"))
+    plugins = (
+        ["conformance.engine.plugin", "conformance.reporting.plugin", "pytest_html", "xdist"] if autoload_off else []
+    )
+    args = [SUITE, "-c", str(Path(__file__).with_name("pytest.ini")), "-p", "no:cacheprovider", "-p", "no:terminal"]
+    args += [arg for name in plugins for arg in ("-p", name)]
+    args += ["--conformance", "-W", "ignore::DeprecationWarning", *(extra_args or [])]
     if config.workers > 1:
-        args += ["-n", str(config.workers), "-p", "xdist"]
+        args += ["-n", str(config.workers)]
     code = pytest.main(args, plugins=[ConfigCarrier(config, runtime)])
     if code == pytest.ExitCode.OK:
         return EXIT_OK

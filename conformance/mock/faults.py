@@ -36,7 +36,9 @@ FAULTS: dict[str, Fault] = {
         Fault("malformed_json_500", "malformed_json_rejected", "a body that is not JSON: 500"),
         Fault("text_plain_accepted", "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault("schema_violations_accepted", "invalid_input_rejected", "bodies and parameters are not validated"),
-        Fault("token_loops", "pagination", "the last page's next_page_token points back to the first page"),
+        Fault(
+            "token_loops", "pagination", "the last page hands back the page_token it was given: the chain never ends"
+        ),
         Fault("pages_overlap", "pagination", "each page repeats the previous page's last item"),
         Fault("page_size_ignored", "pagination", "page_size is ignored: every page holds up to 100 items"),
         Fault("lost_create", "resource_lifecycle", "created resources are not stored (GET answers 404)"),

@@ -1,0 +1,47 @@
+"""`pytest --spec … --base-url …` runs the same suite through the plugin, with the same reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def pytest_run(*args: str, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPBIN_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_pytest_from_the_checkout_runs_the_suite(tmp_path):
+    result = pytest_run(
+        "--conformance", "--max-examples", "1", "--include", "tags", "--report-dir", str(tmp_path), "-q", cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed" in result.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["summary"]["operations_tested"] == 5
+
+
+def test_pytest_anywhere_with_the_plugin_reports_findings(tmp_path, bundled):
+    result = pytest_run(
+        "--spec",
+        str(bundled),
+        "--include",
+        "^GET /tags$",
+        "--max-examples",
+        "1",
+        "--mock-fault",
+        "result_null",
+        "--report-dir",
+        "out",
+        "-q",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "list_envelope" in result.stdout
+    assert (tmp_path / "out" / "junit.xml").is_file()
