@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import signal
 import sys
 from typing import Any, NoReturn
 
@@ -59,6 +60,7 @@ def _run_parser(sub: Any) -> None:
         default=None,
         help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
     )
+    run.add_argument("--max-time", type=float, help="a whole-run budget in seconds; the reports are still written")
     run.add_argument("--report-dir", help="where report.html, junit.xml and results.json go (default reports/)")
     run.add_argument(
         "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
@@ -108,9 +110,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from conformance.mock.faults import validate_faults
 
         validate_faults(config.mock_faults)
+    # SIGTERM (a CI job cancelled) stops like Ctrl-C: clean up, write the partial reports, then exit.
+    signal.signal(signal.SIGTERM, _interrupt)
     code = run(config)
     print_summary(config.report_dir, sys.stdout)
     return code
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _cmd_mock(args: argparse.Namespace) -> int:

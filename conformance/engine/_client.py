@@ -116,7 +116,22 @@ class EngineClient:
             data = kwargs.get("data")
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
         self._apply_auth(DEFAULT_AUTH, headers, params)
-        return self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
+        exchange = self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
+        self._track_created(exchange)
+        return exchange
+
+    def _track_created(self, exchange: Exchange) -> None:
+        """A generated create that succeeded made a real resource: it is deleted at the end like any other."""
+        if exchange.method != "POST" or exchange.status is None or not 200 <= exchange.status < 300:
+            return
+        collection = self.runtime.spec.shape.collection_of(exchange.operation.split(" ", 1)[1])
+        body = exchange.json
+        if collection is None or collection.delete is None or collection.create is None:
+            return
+        if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
+            self.track(
+                collection.delete, collection.item_path.replace("{" + collection.id_param + "}", str(body["id"]))
+            )
 
     def runtime_examples(self) -> Examples:
         examples = getattr(self.runtime, "_examples", None)

@@ -91,6 +91,14 @@ def _drive(runtime: Runtime, client: EngineClient, strategy: Any, purpose: str, 
 
 def run_operation(runtime: Runtime, operation: Operation, recorder: Recorder) -> None:
     client = EngineClient(runtime, recorder)
+    try:
+        _run_operation(runtime, client, operation)
+    finally:
+        client.clean_up()  # generated creates included, also when interrupted
+
+
+def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation) -> None:
+    recorder = client.recorder
     st_operation = runtime.schemathesis_operations.get(operation.label)
     writable = operation.method in ("GET", "HEAD", "OPTIONS") or runtime.config.writes_allowed
     if st_operation is None:
@@ -111,7 +119,6 @@ def run_operation(runtime: Runtime, operation: Operation, recorder: Recorder) ->
         recorder.tally(check.id, bool(fails))
         for fail in fails:
             client.record(check.id, operation.label, fail)
-    client.clean_up()
 
 
 def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder: Recorder) -> None:

@@ -62,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
     )
     group.addoption("--rate-limit", type=float, default=None, help="requests per second (0: unbounded)")
+    group.addoption("--max-time", type=float, default=None, help="a whole-run budget in seconds")
     group.addoption("--report-dir", default=None, help="where results.json goes (default reports/)")
     group.addoption("--mock-fault", action="append", default=None, help="break the embedded mock (tests, demos)")
 
@@ -84,6 +85,7 @@ def _from_options(config: pytest.Config) -> Config:
         "request_timeout",
         "allow_writes",
         "rate_limit",
+        "max_time",
         "report_dir",
     )
     flags: dict[str, Any] = {name: config.getoption(name) for name in names}
@@ -155,7 +157,12 @@ def pytest_configure_node(node: Any) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
-        runtime.close()
+        try:
+            from conformance.engine._client import EngineClient
+
+            EngineClient(runtime, Recorder()).clean_up()  # anything a test could not delete itself
+        finally:
+            runtime.close()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -234,3 +241,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.longrepr = runtime.redactor.text(str(call.excinfo.value))
         else:  # an error in the suite itself: keep the traceback, minus any secret
             report.longrepr = runtime.redactor.text(str(report.longrepr))
+
+
+_STARTED = pytest.StashKey[float]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import time
+
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """--max-time: once the budget is spent, the remaining tests do not start; the reports are still written."""
+    import time
+
+    built = item.config.stash.get(CONFIG, None)
+    started = item.config.stash.get(_STARTED, None)
+    if built is None or built.max_time is None or started is None:
+        return
+    if time.monotonic() - started > built.max_time:
+        item.session.shouldstop = f"the time budget of {built.max_time:g}s is spent"
+        pytest.skip(f"max_time: the time budget of {built.max_time:g}s is spent")

@@ -27,6 +27,10 @@ def print_summary(report_dir: str, out: TextIO) -> None:
             out.write(f"  {check:<24} skipped: {entry['skipped']}\n")
         elif by_check[check]:
             out.write(f"  {check:<24} {by_check[check]} finding(s)\n")
+    tests = summary.get("tests") or {}
+    if summary.get("stopped") or summary.get("interrupted"):
+        why = summary.get("stopped") or "interrupted"
+        out.write(f"  stopped early ({why}) after {tests.get('done', '?')} of {tests.get('total', '?')} tests\n")
     for error in summary.get("errors", []):
         out.write(f"  suite error in {error['test']}: {error['error']}\n")
     total = len(results["findings"])

@@ -76,7 +76,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     aggregator = config.stash[AGGREGATOR]
     state = config.stash[_STATE]
-    if report.when == "setup" and report.skipped and data is not None:
+    if report.when == "setup" and report.skipped and data is not None and "max_time" not in str(report.longrepr):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         check = reason.split(":", 1)[0].removeprefix("Skipped: ")
         aggregator.skip(check, reason.split(": ", 1)[-1])
@@ -131,6 +131,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     aggregator = config.stash[AGGREGATOR]
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         aggregator.interrupted = True
+    if session.shouldstop:
+        aggregator.stopped = str(session.shouldstop)
+    state = config.stash[_STATE]
+    aggregator.tests_done, aggregator.tests_total = state["done"], state["total"]
     redactor = _redactor(config)
     results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
     config.stash[_STATE]["results"] = results

@@ -28,6 +28,8 @@ class Aggregator:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     interrupted: bool = False
+    stopped: str | None = None
+    tests_total: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     tests_done: int = 0
 
@@ -83,6 +85,8 @@ class Aggregator:
                 "writes_allowed": self.config.writes_allowed,
                 "max_examples": self.config.max_examples,
                 "interrupted": self.interrupted,
+                "stopped": self.stopped,
+                "tests": {"done": self.tests_done, "total": self.tests_total},
                 "findings": len(findings),
                 "errors": self.errors,
                 "notes": self.notes,

@@ -1,0 +1,65 @@
+"""Ctrl-C (or SIGTERM) midway: the run stops sending, deletes what it created, and writes its reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
+
+pytestmark = pytest.mark.http
+
+
+def live_created(app: MockApp) -> list[str]:
+    return [rid for bucket in app._store.values() for rid, r in bucket.items() if r.order > 0 and not r.deleted]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_cleans_up_and_reports(tmp_path, bundled, sig):
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"))
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPBIN_")}
+    env["VOIPBIN_TOKEN"] = app.customers[0].token
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--base-url",
+                f"http://127.0.0.1:{server.port}/v1.0",
+                "--max-examples",
+                "40",
+                "--report-dir",
+                "out",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not live_created(app) and time.monotonic() < deadline:  # wait until it has created something
+            time.sleep(0.05)
+        assert live_created(app), "the run never created anything"
+        process.send_signal(sig)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        server.shutdown()
+    assert process.returncode in (1, 2), stderr
+    assert "Traceback" not in stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["summary"]["interrupted"] is True
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert live_created(app) == []
