@@ -54,7 +54,7 @@ def test_interrupted_run_cleans_up_and_reports(tmp_path, bundled, sig):
             time.sleep(0.05)
         assert live_created(app), "the run never created anything"
         process.send_signal(sig)
-        stdout, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=60)
     finally:
         server.shutdown()
     assert process.returncode in (1, 2), stderr
