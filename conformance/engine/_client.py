@@ -4,11 +4,14 @@ exchange, whichever check asked for it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
+import signal
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -116,12 +119,10 @@ class EngineClient:
             data = kwargs.get("data")
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
         self._apply_auth(DEFAULT_AUTH, headers, params)
-        exchange = self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
-        self._track_created(exchange)
-        return exchange
+        return self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
 
     def _track_created(self, exchange: Exchange) -> None:
-        """A generated create that succeeded made a real resource: it is deleted at the end like any other."""
+        """Every create that succeeded made a real resource: it is deleted at the end of the test."""
         if exchange.method != "POST" or exchange.status is None or not 200 <= exchange.status < 300:
             return
         collection = self.runtime.spec.shape.collection_of(exchange.operation.split(" ", 1)[1])
@@ -183,6 +184,24 @@ class EngineClient:
         purpose: str,
         case: Any,
     ) -> Exchange:
+        # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
+        # deletes: Ctrl-C/SIGTERM wait until its id is tracked.
+        with deferred_interrupts(method == "POST"):
+            exchange = self._exchange(label, method, url, params, headers, body, purpose)
+            self._track_created(exchange)
+        self._judge(exchange, case)
+        return exchange
+
+    def _exchange(
+        self,
+        label: str,
+        method: str,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        body: bytes | None,
+        purpose: str,
+    ) -> Exchange:
         timeout = self.runtime.config.request_timeout
         self.recorder.cases += 1
         try:
@@ -220,7 +239,6 @@ class EngineClient:
                 elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
                 purpose=purpose,
             )
-        self._judge(exchange, case)
         return exchange
 
     def context(self, label: str, case: Any = None) -> Context:
@@ -280,6 +298,25 @@ class EngineClient:
             "response": _response(exchange, redactor) if exchange is not None else {},
             "steps": [_step(step, redactor) for step in fail.steps],
         }
+
+
+@contextlib.contextmanager
+def deferred_interrupts(active: bool = True) -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (main thread only)."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _unset(value: Any) -> bool:
