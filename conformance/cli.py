@@ -65,6 +65,11 @@ def _run_parser(sub: Any) -> None:
     run.add_argument(
         "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
     )
+    run.add_argument("--shard", help="I/N: run the I-th of N disjoint parts of the spec (a CI matrix)")
+    run.add_argument("--baseline", help="a results.json to compare with: known findings do not fail the run")
+    run.add_argument(
+        "--update-baseline", action="store_true", default=None, help="write this run's results.json to --baseline"
+    )
     run.add_argument("--mock-fault", action="append", help="break the embedded mock (see `mock --list-faults`)")
     run.add_argument(
         "--mock-http",
@@ -89,12 +94,29 @@ def _mock_parser(sub: Any) -> None:
     mock.add_argument("--list-faults", action="store_true", help="list the faults and the check that catches each")
 
 
+def _diff_parser(sub: Any) -> None:
+    diff = sub.add_parser("diff", help="compare two results.json: new, fixed and persisting findings")
+    diff.add_argument("baseline", help="the earlier results.json")
+    diff.add_argument("new", help="the later results.json")
+    diff.add_argument("--report-dir", default="reports", help="where regression.html and regression.json go")
+    diff.add_argument("--force", action="store_true", help="compare runs of different specs")
+
+
+def _merge_parser(sub: Any) -> None:
+    merge = sub.add_parser("merge", help="join the results.json of shards into one set of reports")
+    merge.add_argument("results", nargs="+", help="results.json of each shard")
+    merge.add_argument("--report-dir", default="reports", help="where the merged reports go")
+    merge.add_argument("--force", action="store_true", help="merge runs that differ in spec, target or seed")
+
+
 def parser() -> _Parser:
     top = _Parser(prog="voipbin-conformance", description="Contract and conformance tests for the VoIPBIN REST API.")
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _run_parser(sub)
     _mock_parser(sub)
+    _diff_parser(sub)
+    _merge_parser(sub)
     return top
 
 
@@ -110,11 +132,59 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from conformance.mock.faults import validate_faults
 
         validate_faults(config.mock_faults)
+    if config.baseline and not config.update_baseline:
+        from conformance.reporting.regression import load_results
+
+        load_results(config.baseline)  # a missing or foreign baseline is bad input: say so before the run
     # SIGTERM (a CI job cancelled) stops like Ctrl-C: clean up, write the partial reports, then exit.
     signal.signal(signal.SIGTERM, _interrupt)
     code = run(config)
     print_summary(config.report_dir, sys.stdout)
+    if config.baseline and not config.update_baseline:
+        return _baseline_verdict(config.report_dir, code)
     return code
+
+
+def _baseline_verdict(report_dir: str, code: int) -> int:
+    """With a baseline only new findings fail the run."""
+    import json
+    from pathlib import Path
+
+    path = Path(report_dir) / "regression.json"
+    if code != 1 or not path.is_file():
+        return code
+    regression = json.loads(path.read_text(encoding="utf-8"))
+    print(
+        f"Against the baseline: {len(regression['new'])} new, {len(regression['fixed'])} fixed, "
+        f"{len(regression['persisting'])} known finding(s); see {Path(report_dir) / 'regression.html'}"
+    )
+    return 1 if regression["new"] else 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.reporting import regression
+
+    result = regression.compare(
+        regression.load_results(args.baseline), regression.load_results(args.new), force=args.force
+    )
+    json_path, html_path = regression.write(result, args.report_dir)
+    print(regression.describe(result))
+    print(f"Reports: {html_path}, {json_path}")
+    return 1 if result["new"] else 0
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from conformance.reporting import merge
+    from conformance.reporting.regression import load_results
+
+    merged = merge.merge([load_results(path) for path in args.results], force=args.force)
+    directory = merge.write(merged, args.report_dir)
+    summary = merged["summary"]
+    print(
+        f"Merged {len(args.results)} shard(s): {summary['operations_tested']} operations, {summary['cases']} "
+        f"requests, {len(merged['findings'])} finding(s). Reports in {directory}/"
+    )
+    return 1 if merged["findings"] else 0
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -144,9 +214,8 @@ def _cmd_mock(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _cmd_run(args)
-        return _cmd_mock(args)
+        commands = {"run": _cmd_run, "mock": _cmd_mock, "diff": _cmd_diff, "merge": _cmd_merge}
+        return commands[args.command](args)
     except SetupError as exc:
         sys.stderr.write(f"voipbin-conformance: error: {exc}\n")
         return EXIT_SETUP

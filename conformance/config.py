@@ -45,6 +45,9 @@ class Config:
     report_dir: str = "reports"
     rate_limit: float | None = None  # requests per second; None: unbounded on loopback, 10/s elsewhere
     max_time: float | None = None
+    shard: str | None = None  # "I/N": this job runs the I-th of N disjoint parts of the spec
+    baseline: str | None = None  # a results.json to compare with; only new findings fail the run
+    update_baseline: bool = False  # write this run's results.json to `baseline`
     mock_faults: tuple[str, ...] = ()  # faults for the embedded mock (used by tests and demos)
     mock_http: bool = False  # serve the embedded mock on a loopback port instead of in-process
 
@@ -76,6 +79,14 @@ class Config:
             return self.rate_limit if self.rate_limit > 0 else None
         return None if self.loopback else 10.0
 
+    @property
+    def shard_index(self) -> tuple[int, int] | None:
+        """(I, N) with 1 <= I <= N, or None for the whole spec."""
+        if self.shard is None:
+            return None
+        index, _, total = self.shard.partition("/")
+        return int(index), int(total)
+
     def secrets(self) -> list[str]:
         return [v for v in (self.token, self.accesskey, self.other_token) if v]
 
@@ -86,6 +97,12 @@ class Config:
             raise SetupError(f"--workers must be at least 1, got {self.workers}")
         if self.request_timeout <= 0:
             raise SetupError(f"--request-timeout must be a positive number of seconds, got {self.request_timeout}")
+        if self.shard is not None:
+            match = re.fullmatch(r"(\d+)/(\d+)", self.shard)
+            if match is None or not 1 <= int(match[1]) <= int(match[2]):
+                raise SetupError(f"--shard expects I/N with 1 <= I <= N, got {self.shard!r}", "e.g. --shard 1/4")
+        if self.update_baseline and not self.baseline:
+            raise SetupError("--update-baseline needs --baseline FILE to write to")
         if self.include is not None:
             try:
                 re.compile(self.include)

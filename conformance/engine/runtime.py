@@ -64,9 +64,14 @@ class Runtime:
             found[f"{operation.method.upper()} {operation.path}"] = operation
         return found
 
+    def _wanted(self, label: str) -> bool:
+        if self.config.include and not re.search(self.config.include, label):
+            return False
+        shard = self.config.shard_index
+        return shard is None or in_shard(label, *shard)
+
     def selected(self, operations: list[Operation]) -> list[Operation]:
-        pattern = re.compile(self.config.include) if self.config.include else None
-        return [op for op in operations if pattern is None or pattern.search(op.label)]
+        return [op for op in operations if self._wanted(op.label)]
 
     @cached_property
     def operations(self) -> list[Operation]:
@@ -78,11 +83,10 @@ class Runtime:
 
     @cached_property
     def collections(self) -> list[Collection]:
-        pattern = re.compile(self.config.include) if self.config.include else None
         return [
             c
             for c in self.spec.shape.collections
-            if c.create is not None and c.read is not None and (pattern is None or pattern.search(c.create.label))
+            if c.create is not None and c.read is not None and self._wanted(c.create.label)
         ]
 
     def seed_for(self, label: str) -> int:
@@ -93,6 +97,12 @@ class Runtime:
         if self.server is not None:
             self.server.shutdown()
         self.session.close()
+
+
+def in_shard(label: str, index: int, total: int) -> bool:
+    """A stable split: the same label lands in the same shard whatever else the spec holds."""
+    digest = hashlib.sha256(label.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % total == index - 1
 
 
 def resolve_seed(config: Config) -> int:

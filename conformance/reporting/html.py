@@ -41,6 +41,23 @@ def findings_html(findings: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def findings_index_html(findings: list[dict[str, Any]]) -> str:
+    """Every finding on one line, grouped by check then operation: what a reviewer scans first."""
+    if not findings:
+        return '<p id="vc-no-findings">No findings.</p>'
+    by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for finding in findings:
+        by_check[finding["check"]].append(finding)
+    parts = ['<div id="vc-index"><h3>Findings by check</h3>']
+    for check in sorted(by_check, key=lambda c: CATALOGUE.index(c) if c in CATALOGUE else 99):
+        items = "".join(
+            f"<li><b>{escape(f['operation'])}</b>: {escape(f['message'])}</li>"
+            for f in sorted(by_check[check], key=lambda f: f["operation"])
+        )
+        parts.append(f'<h4 class="vc-check-id">{escape(check)} ({len(by_check[check])})</h4><ul>{items}</ul>')
+    return "".join(parts) + "</div>"
+
+
 def summary_html(results: dict[str, Any]) -> list[str]:
     summary = results["summary"]
     header = (
@@ -66,4 +83,4 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
         "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
-    return [header, table]
+    return [header, table, findings_index_html(results["findings"])]

@@ -138,6 +138,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     redactor = _redactor(config)
     results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
     config.stash[_STATE]["results"] = results
+    _baseline(aggregator, results, config.stash[_STATE])
+
+
+def _baseline(aggregator: Aggregator, results: dict[str, Any], state: dict[str, Any]) -> None:
+    """--baseline: compare before pytest-html writes the page, so the page can link to the comparison."""
+    import shutil
+
+    from conformance.errors import SetupError
+    from conformance.reporting import regression
+
+    run = aggregator.config
+    if not run.baseline:
+        return
+    report_dir = Path(run.report_dir)
+    if run.update_baseline:
+        Path(run.baseline).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(report_dir / "results.json", run.baseline)
+        return
+    try:
+        compared = regression.compare(regression.load_results(run.baseline), results, force=True)
+    except SetupError as exc:
+        state["baseline_error"] = str(exc)
+        return
+    regression.write(compared, str(report_dir))
+    state["regression"] = compared
 
 
 def pytest_html_results_summary(
@@ -146,6 +171,12 @@ def pytest_html_results_summary(
     state = session.config.stash.get(_STATE, None)
     if state is not None and "results" in state:
         prefix.extend(summary_html(state["results"]))
+        if "regression" in state:
+            counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting")}
+            prefix.append(
+                f'<p id="vc-baseline">Against the baseline: {counts["new"]} new, {counts["fixed"]} fixed, '
+                f'{counts["persisting"]} persisting — <a href="regression.html">regression report</a></p>'
+            )
 
 
 def pytest_html_report_title(report: Any) -> None:

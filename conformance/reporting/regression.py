@@ -1,0 +1,104 @@
+"""Comparing two runs: which findings are new, fixed or persisting, keyed by fingerprint (check + operation +
+the kind of violation), never by message text or generated values."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import SetupError
+from conformance.reporting.results import FORMAT
+
+REGRESSION_FORMAT = "voipbin-conformance/regression/1"
+
+
+def load_results(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SetupError(f"results file not found: {path}", "pass the results.json of a run") from None
+    except (OSError, ValueError) as exc:
+        raise SetupError(f"{path} is not a results file: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SetupError(f"{path} is not a voipbin-conformance results file (format {FORMAT!r} expected)")
+    return data
+
+
+@dataclass
+class Regression:
+    baseline: dict[str, Any]
+    new: dict[str, Any]
+
+    def _index(self, results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {f["fingerprint"]: f for f in results["findings"]}
+
+    def as_dict(self) -> dict[str, Any]:
+        old, new = self._index(self.baseline), self._index(self.new)
+        old_ops, new_ops = set(self.baseline["summary"]["operations"]), set(self.new["summary"]["operations"])
+
+        def ran(results: dict[str, Any]) -> set[str]:
+            return {c for c, e in results["summary"]["checks"].items() if e["passed"] or e["failed"]}
+
+        old_checks, new_checks = ran(self.baseline), ran(self.new)
+        return {
+            "format": REGRESSION_FORMAT,
+            "baseline": _header(self.baseline),
+            "new_run": _header(self.new),
+            "new": [new[k] for k in sorted(new.keys() - old.keys())],
+            "fixed": [old[k] for k in sorted(old.keys() - new.keys())],
+            "persisting": [new[k] for k in sorted(new.keys() & old.keys())],
+            "operations_only_in_baseline": sorted(old_ops - new_ops),
+            "operations_only_in_new": sorted(new_ops - old_ops),
+            "checks_only_in_baseline": sorted(old_checks - new_checks),
+            "checks_only_in_new": sorted(new_checks - old_checks),
+        }
+
+
+def _header(results: dict[str, Any]) -> dict[str, Any]:
+    summary = results["summary"]
+    keys = ("target", "spec", "profile", "seed", "started", "operations_tested", "cases")
+    return {key: summary.get(key) for key in keys} | {"findings": len(results["findings"])}
+
+
+def compare(baseline: dict[str, Any], new: dict[str, Any], *, force: bool = False) -> dict[str, Any]:
+    old_spec, new_spec = baseline["summary"].get("spec"), new["summary"].get("spec")
+    if old_spec != new_spec and not force:
+        raise SetupError(
+            f"the runs tested different specs ({old_spec} vs {new_spec})", "pass --force to compare them anyway"
+        )
+    return Regression(baseline, new).as_dict()
+
+
+def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
+    from conformance.reporting.static_html import render_regression
+
+    directory = Path(report_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = directory / "regression.json", directory / "regression.html"
+    json_path.write_text(json.dumps(regression, indent=2) + "\n", encoding="utf-8")
+    html_path.write_text(render_regression(regression), encoding="utf-8")
+    return json_path, html_path
+
+
+def describe(regression: dict[str, Any]) -> str:
+    lines = [
+        f"{len(regression['new'])} new, {len(regression['fixed'])} fixed, "
+        f"{len(regression['persisting'])} persisting finding(s)"
+    ]
+    for label, key in (("new", "new"), ("fixed", "fixed")):
+        for finding in regression[key]:
+            lines.append(f"  {label:<6} [{finding['check']}] {finding['operation']}: {finding['message']}")
+    for key in (
+        "operations_only_in_baseline",
+        "operations_only_in_new",
+        "checks_only_in_baseline",
+        "checks_only_in_new",
+    ):
+        if regression[key]:
+            lines.append(
+                f"  {key.replace('_', ' ')}: {', '.join(regression[key][:10])}"
+                + (" …" if len(regression[key]) > 10 else "")
+            )
+    return "\n".join(lines)

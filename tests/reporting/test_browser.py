@@ -1,0 +1,88 @@
+"""The HTML reports as a person sees them: opened in headless Chromium, after pytest-html's JavaScript ran."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.engine.test_cli import cli
+
+pytestmark = pytest.mark.browser
+
+
+def chromium() -> str:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return binary
+
+
+def rendered(path, tmp_path) -> str:
+    result = subprocess.run(
+        [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def text(dom: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom)).replace("&amp;", "&").replace("&gt;", ">")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    where = tmp_path_factory.mktemp("browser")
+    common = ("run", "--seed", "9", "--max-examples", "1", "--include", "^(GET|POST) /tags$")
+    assert cli(*common, "--report-dir", "clean", cwd=where).returncode == 0
+    assert cli(*common, "--mock-fault", "error_without_message", "--report-dir", "broken", cwd=where).returncode == 1
+    assert cli("diff", "clean/results.json", "broken/results.json", "--report-dir", "diff", cwd=where).returncode == 1
+    return where
+
+
+def test_run_report_shows_counts_check_and_repro(reports, tmp_path):
+    dom = rendered(reports / "broken" / "report.html", tmp_path)
+    shown = text(dom)
+    count = re.search(r'id="vc-findings-count">(\d+)<', dom)
+    assert count and int(count.group(1)) >= 2
+    assert "error_envelope" in shown
+    assert "curl -sS -X GET" in shown  # a repro a person can copy
+    assert "${VOIPBIN_TOKEN}" in shown or "Authorization" not in shown
+    assert "test_operation[GET /tags]" in shown  # the results table, which only JavaScript fills
+    assert re.search(r"\b[1-9]\d* Failed\b", shown)
+
+
+def test_clean_report_says_no_findings(reports, tmp_path):
+    shown = text(rendered(reports / "clean" / "report.html", tmp_path))
+    assert "No findings." in shown and "Findings: 0" in shown
+    assert "Seed: 9" in shown
+
+
+def test_regression_report_shows_what_is_new(reports, tmp_path):
+    dom = rendered(reports / "diff" / "regression.html", tmp_path)
+    new = re.search(r'id="vc-new-count">(\d+)<', dom)
+    assert new and int(new.group(1)) >= 2
+    assert re.search(r'id="vc-fixed-count">0<', dom)
+    assert "error_envelope" in text(dom) and "curl -sS" in text(dom)
