@@ -34,6 +34,14 @@ def _safe_body(ctx: Context) -> bytes | None:
     return None
 
 
+def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange:
+    """The operation's valid example, presented with `auth` (and a harmless body where writes are not allowed)."""
+    assert ctx.example is not None
+    return ctx.client.send(
+        ctx.operation.label, ctx.operation.method, ctx.example, auth=auth, raw_body=_safe_body(ctx), purpose=purpose
+    )
+
+
 @check(
     "auth_missing_rejected",
     kind="probe",
@@ -41,15 +49,7 @@ def _safe_body(ctx: Context) -> bytes | None:
     doc="restful_api 'Authentication': All API requests must be authenticated",
 )
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
-    assert ctx.example is not None
-    exchange = ctx.client.send(
-        ctx.operation.label,
-        ctx.operation.method,
-        ctx.example,
-        auth=Auth.none(),
-        raw_body=_safe_body(ctx),
-        purpose="no credentials",
-    )
+    exchange = _send_example(ctx, Auth.none(), "no credentials")
     yield from _unauthenticated(ctx, exchange, "request without credentials", "missing")
 
 
@@ -102,11 +102,8 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
     doc="restful_api '401 Unauthorized': Missing or invalid authentication",
 )
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
-    assert ctx.example is not None
     for variant, auth in invalid_credentials(ctx):
-        exchange = ctx.client.send(
-            ctx.operation.label, ctx.operation.method, ctx.example, auth=auth, raw_body=_safe_body(ctx), purpose=variant
-        )
+        exchange = _send_example(ctx, auth, variant)
         yield from _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
 
 
@@ -122,14 +119,7 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
     for mechanism in ctx.profile.auth_mechanisms:
         if not available.get(mechanism.credential):
             continue
-        exchange = ctx.client.send(
-            ctx.operation.label,
-            ctx.operation.method,
-            ctx.example,
-            auth=Auth(mechanism=mechanism.id),
-            raw_body=_safe_body(ctx),
-            purpose=f"valid {mechanism.credential} via {mechanism.id}",
-        )
+        exchange = _send_example(ctx, Auth(mechanism=mechanism.id), f"valid {mechanism.credential} via {mechanism.id}")
         if exchange.status == ctx.profile.unauthenticated_status or exchange.error is not None:
             yield Fail(
                 f"valid {mechanism.credential} sent as {mechanism.id} was refused: {_outcome(exchange)}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from conformance.checks._model import NOT_JSON, Context, Exchange, Fail
 from conformance.checks._registry import check
@@ -22,6 +23,15 @@ def _declares_non_json(ctx: Context, status: int) -> bool:
 
     content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
     return bool(content) and not any(_json_media(media.lower()) for media in content)
+
+
+def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
+    """The first way `body` breaks one of the profile's envelope schemas, keyed by where and which keyword."""
+    error = next(iter(validator.iter_errors(body)), None)
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "body"
+    return Fail(f"{what} breaks {schema_file} at {where}: {error.message[:160]}", f"schema:{where}:{error.validator}")
 
 
 @check(
@@ -59,13 +69,9 @@ def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
             f"{status} error body is not JSON, so not the error envelope ({profile.error_schema_file})", "not-json"
         )
         return
-    error = next(iter(profile.error_validator.iter_errors(body)), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "body"
-        yield Fail(
-            f"{status} error body breaks {profile.error_schema_file} at {where}: {error.message[:160]}",
-            f"schema:{where}:{error.validator}",
-        )
+    broken = _schema_fail(profile.error_validator, body, profile.error_schema_file, f"{status} error body")
+    if broken is not None:
+        yield broken
         return
     status_map, field = profile.error_status_map, profile.error_status_field
     if status_map and field:
@@ -100,13 +106,9 @@ def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     body = exchange.json
     if body is NOT_JSON:
         return  # json_response reports it
-    error = next(iter(ctx.profile.list_validator.iter_errors(body)), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "body"
-        yield Fail(
-            f"list body breaks {ctx.profile.list_schema_file} at {where}: {error.message[:160]}",
-            f"schema:{where}:{error.validator}",
-        )
+    broken = _schema_fail(ctx.profile.list_validator, body, ctx.profile.list_schema_file, "list body")
+    if broken is not None:
+        yield broken
 
 
 @check(

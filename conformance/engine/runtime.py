@@ -124,7 +124,7 @@ def build_runtime(config: Config) -> Runtime:
 
             server = serve_in_thread(mock, "127.0.0.1", 0)
             base_url = f"http://127.0.0.1:{server.port}{spec.base_path}"
-            session = make_session(rate_limit=config.effective_rate_limit)
+            session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
         else:
             base_url = MOCK_BASE + spec.base_path
             session = make_session(rate_limit=config.effective_rate_limit, handle=mock.handle, base_url=MOCK_BASE)
@@ -132,7 +132,7 @@ def build_runtime(config: Config) -> Runtime:
         assert config.base_url is not None
         base_url = config.base_url.rstrip("/")
         credentials = Credentials(config.token, config.accesskey, config.other_token)
-        session = make_session(rate_limit=config.effective_rate_limit)
+        session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
     redactor = Redactor(
         {
             "VOIPBIN_TOKEN": credentials.token,

@@ -12,6 +12,8 @@ from conformance.errors import SetupError
 from conformance.reporting.results import FORMAT
 
 REGRESSION_FORMAT = "voipbin-conformance/regression/1"
+# What only one of the two runs tested: a diff is only as good as the overlap it compares.
+ONE_SIDED = ("operations_only_in_baseline", "operations_only_in_new", "checks_only_in_baseline", "checks_only_in_new")
 
 
 def load_results(path: str) -> dict[str, Any]:
@@ -90,12 +92,7 @@ def describe(regression: dict[str, Any]) -> str:
     for label, key in (("new", "new"), ("fixed", "fixed")):
         for finding in regression[key]:
             lines.append(f"  {label:<6} [{finding['check']}] {finding['operation']}: {finding['message']}")
-    for key in (
-        "operations_only_in_baseline",
-        "operations_only_in_new",
-        "checks_only_in_baseline",
-        "checks_only_in_new",
-    ):
+    for key in ONE_SIDED:
         if regression[key]:
             lines.append(
                 f"  {key.replace('_', ' ')}: {', '.join(regression[key][:10])}"

@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from conformance.reporting.html import findings_html, summary_html
+from conformance.reporting.regression import ONE_SIDED
 
 _STYLE = """<style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
@@ -51,12 +52,7 @@ def render_regression(regression: dict[str, Any]) -> str:
     for key, title in (("new", "New findings"), ("fixed", "Fixed since the baseline"), ("persisting", "Persisting")):
         parts.append(f'<h2 id="vc-{key}">{title} ({counts[key]})</h2>')
         parts.append(findings_html(regression[key]) if regression[key] else "<p>None.</p>")
-    for key in (
-        "operations_only_in_baseline",
-        "operations_only_in_new",
-        "checks_only_in_baseline",
-        "checks_only_in_new",
-    ):
+    for key in ONE_SIDED:
         if regression[key]:
             items = "".join(f"<li>{escape(item)}</li>" for item in regression[key])
             parts.append(f"<h2>{escape(key.replace('_', ' ').capitalize())}</h2><ul>{items}</ul>")
