@@ -10,6 +10,7 @@ else against the file it stands in.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ def _read(location: str, timeout: float) -> str:
 
 
 def _parse(text: str, location: str) -> Any:
+    if text.lstrip().startswith("{"):
+        # JSON first: YAML's parser rejects the surrogate-pair escapes JSON uses for emoji ("\ud83d\ude00").
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
