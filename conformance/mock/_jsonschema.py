@@ -1,7 +1,7 @@
 """OpenAPI schemas as JSON Schema validators, for checking requests and the mock's own bodies.
 
 OpenAPI 3.0 schemas are a dialect of JSON Schema draft 4 with `nullable`; 3.1 schemas are JSON Schema 2020-12.
-The formats enforced are those schemathesis enforces on responses (uuid, date-time, date, email, ip).
+The formats enforced are those schemathesis enforces on responses (uuid, date-time, date, email, ip, uri).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 
@@ -21,6 +22,14 @@ def _is_uuid(value: object) -> bool:
         return True
     uuid.UUID(value)
     return len(value) == 36
+
+
+@FORMATS.checks("uri", raises=ValueError)
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and bool(parts.netloc or parts.path)
 
 
 @FORMATS.checks("date-time", raises=ValueError)

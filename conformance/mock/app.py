@@ -535,6 +535,9 @@ class MockApp:
     # -- responses ------------------------------------------------------------------------------------------------
     def _ok(self, op: Operation, body: Any) -> MockResponse:
         status = min((s for s in op.declared_statuses() if 200 <= s < 300), default=200)
+        media = _declared_media(self.spec.document, op, status)
+        if media is not None and "json" not in media:  # a file download or a page: answer what the spec says
+            return MockResponse(status, [("Content-Type", media)], _NON_JSON_BODIES.get(media, b"\x00mock-bytes"))
         if "wrong_field_type" in self.faults:
             body = _retype(body, "customer_id")
         content_type = "text/plain; charset=utf-8" if "json_as_text_plain" in self.faults else "application/json"
@@ -560,6 +563,20 @@ class MockApp:
 
 
 _INVALID = object()
+_NON_JSON_BODIES = {
+    "text/html": b"<!DOCTYPE html><html><body>mock</body></html>",
+    "text/plain": b"mock",
+    "text/csv": b"id\nmock\n",
+}
+
+
+def _declared_media(document: dict[str, Any], op: Operation, status: int) -> str | None:
+    responses = op.definition.get("responses") or {}
+    raw = responses.get(str(status), responses.get(status))
+    content = (resolve(document, raw) or {}).get("content") or {}
+    if not content or any("json" in media for media in content):
+        return None
+    return str(next(iter(content)))
 
 
 def _coerce(raw: list[str], schema: dict[str, Any]) -> Any:

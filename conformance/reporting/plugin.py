@@ -138,7 +138,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     redactor = _redactor(config)
     results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
     config.stash[_STATE]["results"] = results
+    _junit_header(config, results)
     _baseline(aggregator, results, config.stash[_STATE])
+
+
+def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
+    """The run header in JUnit too: target, profile, seed, writes, and why any check was skipped."""
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - a pytest without the junitxml plugin's stash key
+        return
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    summary = results["summary"]
+    for name in ("target", "spec", "profile", "seed", "writes_allowed", "operations_tested", "cases", "findings"):
+        xml.add_global_property(name, str(summary[name]))
+    for check, entry in summary["checks"].items():
+        if entry.get("skipped"):
+            xml.add_global_property(f"skipped:{check}", entry["skipped"])
 
 
 def _baseline(aggregator: Aggregator, results: dict[str, Any], state: dict[str, Any]) -> None:

@@ -100,3 +100,26 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragments):
     port = str(_free_port())
     result = cli(*[a.replace("{port}", port) for a in args], cwd=tmp_path)
     assert_one_line_error(result, *fragments)
+
+
+def test_workers_split_the_run_and_findings_come_back(tmp_path):
+    result = cli(
+        "run",
+        "--workers",
+        "2",
+        "--max-examples",
+        "1",
+        "--include",
+        "tags",
+        "--mock-fault",
+        "error_without_message",
+        "--report-dir",
+        "out",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["summary"]["operations_tested"] == 5
+    assert {f["check"] for f in results["findings"]} == {"error_envelope"}
+    junit = (tmp_path / "out" / "junit.xml").read_text()
+    assert 'name="profile" value="voipbin-2026-01"' in junit and 'name="seed"' in junit

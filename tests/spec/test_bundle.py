@@ -111,7 +111,10 @@ def test_a_multi_file_spec_loads_from_a_url(bundled, tmp_path):
 
 
 def test_json_specs_with_escaped_emoji_load(tmp_path):
-    document = {"openapi": "3.0.0", "info": {"title": "\U0001f4de", "version": "1"},
-                "paths": {"/x": {"get": {"responses": {"200": {"description": "\U0001f600"}}}}}}
+    document = {
+        "openapi": "3.0.0",
+        "info": {"title": "\U0001f4de", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "\U0001f600"}}}}},
+    }
     (tmp_path / "spec.json").write_text(json.dumps(document))  # ensure_ascii: "\ud83d\ude00"
     assert load_spec(str(tmp_path / "spec.json")).info()["title"] == "\U0001f4de"
