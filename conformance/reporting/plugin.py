@@ -76,10 +76,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     aggregator = config.stash[AGGREGATOR]
     state = config.stash[_STATE]
-    if report.when == "setup" and report.skipped and data is not None and "max_time" not in str(report.longrepr):
+    if report.skipped and data is not None and "max_time" not in str(report.longrepr):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        check = reason.split(":", 1)[0].removeprefix("Skipped: ")
-        aggregator.skip(check, reason.split(": ", 1)[-1])
+        check, _, why = reason.removeprefix("Skipped: ").partition(": ")  # skips say "<check id>: <why>"
+        aggregator.skip(check, why)
     if data is None:
         return
     aggregator.add(data)

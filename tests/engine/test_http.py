@@ -82,3 +82,24 @@ def test_findings_over_http_carry_runnable_redacted_repros(tmp_path, bundled):
     assert "${VOIPBIN_TOKEN}" in walk["repro"] and customer.token not in walk["repro"]
     assert "page_token=" in walk["repro"]  # a page token is data, and stays
     assert len(walk["steps"]) >= 2
+
+
+def test_checks_that_cannot_run_are_reported_skipped_with_the_reason(tmp_path, served):
+    app, url = served
+    result = cli(
+        "run",
+        "--base-url",
+        url,
+        "--max-examples",
+        "1",
+        "--include",
+        "tags",
+        "--report-dir",
+        "out",
+        cwd=tmp_path,
+        env={"VOIPBIN_TOKEN": app.customers[0].token},
+    )
+    assert result.returncode == 0, result.stderr
+    checks = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]["checks"]
+    assert "second customer" in checks["tenant_isolation"]["skipped"]
+    assert "tenant_isolation" in result.stdout and "skipped" in result.stdout

@@ -29,10 +29,28 @@ def test_schemathesis_default_checks_pass_on_the_real_source(tmp_path):
     schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     try:
         result = subprocess.run(
-            [schemathesis, "run", str(bundled), "--url", f"http://127.0.0.1:{server.port}/v1.0",
-             "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance",
-             "--max-examples", "2", "--seed", "1", "--phases", "examples,fuzzing", "-H", "Authorization: Bearer TOK",
-             "--no-color"], capture_output=True, text=True, timeout=600)
+            [
+                schemathesis,
+                "run",
+                str(bundled),
+                "--url",
+                f"http://127.0.0.1:{server.port}/v1.0",
+                "--checks",
+                "not_a_server_error,response_schema_conformance,content_type_conformance",
+                "--max-examples",
+                "2",
+                "--seed",
+                "1",
+                "--phases",
+                "examples,fuzzing",
+                "-H",
+                "Authorization: Bearer TOK",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         server.shutdown()
     assert "Tested: 410" in result.stdout, result.stdout[-3000:]
