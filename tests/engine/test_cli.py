@@ -123,3 +123,29 @@ def test_workers_split_the_run_and_findings_come_back(tmp_path):
     assert {f["check"] for f in results["findings"]} == {"error_envelope"}
     junit = (tmp_path / "out" / "junit.xml").read_text()
     assert 'name="profile" value="voipbin-2026-01"' in junit and 'name="seed"' in junit
+
+
+def test_the_same_seed_sends_the_same_cases(tmp_path):
+    def run(directory: str) -> dict:
+        result = cli(
+            "run",
+            "--seed",
+            "11",
+            "--max-examples",
+            "3",
+            "--include",
+            "^(GET|POST) /flows$",
+            "--mock-fault",
+            "schema_violations_accepted",
+            "--report-dir",
+            directory,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 1, result.stderr
+        return json.loads((tmp_path / directory / "results.json").read_text())
+
+    first, second = run("a"), run("b")
+    assert first["summary"]["cases"] == second["summary"]["cases"]
+    assert [(f["fingerprint"], f["repro"]) for f in first["findings"]] == [
+        (f["fingerprint"], f["repro"]) for f in second["findings"]
+    ]
