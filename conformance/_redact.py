@@ -28,10 +28,6 @@ class Redactor:
         # Longest first, so a secret that contains another is replaced whole.
         self._ordered = sorted(self._named, key=len, reverse=True)
 
-    @property
-    def secrets(self) -> list[str]:
-        return list(self._ordered)
-
     def text(self, value: str) -> str:
         for secret in self._ordered:
             if secret in value:

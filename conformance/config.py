@@ -87,9 +87,6 @@ class Config:
         index, _, total = self.shard.partition("/")
         return int(index), int(total)
 
-    def secrets(self) -> list[str]:
-        return [v for v in (self.token, self.accesskey, self.other_token) if v]
-
     def validate(self) -> Config:
         if self.max_examples < 1:
             raise SetupError(f"--max-examples must be at least 1, got {self.max_examples}")

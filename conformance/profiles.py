@@ -143,9 +143,6 @@ class Profile:
     def owner_field(self) -> str:
         return str(self.data["isolation"]["owner_field"])
 
-    def doc_of(self, section: str) -> str:
-        return str(self.data.get(section, {}).get("doc", self.doc))
-
     # -- building bodies the profile expects (used by the mock) -------------------------------------------------
     def error_body(self, status: int, code: str, message: str, request_id: str) -> dict[str, Any]:
         if self.error_status_map is None:

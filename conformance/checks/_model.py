@@ -131,9 +131,6 @@ class Credentials:
     other_token: str | None = None
     expired_token: str | None = None  # a correctly signed but expired JWT, when the target can give one
 
-    def secrets(self) -> list[str]:
-        return [s for s in (self.token, self.accesskey, self.other_token) if s]
-
 
 @dataclass
 class Limits:

@@ -11,7 +11,7 @@ import random
 import signal
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -425,8 +425,3 @@ def _find_case(st_operation: Any) -> Any:
         )
     except Exception:  # an unsatisfiable schema: the probes fall back to an empty body
         return None
-
-
-def iter_findings(recorders: Iterable[Recorder]) -> Iterable[dict[str, Any]]:
-    for recorder in recorders:
-        yield from recorder.findings.values()

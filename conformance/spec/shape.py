@@ -7,7 +7,6 @@ a hand-written list of VoIPBIN paths: `POST /x` creates, `GET /x` lists, `GET|PU
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -191,8 +190,3 @@ class Shape:
             if path in (collection.path, collection.item_path):
                 return collection
         return None
-
-    def iter_sub_operations(self) -> Iterator[Operation]:
-        """Operations that are neither a collection's list/create nor an item's read/update/delete."""
-        known = {op.label for c in self.collections for op in (c.create, c.list, c.read, c.update, c.delete) if op}
-        return (op for op in self.operations if op.label not in known)
