@@ -23,9 +23,15 @@ class Check:
     doc: str  # the doc statement (file and section) this check enforces
     schema: str | None  # the schemas/ file it reads, if any
     func: Callable[..., Iterable[Fail]]
+    # Which exchanges (response checks) or operations (probes, exchange None) the check judges at all. Tallies
+    # count only those, so "passed" means "looked and found it right", never "did not apply".
+    applies: Callable[..., bool] | None = None
 
     def run(self, ctx: Context, *args: Any) -> list[Fail]:
         return list(self.func(ctx, *args) or ())
+
+    def judges(self, ctx: Context, exchange: Exchange | None = None) -> bool:
+        return self.applies is None or bool(self.applies(ctx, exchange))
 
 
 CHECKS: dict[str, Check] = {}
@@ -50,14 +56,22 @@ CATALOGUE = (
 )
 
 
-def check(id: str, *, kind: Kind, summary: str, doc: str, schema: str | None = None) -> Callable[[Callable], Callable]:
+def check(
+    id: str,
+    *,
+    kind: Kind,
+    summary: str,
+    doc: str,
+    schema: str | None = None,
+    applies: Callable[..., bool] | None = None,
+) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
 
     def register(func: Callable[..., Iterable[Fail]]) -> Callable[..., Iterable[Fail]]:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
-        CHECKS[id] = Check(id, kind, summary, doc, schema, func)
+        CHECKS[id] = Check(id, kind, summary, doc, schema, func, applies)
         return func
 
     return register

@@ -34,6 +34,15 @@ def _safe_body(ctx: Context) -> bytes | None:
     return None
 
 
+def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
+    return ctx.operation.has_body(ctx.spec.document)
+
+
+def _writes_json(ctx: Context, _: Exchange | None = None) -> bool:
+    # Only where writes are allowed: a target that ignores Content-Type would act on this body.
+    return ctx.operation.method in ("POST", "PUT", "PATCH") and _takes_json(ctx) and ctx.limits.allow_writes
+
+
 def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange:
     """The operation's valid example, presented with `auth` (and a harmless body where writes are not allowed)."""
     assert ctx.example is not None
@@ -133,10 +142,9 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
     kind="probe",
     summary="a body that is not JSON answers a 4xx with the error envelope (400; an earlier 401/404 is fine)",
     doc="restful_api 'Request Format': Request bodies must be valid JSON",
+    applies=_takes_json,
 )
 def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
-    if not ctx.operation.has_body(ctx.spec.document):
-        return
     assert ctx.example is not None
     exchange = ctx.client.send(
         ctx.operation.label,
@@ -160,12 +168,9 @@ def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
     kind="probe",
     summary="POST/PUT with a non-JSON Content-Type answers a 4xx",
     doc="restful_api 'Request Format': All POST and PUT requests must use Content-Type: application/json",
+    applies=_writes_json,
 )
 def content_type_enforced(ctx: Context) -> Iterator[Fail]:
-    if ctx.operation.method not in ("POST", "PUT", "PATCH") or not ctx.operation.has_body(ctx.spec.document):
-        return
-    if not ctx.limits.allow_writes:
-        return  # a target that ignores Content-Type would act on this body
     assert ctx.example is not None
     body = json.dumps(ctx.example.json_body if ctx.example.json_body is not None else {}).encode()
     exchange = ctx.client.send(

@@ -115,6 +115,8 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
     ctx = client.context(operation.label)
     ctx.example = client.example(operation) or Request(operation.path)
     for check in of_kind("probe"):
+        if not check.judges(ctx):
+            continue
         fails = check.run(ctx)
         recorder.tally(check.id, bool(fails))
         for fail in fails:

@@ -47,6 +47,9 @@ def exchange(
 
 
 def fires(check: str, context: Context, ex: Exchange) -> list[str]:
+    """What the engine would report: nothing where the check does not judge this exchange."""
+    if not CHECKS[check].judges(context, ex):
+        return []
     return [fail.message for fail in CHECKS[check].run(context, ex)]
 
 
