@@ -39,43 +39,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _run_parser(sub: Any) -> None:
+    from conformance.config import RUN_OPTIONS
+
     run = sub.add_parser("run", help="run the conformance suite against a target (default: the embedded mock)")
-    run.add_argument("--spec", help="OpenAPI document: file, multi-file tree or URL (default: bundled)")
-    run.add_argument("--base-url", help="live target, e.g. https://api.voipbin.net/v1.0 (default: embedded mock)")
-    run.add_argument("--token", help="JWT (default: $VOIPBIN_TOKEN)")
-    run.add_argument("--accesskey", help="access key (default: $VOIPBIN_ACCESSKEY)")
-    run.add_argument(
-        "--other-token", help="a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)"
-    )
-    run.add_argument("--profile", help="conventions profile: voipbin-2026-01 (default) or voipbin-2026-08")
-    run.add_argument("--max-examples", type=int, help="generated cases per operation and mode (default 10)")
-    run.add_argument("--seed", type=int, help="seed for case generation (default: random, reported)")
-    run.add_argument("--workers", type=int, help="parallel processes (pytest-xdist)")
-    run.add_argument("--include", help="only operations whose 'METHOD /path' matches this regex")
-    run.add_argument("--request-timeout", type=float, help="seconds per request (default 5)")
-    run.add_argument("--rate-limit", type=float, help="requests per second (default: 10 for a live target)")
-    run.add_argument(
-        "--allow-writes",
-        action="store_true",
-        default=None,
-        help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
-    )
-    run.add_argument("--max-time", type=float, help="a whole-run budget in seconds; the reports are still written")
-    run.add_argument("--report-dir", help="where report.html, junit.xml and results.json go (default reports/)")
+    for option in RUN_OPTIONS:
+        run.add_argument(option.flag, **option.kwargs())
     run.add_argument(
         "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
-    )
-    run.add_argument("--shard", help="I/N: run the I-th of N disjoint parts of the spec (a CI matrix)")
-    run.add_argument("--baseline", help="a results.json to compare with: known findings do not fail the run")
-    run.add_argument(
-        "--update-baseline", action="store_true", default=None, help="write this run's results.json to --baseline"
-    )
-    run.add_argument("--mock-fault", action="append", help="break the embedded mock (see `mock --list-faults`)")
-    run.add_argument(
-        "--mock-http",
-        action="store_true",
-        default=None,
-        help="serve the embedded mock on a loopback port instead of in-process",
     )
 
 
@@ -125,9 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from conformance.engine import run
     from conformance.reporting.console import print_summary
 
-    flags = {k: v for k, v in vars(args).items() if k not in ("command", "config", "mock_fault")}
-    flags["mock_faults"] = tuple(args.mock_fault) if args.mock_fault else None
-    config = config_module.build(flags, config_file=args.config)
+    config = config_module.build(config_module.flags_from(args), config_file=args.config)
     if config.mock_faults:
         from conformance.mock.faults import validate_faults
 

@@ -119,6 +119,66 @@ class Config:
         return self
 
 
+@dataclass(frozen=True)
+class Option:
+    """One run option, declared once for both fronts: `voipbin-conformance run` (argparse) and pytest."""
+
+    flag: str
+    help: str
+    type: type | None = None
+    action: str | None = None
+    pytest: bool = True  # offered to `pytest --spec …` too (workers there are xdist's own -n)
+
+    @property
+    def field(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    def kwargs(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"help": self.help, "default": None}
+        if self.type is not None:
+            found["type"] = self.type
+        if self.action is not None:
+            found["action"] = self.action
+        return found
+
+
+RUN_OPTIONS = (
+    Option("--spec", "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)"),
+    Option("--base-url", "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)"),
+    Option("--token", "JWT (default: $VOIPBIN_TOKEN)"),
+    Option("--accesskey", "access key (default: $VOIPBIN_ACCESSKEY)"),
+    Option("--other-token", "a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)"),
+    Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08"),
+    Option("--max-examples", "generated cases per operation and mode (default 10)", int),
+    Option("--seed", "seed for case generation (default: random, reported)", int),
+    Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
+    Option("--include", "only operations whose 'METHOD /path' matches this regex"),
+    Option("--request-timeout", "seconds per request (default 5)", float),
+    Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),
+    Option("--allow-writes", "allow POST/PUT/DELETE that could succeed on a non-loopback target", action="store_true"),
+    Option("--max-time", "a whole-run budget in seconds; the reports are still written", float),
+    Option("--report-dir", "where report.html, junit.xml and results.json go (default reports/)"),
+    Option("--shard", "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)"),
+    Option("--baseline", "a results.json to compare with: known findings do not fail the run"),
+    Option("--update-baseline", "write this run's results.json to --baseline", action="store_true"),
+    Option("--mock-fault", "break the embedded mock (see `mock --list-faults`)", action="append"),
+    Option(
+        "--mock-http",
+        "serve the embedded mock on a loopback port instead of in-process",
+        action="store_true",
+        pytest=False,
+    ),
+)
+
+
+def flags_from(values: Any) -> dict[str, Any]:
+    """Config fields from parsed options (an argparse namespace or pytest's option object)."""
+    flags = {option.field: getattr(values, option.field, None) for option in RUN_OPTIONS}
+    faults = flags.pop("mock_fault")
+    flags["mock_faults"] = tuple(faults) if faults else None
+    return flags
+
+
 _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 
 

@@ -45,26 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run the conformance suite (implied by --spec or --base-url)",
     )
-    group.addoption("--spec", default=None, help="OpenAPI document: a file, a multi-file tree or a URL")
-    group.addoption("--base-url", default=None, help="live target, e.g. https://api.voipbin.net/v1.0")
-    group.addoption("--token", default=None, help="JWT (or VOIPBIN_TOKEN)")
-    group.addoption("--accesskey", default=None, help="access key (or VOIPBIN_ACCESSKEY)")
-    group.addoption("--other-token", default=None, help="a second customer's JWT (or VOIPBIN_OTHER_TOKEN)")
-    group.addoption("--profile", default=None, help="conventions profile, default voipbin-2026-01")
-    group.addoption("--max-examples", type=int, default=None, help="generated cases per operation and mode")
-    group.addoption("--seed", type=int, default=None, help="seed for case generation")
-    group.addoption("--include", default=None, help="only operations whose 'METHOD /path' matches this regex")
-    group.addoption("--request-timeout", type=float, default=None, help="seconds per request")
-    group.addoption(
-        "--allow-writes",
-        action="store_true",
-        default=None,
-        help="allow POST/PUT/DELETE that could succeed on a non-loopback target",
-    )
-    group.addoption("--rate-limit", type=float, default=None, help="requests per second (0: unbounded)")
-    group.addoption("--max-time", type=float, default=None, help="a whole-run budget in seconds")
-    group.addoption("--report-dir", default=None, help="where results.json goes (default reports/)")
-    group.addoption("--mock-fault", action="append", default=None, help="break the embedded mock (tests, demos)")
+    for option in config_module.RUN_OPTIONS:
+        if option.pytest:
+            group.addoption(option.flag, **option.kwargs())
 
 
 def _active(config: pytest.Config) -> bool:
@@ -72,26 +55,7 @@ def _active(config: pytest.Config) -> bool:
 
 
 def _from_options(config: pytest.Config) -> Config:
-    names = (
-        "spec",
-        "base_url",
-        "token",
-        "accesskey",
-        "other_token",
-        "profile",
-        "max_examples",
-        "seed",
-        "include",
-        "request_timeout",
-        "allow_writes",
-        "rate_limit",
-        "max_time",
-        "report_dir",
-    )
-    flags: dict[str, Any] = {name: config.getoption(name) for name in names}
-    faults = config.getoption("mock_fault")
-    flags["mock_faults"] = tuple(faults) if faults else None
-    return config_module.build(flags, cwd=Path(str(config.rootpath)))
+    return config_module.build(config_module.flags_from(config.option), cwd=Path(str(config.rootpath)))
 
 
 def _xdist_controller(config: pytest.Config) -> bool:
