@@ -145,9 +145,11 @@ class EngineClient:
         """Delete everything this process created and has not deleted yet."""
         with self.runtime.cleanup_lock:
             pending = list(_created(self.runtime).items())
-            _created(self.runtime).clear()
         for path, (label, auth) in pending:
+            # Forgotten only once its DELETE went out: an interrupt here leaves the rest for the session's
+            # last clean-up instead of losing them.
             self.send(label, "DELETE", Request(path), auth=auth, purpose="clean-up")
+            self.untrack(path)
 
     # -- internals ------------------------------------------------------------------------------------------------
     def _apply_auth(self, auth: Auth, headers: dict[str, str], params: dict[str, Any]) -> None:
