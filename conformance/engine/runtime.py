@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -126,7 +128,18 @@ def resolve_seed(config: Config) -> int:
     return config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
 
 
+def _hypothesis_home() -> None:
+    """Hypothesis keeps caches (the constants it mines from local modules) under `.hypothesis/` in the working
+    directory. A fresh directory — every CI checkout — rebuilt them on every run: +1.3 s and +200 MB for a
+    10-operation run. One per-user cache keeps them, and keeps users' directories clean."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    set_hypothesis_home_dir(Path(base) / "voipbin-conformance" / "hypothesis")
+
+
 def build_runtime(config: Config) -> Runtime:
+    _hypothesis_home()
     spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
     profile = load_profile(config.profile)
     mock = server = None
