@@ -311,9 +311,9 @@ def deferred_interrupts(active: bool = True) -> Iterator[None]:
         yield
         return
     received: list[int] = []
-    previous = {
-        sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    # A signal the process ignores (a background job's SIGINT) stays ignored: only deliverable ones are held.
+    held = [sig for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) is not signal.SIG_IGN]
+    previous = {sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in held}
     try:
         yield
     finally:

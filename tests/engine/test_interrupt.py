@@ -48,6 +48,12 @@ def test_interrupted_run_cleans_up_and_reports(tmp_path, bundled, sig):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # As from an interactive terminal: a harness that runs us as a background job hands its children
+            # SIGINT ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+            preexec_fn=lambda: (
+                signal.signal(signal.SIGINT, signal.SIG_DFL),
+                signal.signal(signal.SIGTERM, signal.SIG_DFL),
+            ),
         )
         deadline = time.monotonic() + 60
         while not live_created(app) and time.monotonic() < deadline:  # wait until it has created something
