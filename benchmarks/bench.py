@@ -215,7 +215,8 @@ def _schemathesis(spec_json: str, url: str, examples: int, seed: int) -> dict:
         f"Authorization: Bearer {TOKEN}",
         "--no-color",
     ]
-    wall, peak, output = _timed(cmd)
+    with tempfile.TemporaryDirectory() as scratch:  # schemathesis writes a .schemathesis/ cache where it runs
+        wall, peak, output = _timed(cmd, cwd=Path(scratch))
     found = re.search(r"(\d+) generated", output)
     cases = int(found.group(1)) if found else 0
     return {"wall_s": wall, "peak_mb": peak, "cases": cases, "cases_per_s": cases / wall}
