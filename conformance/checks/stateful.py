@@ -5,7 +5,6 @@ Driven by the spec's VoIPBIN shape (`conformance.spec.shape`), never by a list o
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,15 +12,11 @@ from typing import Any
 
 from conformance.checks._model import DEFAULT_AUTH, NOT_JSON, Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import check
-from conformance.spec import Collection, Operation
+from conformance.spec import Collection, Operation, fill_path
 
 
 def _ok(exchange: Exchange) -> bool:
     return exchange.status is not None and 200 <= exchange.status < 300
-
-
-def _fill(path: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{([^{}/]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), path)
 
 
 @dataclass
@@ -118,7 +113,7 @@ def parent_values(ctx: Context, operation: Operation) -> dict[str, str] | None:
     values: dict[str, str] = {}
     for collection in ctx.spec.shape.collections:
         if operation.path.startswith(collection.item_path + "/") and collection.list is not None:
-            request = ctx.client.example(collection.list, values) or Request(_fill(collection.path, values))
+            request = ctx.client.example(collection.list, values) or Request(fill_path(collection.path, values))
             page = ctx.client.send(
                 collection.list.label,
                 "GET",
@@ -145,7 +140,7 @@ def pagination(ctx: Context) -> Iterator[Fail]:
     values = parent_values(ctx, operation)
     if values is None:
         return
-    request = ctx.client.example(operation, values) or Request(_fill(operation.path, values))
+    request = ctx.client.example(operation, values) or Request(fill_path(operation.path, values))
     small = walk(
         ctx, operation, request, ctx.limits.small_page_size, purpose=f"walk, page_size={ctx.limits.small_page_size}"
     )
@@ -221,7 +216,7 @@ def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     if item_id is None:
         yield Fail("the created object has no id", "no-id", created, tuple(steps))
         return
-    item = Request(_fill(collection.item_path, {collection.id_param: item_id}))
+    item = Request(collection.item(item_id))
     read = ctx.client.send(collection.read.label, "GET", item, purpose="read back")
     steps.append(read)
     if not _ok(read):
@@ -349,7 +344,7 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
         item_id = first.ids[0] if first.ids else None
     if item_id is None:
         return
-    item = Request(_fill(collection.item_path, {collection.id_param: item_id}))
+    item = Request(collection.item(item_id))
     allowed = ctx.profile.foreign_statuses
     probes: list[tuple[Operation | None, str]] = [(collection.read, "read")]
     if ctx.limits.allow_writes:

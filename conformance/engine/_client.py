@@ -20,7 +20,7 @@ import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.engine.runtime import Runtime
-from conformance.spec import Operation, resolve
+from conformance.spec import Operation, fill_path, resolve
 
 _BODY_SNIPPET = 2000
 
@@ -84,10 +84,7 @@ class EngineClient:
         base = self.runtime_examples().get(operation)
         if base is None:
             return None
-        values = {**base[1], **(path_values or {})}
-        path = operation.path
-        for name in operation.path_params:
-            path = path.replace("{" + name + "}", str(values.get(name, "")))
+        path = fill_path(operation.path, {**base[1], **(path_values or {})})
         return Request(path, dict(base[0].params), base[0].json_body, base[0].has_body)
 
     def track(self, delete_operation: Operation, path: str, auth: Auth = DEFAULT_AUTH) -> None:
@@ -130,9 +127,7 @@ class EngineClient:
         if collection is None or collection.delete is None or collection.create is None:
             return
         if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
-            self.track(
-                collection.delete, collection.item_path.replace("{" + collection.id_param + "}", str(body["id"]))
-            )
+            self.track(collection.delete, collection.item(str(body["id"])))
 
     def runtime_examples(self) -> Examples:
         examples = getattr(self.runtime, "_examples", None)
@@ -396,10 +391,7 @@ class Examples:
                     body = case.body
         if has_body and body is None:
             body = {}
-        path = operation.path
-        for name, value in path_values.items():
-            path = path.replace("{" + name + "}", value)
-        return Request(path, params, body, has_body), path_values
+        return Request(fill_path(operation.path, path_values), params, body, has_body), path_values
 
 
 def _path_value(runtime: Runtime, param: dict[str, Any], rng: random.Random) -> str:

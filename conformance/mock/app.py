@@ -23,7 +23,7 @@ from conformance.mock._factory import Factory, iso_timestamp, timestamp
 from conformance.mock._jsonschema import Validators
 from conformance.mock.faults import validate_faults
 from conformance.profiles import Profile
-from conformance.spec import Collection, Operation, Spec, properties, resolve
+from conformance.spec import Collection, Operation, Spec, fill_path, properties, resolve
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -405,7 +405,7 @@ class MockApp:
     def _do_list(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
         self._require_parent(route, customer, values)
         op = route.operation
-        key = route.collection.path if route.collection is not None else self._concrete(op.path, values)
+        key = route.collection.path if route.collection is not None else fill_path(op.path, values)
         item_schema = self._list_item_schema(op)
         records = list(self._bucket_of(customer, key, item_schema).values())
         if "foreign_visible" in self.faults:
@@ -556,10 +556,6 @@ class MockApp:
         if "error_without_message" in self.faults:
             (body["error"] if isinstance(body.get("error"), dict) else body).pop("message", None)
         return MockResponse(status, headers, json.dumps(body).encode())
-
-    @staticmethod
-    def _concrete(path: str, values: dict[str, Any]) -> str:
-        return re.sub(r"\{([^{}/]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), path)
 
 
 _INVALID = object()

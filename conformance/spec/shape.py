@@ -13,6 +13,12 @@ from typing import Any
 
 METHODS = ("get", "put", "post", "delete", "patch")
 _PARAM = re.compile(r"^\{[^{}/]+\}$")
+_TEMPLATE_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+def fill_path(template: str, values: dict[str, Any]) -> str:
+    """`/calls/{id}` with `{"id": "…"}` → `/calls/…`; a parameter without a value keeps its placeholder."""
+    return _TEMPLATE_PARAM.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
 def resolve(document: dict[str, Any], node: Any, _depth: int = 0) -> Any:
@@ -116,6 +122,10 @@ class Collection:
     read: Operation | None
     update: Operation | None
     delete: Operation | None
+
+    def item(self, item_id: str) -> str:
+        """The item path of one resource: /calls/{id} → /calls/<item_id>."""
+        return fill_path(self.item_path, {self.id_param: item_id})
 
 
 class Shape:
