@@ -7,10 +7,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import random
 import signal
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +18,7 @@ import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.engine.runtime import Runtime
-from conformance.spec import Operation, fill_path, resolve
+from conformance.spec import Operation, fill_path
 
 _BODY_SNIPPET = 2000
 
@@ -81,7 +79,7 @@ class EngineClient:
         return self._dispatch(operation, method, url, params, headers, body, purpose or "request", case)
 
     def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
-        base = self.runtime_examples().get(operation)
+        base = self.runtime.examples.get(operation)
         if base is None:
             return None
         path = fill_path(operation.path, {**base[1], **(path_values or {})})
@@ -89,11 +87,11 @@ class EngineClient:
 
     def track(self, delete_operation: Operation, path: str, auth: Auth = DEFAULT_AUTH) -> None:
         with self.runtime.cleanup_lock:
-            _created(self.runtime)[path] = (delete_operation.label, auth)
+            self.runtime.created[path] = (delete_operation.label, auth)
 
     def untrack(self, path: str) -> None:
         with self.runtime.cleanup_lock:
-            _created(self.runtime).pop(path, None)
+            self.runtime.created.pop(path, None)
 
     # -- generated cases ------------------------------------------------------------------------------------------
     def send_case(self, case: Any, purpose: str) -> Exchange | None:
@@ -129,17 +127,10 @@ class EngineClient:
         if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
             self.track(collection.delete, collection.item(str(body["id"])))
 
-    def runtime_examples(self) -> Examples:
-        examples = getattr(self.runtime, "_examples", None)
-        if examples is None:
-            examples = Examples(self.runtime)
-            self.runtime._examples = examples  # type: ignore[attr-defined]
-        return examples
-
     def clean_up(self) -> None:
         """Delete everything this process created and has not deleted yet."""
         with self.runtime.cleanup_lock:
-            pending = list(_created(self.runtime).items())
+            pending = list(self.runtime.created.items())
         for path, (label, auth) in pending:
             # Forgotten only once its DELETE went out: an interrupt here leaves the rest for the session's
             # last clean-up instead of losing them.
@@ -318,18 +309,6 @@ def deferred_interrupts(active: bool = True) -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _unset(value: Any) -> bool:
-    return value is None or type(value).__name__ == "NotSet"
-
-
-def _created(runtime: Runtime) -> dict[str, tuple[str, Auth]]:
-    created = getattr(runtime, "_created", None)
-    if created is None:
-        created = {}
-        runtime._created = created  # type: ignore[attr-defined]
-    return created
-
-
 def _request(exchange: Exchange, redactor: Any) -> dict[str, Any]:
     body = (exchange.request_body or b"")[:_BODY_SNIPPET].decode("utf-8", "replace")
     return {
@@ -359,65 +338,3 @@ def _step(exchange: Exchange, redactor: Any) -> dict[str, Any]:
         "error": exchange.error,
         "repro": redactor.curl(exchange),
     }
-
-
-class Examples:
-    """One valid request per operation, generated once (deterministically) and shared by the probes."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
-
-    def get(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
-        if operation.label not in self._cache:
-            self._cache[operation.label] = self._make(operation)
-        return self._cache[operation.label]
-
-    def _make(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
-        rng = random.Random(self.runtime.seed_for("example:" + operation.label))
-        path_values: dict[str, str] = {}
-        for param in operation.parameters(self.runtime.spec.document):
-            if param.get("in") == "path":
-                path_values[param["name"]] = _path_value(self.runtime, param, rng)
-        st_operation = self.runtime.schemathesis_operations.get(operation.label)
-        params: dict[str, Any] = {}
-        body: Any = None
-        has_body = operation.has_body(self.runtime.spec.document)
-        if st_operation is not None:
-            case = _find_case(st_operation)
-            if case is not None:
-                params = dict(case.query or {})
-                if not _unset(case.body):
-                    body = case.body
-        if has_body and body is None:
-            body = {}
-        return Request(fill_path(operation.path, path_values), params, body, has_body), path_values
-
-
-def _path_value(runtime: Runtime, param: dict[str, Any], rng: random.Random) -> str:
-    schema = resolve(runtime.spec.document, param.get("schema")) or {}
-    if schema.get("enum"):
-        return str(schema["enum"][0])
-    if schema.get("type") in ("integer", "number"):
-        return str(max(int(schema.get("minimum", 1)), 1))
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def _find_case(st_operation: Any) -> Any:
-    from hypothesis import HealthCheck, Phase, find, settings
-
-    try:
-        return find(
-            st_operation.as_strategy(),
-            lambda _: True,
-            settings=settings(
-                database=None,
-                derandomize=True,
-                max_examples=50,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
-        )
-    except Exception:  # an unsatisfiable schema: the probes fall back to an empty body
-        return None

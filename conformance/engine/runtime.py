@@ -10,18 +10,21 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
-from conformance.checks import Credentials, Limits
+from conformance.checks import Auth, Credentials, Limits
 from conformance.config import Config
 from conformance.engine._transport import make_session
 from conformance.errors import SetupError
 from conformance.profiles import Profile, load_profile
 from conformance.spec import Collection, Operation, Spec, load_spec
+
+if TYPE_CHECKING:
+    from conformance.engine._examples import Examples
 
 MOCK_BASE = "http://mock.invalid"
 
@@ -38,6 +41,8 @@ class Runtime:
     mock: Any = None
     server: Any = None
     cleanup_lock: threading.Lock = field(default_factory=threading.Lock)
+    # What this process created and has not deleted yet: item path -> (its DELETE operation, the credentials).
+    created: dict[str, tuple[str, Auth]] = field(default_factory=dict)
 
     @property
     def target_label(self) -> str:
@@ -48,6 +53,12 @@ class Runtime:
     @property
     def limits(self) -> Limits:
         return Limits(allow_writes=self.config.writes_allowed)
+
+    @cached_property
+    def examples(self) -> Examples:
+        from conformance.engine._examples import Examples
+
+        return Examples(self)
 
     @cached_property
     def schemathesis_schema(self) -> Any:

@@ -1,0 +1,80 @@
+"""One valid request per operation, generated once (deterministically) and shared by probes and stateful checks."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from conformance.checks import Request
+from conformance.spec import Operation, fill_path, resolve
+
+if TYPE_CHECKING:
+    from conformance.engine.runtime import Runtime
+
+
+def unset(value: Any) -> bool:
+    """schemathesis marks an absent body with a NotSet sentinel."""
+    return value is None or type(value).__name__ == "NotSet"
+
+
+class Examples:
+    """One valid request per operation, generated once (deterministically) and shared by the probes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
+
+    def get(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+        if operation.label not in self._cache:
+            self._cache[operation.label] = self._make(operation)
+        return self._cache[operation.label]
+
+    def _make(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+        rng = random.Random(self.runtime.seed_for("example:" + operation.label))
+        path_values: dict[str, str] = {}
+        for param in operation.parameters(self.runtime.spec.document):
+            if param.get("in") == "path":
+                path_values[param["name"]] = _path_value(self.runtime, param, rng)
+        st_operation = self.runtime.schemathesis_operations.get(operation.label)
+        params: dict[str, Any] = {}
+        body: Any = None
+        has_body = operation.has_body(self.runtime.spec.document)
+        if st_operation is not None:
+            case = _find_case(st_operation)
+            if case is not None:
+                params = dict(case.query or {})
+                if not unset(case.body):
+                    body = case.body
+        if has_body and body is None:
+            body = {}
+        return Request(fill_path(operation.path, path_values), params, body, has_body), path_values
+
+
+def _path_value(runtime: Runtime, param: dict[str, Any], rng: random.Random) -> str:
+    schema = resolve(runtime.spec.document, param.get("schema")) or {}
+    if schema.get("enum"):
+        return str(schema["enum"][0])
+    if schema.get("type") in ("integer", "number"):
+        return str(max(int(schema.get("minimum", 1)), 1))
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _find_case(st_operation: Any) -> Any:
+    from hypothesis import HealthCheck, Phase, find, settings
+
+    try:
+        return find(
+            st_operation.as_strategy(),
+            lambda _: True,
+            settings=settings(
+                database=None,
+                derandomize=True,
+                max_examples=50,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except Exception:  # an unsatisfiable schema: the probes fall back to an empty body
+        return None
