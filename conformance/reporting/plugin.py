@@ -6,6 +6,7 @@ It runs where the reports are written: the single process, or the xdist controll
 from __future__ import annotations
 
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[AGGREGATOR] = Aggregator(run, target, spec)
     carrier = ConfigCarrier.find(config)
     config.stash[_STATE] = {
-        "total": 0,
-        "done": 0,
         "console": isinstance(carrier, ConfigCarrier),
         "redactor": Redactor(
             {"VOIPBIN_TOKEN": run.token, "VOIPBIN_ACCESSKEY": run.accesskey, "VOIPBIN_OTHER_TOKEN": run.other_token}
@@ -57,15 +56,15 @@ def _redactor(config: pytest.Config) -> Redactor:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    state = session.config.stash.get(_STATE, None)
-    if state is not None:
-        state["total"] = len(session.items)
+    aggregator = session.config.stash.get(AGGREGATOR, None)
+    if aggregator is not None:
+        aggregator.tests_total = len(session.items)
 
 
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    state = node.config.stash.get(_STATE, None)
-    if state is not None:
-        state["total"] = len(ids)
+    aggregator = node.config.stash.get(AGGREGATOR, None)
+    if aggregator is not None:
+        aggregator.tests_total = len(ids)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -95,17 +94,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         else:
             report.extras = [*getattr(report, "extras", []), extras.html(findings_html(data["findings"]))]  # type: ignore[attr-defined]
     if report.when == "call" or report.skipped:
-        state["done"] += 1
+        aggregator.tests_done += 1
         if state["console"]:
             outcome = (
                 f"{len(data['findings'])} finding(s)"
                 if data.get("findings")
                 else ("skipped" if report.skipped else "ERROR (see report)" if errored else "ok")
             )
-            width = len(str(state["total"] or 0))
-            sys.stderr.write(
-                f"[{state['done']:>{width}}/{state['total']}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
-            )
+            done, total = aggregator.tests_done, aggregator.tests_total
+            width = len(str(total or 0))
+            sys.stderr.write(f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n")
             sys.stderr.flush()
 
 
@@ -133,8 +131,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         aggregator.interrupted = True
     if session.shouldstop:
         aggregator.stopped = str(session.shouldstop)
-    state = config.stash[_STATE]
-    aggregator.tests_done, aggregator.tests_total = state["done"], state["total"]
     redactor = _redactor(config)
     results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
     config.stash[_STATE]["results"] = results
@@ -189,6 +185,8 @@ def pytest_html_results_summary(
     state = session.config.stash.get(_STATE, None)
     if state is not None and "results" in state:
         prefix.extend(summary_html(state["results"]))
+        if "baseline_error" in state:  # only reachable through pytest: the CLI refuses a bad baseline up front
+            prefix.append(f'<p id="vc-baseline">Baseline not compared: {escape(state["baseline_error"])}</p>')
         if "regression" in state:
             counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting")}
             prefix.append(
