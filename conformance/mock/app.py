@@ -474,9 +474,7 @@ class MockApp:
         # without that field is gone.
         assert route.collection is not None
         record = self._item(route, customer, values)
-        if record.deleted and self.profile.soft_delete_field not in properties(
-            self.spec.document, self._item_schema(route.collection)
-        ):
+        if record.deleted and self._soft_delete_schema(route.collection) is None:
             raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
         return self._ok(route.operation, record.obj)
 
@@ -485,8 +483,9 @@ class MockApp:
         record = self._item(route, customer, values)
         if record.deleted:
             raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
-        self._merge(record.obj, payload, self._item_schema(route.collection))
-        self._stamp(record, self._item_schema(route.collection))
+        schema = self._item_schema(route.collection)
+        self._merge(record.obj, payload, schema)
+        self._stamp(record, schema)
         return self._ok(route.operation, record.obj)
 
     def _do_delete(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
@@ -494,16 +493,20 @@ class MockApp:
         if record.deleted:
             raise _Reject(404, "RESOURCE_NOT_FOUND", "the resource was already deleted")
         assert route.collection is not None
-        stamp = timestamp(self._tick())
+        at = self._tick()
+        field = self.profile.soft_delete_field
+        declared = self._soft_delete_schema(route.collection)
+        stamp = self._time(declared, at) if declared is not None else timestamp(at)
         if "zombie_delete" in self.faults:
-            return self._ok(route.operation, {**record.obj, self.profile.soft_delete_field: stamp})
+            return self._ok(route.operation, {**record.obj, field: stamp})
         record.deleted = True
-        if self.profile.soft_delete_field in properties(self.spec.document, self._item_schema(route.collection)):
-            record.obj[self.profile.soft_delete_field] = self._time(
-                properties(self.spec.document, self._item_schema(route.collection))[self.profile.soft_delete_field],
-                self._clock,
-            )
+        if declared is not None:
+            record.obj[field] = stamp
         return self._ok(route.operation, record.obj)
+
+    def _soft_delete_schema(self, collection: Collection) -> Any:
+        """The schema of the collection's soft-delete field (tm_delete), or None where it has none."""
+        return properties(self.spec.document, self._item_schema(collection)).get(self.profile.soft_delete_field)
 
     def _do_action(self, route: _Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
         parent = self._require_parent(route, customer, values)
