@@ -184,6 +184,18 @@ def _listed(ctx: Context, collection: Collection, item_id: str, auth: Auth = DEF
     return item_id in found.ids, found
 
 
+def _not_applied(ctx: Context, sent: Any, got: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(field, value sent, value read) for each scalar field the server shows differently from what was sent.
+    Server-assigned fields are the server's to set, and an empty value means "unset" and may get a default."""
+    if not isinstance(sent, dict) or not isinstance(got, dict):
+        return
+    for key, value in sent.items():
+        if key in ctx.profile.server_assigned or value in ("", None) or isinstance(value, dict | list):
+            continue
+        if key in got and got[key] != value:
+            yield key, value, got[key]
+
+
 def create(ctx: Context, collection: Collection) -> tuple[Exchange | None, str | None, Request | None]:
     """Create one resource with a valid generated body (the engine tracks every create for clean-up)."""
     assert collection.create is not None
@@ -227,18 +239,13 @@ def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
             tuple(steps),
         )
         return
-    sent = request.json_body if isinstance(request.json_body, dict) else {}
-    got = read.json if isinstance(read.json, dict) else {}
-    for key, value in sent.items():
-        if key in ctx.profile.server_assigned or value in ("", None):
-            continue  # the server assigns these; an empty value means "unset" and may get a default
-        if key in got and not isinstance(value, dict | list) and got[key] != value:
-            yield Fail(
-                f"field {key!r} was created as {value!r} but reads back as {got[key]!r}",
-                f"field-mismatch:{key}",
-                read,
-                tuple(steps),
-            )
+    for key, value, shown in _not_applied(ctx, request.json_body, read.json):
+        yield Fail(
+            f"field {key!r} was created as {value!r} but reads back as {shown!r}",
+            f"field-mismatch:{key}",
+            read,
+            tuple(steps),
+        )
     if collection.list is not None:
         listed, found = _listed(ctx, collection, item_id)
         if not listed and found.ended:
@@ -303,21 +310,13 @@ def _update(ctx: Context, collection: Collection, item: Request, steps: list[Exc
         return  # a refused update (state rules) is not a lifecycle failure; status checks judge the answer
     read = ctx.client.send(collection.read.label, "GET", item, purpose="read after update")
     steps.append(read)
-    got = read.json if isinstance(read.json, dict) else {}
-    for key, value in (update.json_body or {}).items() if isinstance(update.json_body, dict) else ():
-        if (
-            key not in ctx.profile.server_assigned
-            and value not in ("", None)
-            and key in got
-            and not isinstance(value, dict | list)
-            and got[key] != value
-        ):
-            yield Fail(
-                f"PUT set {key!r} to {value!r} but GET still shows {got[key]!r}",
-                f"update-lost:{key}",
-                read,
-                tuple(steps),
-            )
+    for key, value, shown in _not_applied(ctx, update.json_body, read.json):
+        yield Fail(
+            f"PUT set {key!r} to {value!r} but GET still shows {shown!r}",
+            f"update-lost:{key}",
+            read,
+            tuple(steps),
+        )
 
 
 @check(
