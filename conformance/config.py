@@ -70,8 +70,9 @@ class Config:
 
     @property
     def writes_allowed(self) -> bool:
-        """Loopback targets are writable by default; anything else only with --allow-writes."""
-        return self.allow_writes or self.loopback
+        """Only the embedded mock is writable by default. A loopback --base-url is no proof of a scratch server
+        (production is one `kubectl port-forward` away), so every --base-url needs --allow-writes."""
+        return self.allow_writes or self.uses_mock
 
     @property
     def effective_rate_limit(self) -> float | None:
@@ -155,7 +156,11 @@ RUN_OPTIONS = (
     Option("--include", "only operations whose 'METHOD /path' matches this regex"),
     Option("--request-timeout", "seconds per request (default 5)", float),
     Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),
-    Option("--allow-writes", "allow POST/PUT/DELETE that could succeed on a non-loopback target", action="store_true"),
+    Option(
+        "--allow-writes",
+        "allow POST/PUT/PATCH/DELETE that could succeed on a --base-url target (loopback included)",
+        action="store_true",
+    ),
     Option("--max-time", "a whole-run budget in seconds; the reports are still written", float),
     Option("--report-dir", "where report.html, junit.xml and results.json go (default reports/)"),
     Option("--shard", "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)"),

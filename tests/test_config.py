@@ -52,9 +52,10 @@ def test_wrong_types_say_what_was_expected(tmp_path):
         ("http://10.0.0.1/v1.0", False),
     ],
 )
-def test_only_loopback_targets_are_writable_by_default(url, loopback):
+def test_only_the_embedded_mock_is_writable_by_default(url, loopback):
+    """Loopback is no proof of a scratch server (a port-forward to production is loopback too)."""
     built = config_module.Config(base_url=url, token="t")
     assert built.loopback is loopback
-    assert built.writes_allowed is loopback
+    assert built.writes_allowed is (url is None)
     assert config_module.Config(base_url=url, token="t", allow_writes=True).writes_allowed
     assert (built.effective_rate_limit is None) is loopback

@@ -112,7 +112,13 @@ class Client(Protocol):
         headers: dict[str, str] | None = None,
         raw_body: bytes | None = None,
         purpose: str = "",
-    ) -> Exchange: ...
+        inert: bool = False,
+    ) -> Exchange:
+        """Send one request. Where writes are not allowed, a write goes out only if the caller made it `inert`
+        (it cannot change state, whatever the target does); any other write is refused before it is sent."""
+
+    def note(self, text: str) -> None:
+        """Say in the reports why something was not done (a probe not sent, a step skipped)."""
 
     def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
         """A valid request for `operation` (path parameters from `path_values` where given)."""

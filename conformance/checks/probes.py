@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import jwt
 
-from conformance.checks._model import Auth, Context, Exchange, Fail
+from conformance.checks._model import Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import check
+from conformance.spec import fill_path
 
 
 def _outcome(exchange: Exchange) -> str:
@@ -26,12 +27,29 @@ def _unauthenticated(ctx: Context, exchange: Exchange, what: str, key: str) -> I
         )
 
 
-def _safe_body(ctx: Context) -> bytes | None:
-    """Without --allow-writes, a write request carries a body that cannot create anything, even on a target
-    whose auth is broken."""
-    if ctx.writes and not ctx.limits.allow_writes and ctx.operation.has_body(ctx.spec.document):
-        return b"{"
-    return None
+INERT_PATH_VALUE = "conformance-probe-never-an-id"
+
+
+def inert(ctx: Context, request: Request) -> Request | None:
+    """Where writes are not allowed, the form of a write request that cannot change anything even on a target
+    whose authentication is broken: every path value one no schema admits (not an integer, not an enum member,
+    not an existing id) and a body that is not JSON. None when the operation has neither to spoil (a body-less
+    write on a fixed path): such a probe is not sent at all.
+
+    Reads, and every request where writes are allowed, go out as given."""
+    if not ctx.writes or ctx.limits.allow_writes:
+        return request
+    document = ctx.spec.document
+    names = [p["name"] for p in ctx.operation.parameters(document) if p.get("in") == "path" and "name" in p]
+    has_body = ctx.operation.has_body(document)
+    if not names and not has_body:
+        return None
+    path = fill_path(ctx.operation.path, dict.fromkeys(names, INERT_PATH_VALUE)) if names else request.path
+    return Request(path, dict(request.params), None, has_body)
+
+
+def _inert_body(ctx: Context, request: Request) -> bytes | None:
+    return b"{" if request.has_body and ctx.writes and not ctx.limits.allow_writes else None
 
 
 def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
@@ -43,11 +61,22 @@ def _writes_json(ctx: Context, _: Exchange | None = None) -> bool:
     return ctx.operation.method in ("POST", "PUT", "PATCH") and _takes_json(ctx) and ctx.limits.allow_writes
 
 
-def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange:
-    """The operation's valid example, presented with `auth` (and a harmless body where writes are not allowed)."""
+def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
+    """The operation's valid example, presented with `auth`; where writes are not allowed, its inert form (or
+    nothing, with a note saying why)."""
     assert ctx.example is not None
+    request = inert(ctx, ctx.example)
+    if request is None:
+        ctx.client.note(f"{purpose}: not sent; a write with no path value or body to spoil needs --allow-writes")
+        return None
     return ctx.client.send(
-        ctx.operation.label, ctx.operation.method, ctx.example, auth=auth, raw_body=_safe_body(ctx), purpose=purpose
+        ctx.operation.label,
+        ctx.operation.method,
+        request,
+        auth=auth,
+        raw_body=_inert_body(ctx, request),
+        purpose=purpose,
+        inert=request is not ctx.example,
     )
 
 
@@ -59,7 +88,8 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange:
 )
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
     exchange = _send_example(ctx, Auth.none(), "no credentials")
-    yield from _unauthenticated(ctx, exchange, "request without credentials", "missing")
+    if exchange is not None:
+        yield from _unauthenticated(ctx, exchange, "request without credentials", "missing")
 
 
 def _claims(token: str | None) -> dict[str, object]:
@@ -113,7 +143,8 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     for variant, auth in invalid_credentials(ctx):
         exchange = _send_example(ctx, auth, variant)
-        yield from _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
+        if exchange is not None:
+            yield from _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
 
 
 @check(
@@ -129,6 +160,8 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
         if not available.get(mechanism.credential):
             continue
         exchange = _send_example(ctx, Auth(mechanism=mechanism.id), f"valid {mechanism.credential} via {mechanism.id}")
+        if exchange is None:
+            continue
         if exchange.status == ctx.profile.unauthenticated_status or exchange.error is not None:
             yield Fail(
                 f"valid {mechanism.credential} sent as {mechanism.id} was refused: {_outcome(exchange)}",
@@ -146,13 +179,15 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
 )
 def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
     assert ctx.example is not None
+    request = inert(ctx, ctx.example) or ctx.example  # it has a body, so an inert form exists
     exchange = ctx.client.send(
         ctx.operation.label,
         ctx.operation.method,
-        ctx.example,
+        request,
         headers={"Content-Type": ctx.profile.content_type},
         raw_body=b'{"name": ',
         purpose="malformed JSON body",
+        inert=request is not ctx.example,
     )
     if exchange.status is None or not 400 <= exchange.status < 500:
         yield Fail(

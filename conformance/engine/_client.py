@@ -21,6 +21,12 @@ from conformance.engine.runtime import Runtime
 from conformance.spec import Operation, fill_path
 
 _BODY_SNIPPET = 2000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnsafeWrite(RuntimeError):
+    """A check tried to send a write that could change state on a target that did not allow writes: a bug in
+    the suite, stopped before anything left the process."""
 
 
 @dataclass
@@ -66,7 +72,31 @@ class EngineClient:
         headers: dict[str, str] | None = None,
         raw_body: bytes | None = None,
         purpose: str = "",
+        inert: bool = False,
         case: Any = None,
+    ) -> Exchange:
+        self._guard(method, inert, purpose)
+        return self._send(operation, method, request, auth, headers, raw_body, purpose, case)
+
+    def note(self, text: str) -> None:
+        if text not in self.recorder.notes:
+            self.recorder.notes.append(text)
+
+    def _guard(self, method: str, inert: bool, purpose: str) -> None:
+        """The one gate every request of a check passes: no write that could change state without consent."""
+        if method.upper() in WRITE_METHODS and not inert and not self.runtime.config.writes_allowed:
+            raise UnsafeWrite(f"refused to send {method} ({purpose or 'request'}): writes are not allowed")
+
+    def _send(
+        self,
+        operation: str,
+        method: str,
+        request: Request,
+        auth: Auth,
+        headers: dict[str, str] | None,
+        raw_body: bytes | None,
+        purpose: str,
+        case: Any,
     ) -> Exchange:
         headers = dict(headers or {})
         body = raw_body
@@ -114,6 +144,7 @@ class EngineClient:
             data = kwargs.get("data")
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
         self._apply_auth(DEFAULT_AUTH, headers, params)
+        self._guard(kwargs["method"], False, purpose)
         return self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
 
     def _track_created(self, exchange: Exchange) -> None:
@@ -134,7 +165,8 @@ class EngineClient:
         for path, (label, auth) in pending:
             # Forgotten only once its DELETE went out: an interrupt here leaves the rest for the session's
             # last clean-up instead of losing them.
-            self.send(label, "DELETE", Request(path), auth=auth, purpose="clean-up")
+            # Not guarded: it deletes only what this run created, which it could only do where writes are allowed.
+            self._send(label, "DELETE", Request(path), auth, None, None, "clean-up", None)
             self.untrack(path)
 
     # -- internals ------------------------------------------------------------------------------------------------

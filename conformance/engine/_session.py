@@ -104,7 +104,7 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
     if st_operation is None:
         recorder.notes.append("schemathesis could not load this operation: probes only")
     elif not writable:
-        recorder.notes.append("generated cases skipped: a write to a non-loopback target needs --allow-writes")
+        recorder.notes.append("generated cases skipped: a write to a --base-url target needs --allow-writes")
     else:
         _generate(runtime, client, st_operation, operation)
     if runtime.spec.shape.is_list(operation) and runtime.spec.shape.declares_bare_array(operation):

@@ -155,7 +155,7 @@ class _TestRun:
 
     def require_writes(self, check: str) -> None:
         if not self.runtime.config.writes_allowed:
-            pytest.skip(f"{check}: creates resources; a non-loopback target needs --allow-writes")
+            pytest.skip(f"{check}: creates resources; a --base-url target needs --allow-writes")
 
     def require_other_customer(self) -> None:
         if not self.runtime.credentials.other_token:

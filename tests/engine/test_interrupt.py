@@ -40,6 +40,7 @@ def test_interrupted_run_cleans_up_and_reports(tmp_path, bundled, sig):
                 f"http://127.0.0.1:{server.port}/v1.0",
                 "--max-examples",
                 "40",
+                "--allow-writes",
                 "--report-dir",
                 "out",
             ],
