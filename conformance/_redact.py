@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import shlex
-from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable, Iterator
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from conformance.checks import Exchange
 
@@ -21,10 +23,40 @@ _NOISE_HEADERS = {
 }
 
 
+_MIN_DERIVED = 8  # spellings derived from shorter secrets would match ordinary text
+
+
+def spellings(secret: str) -> Iterator[str]:
+    """Every form a credential can take in our outputs: as sent, percent-encoded (a query string), JSON-escaped
+    (a target echoing it in a body), base64 (standalone or inside a longer encoded value, at each of the three
+    alignments), and a JWT's payload and signature on their own."""
+    yield secret
+    if len(secret) < _MIN_DERIVED:
+        return
+    yield quote(secret, safe="")
+    yield quote_plus(secret, safe="")
+    for escaped in (json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace("/", "\\/")):
+        yield escaped
+        yield json.dumps(escaped)[1:-1]  # once more: a response body quoted inside results.json
+    raw = secret.encode()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        yield encode(raw).decode()
+        for offset in (1, 2):  # inside a longer value: drop the 4 characters shared with what precedes or follows
+            core = encode(b"\0" * offset + raw).decode().rstrip("=")[4:-4]
+            if len(core) >= _MIN_DERIVED:
+                yield core
+    parts = secret.split(".")
+    if len(parts) == 3 and all(parts):  # a JWT: its header is the same for every token and no secret
+        yield from (part for part in parts[1:] if len(part) >= _MIN_DERIVED)
+
+
 class Redactor:
     def __init__(self, named_secrets: dict[str, str | None]) -> None:
         """`named_secrets` maps an environment variable name (VOIPBIN_TOKEN) to the secret it holds."""
-        self._named = {value: name for name, value in named_secrets.items() if value}
+        self._named: dict[str, str] = {}
+        for name, value in named_secrets.items():
+            for spelling in spellings(value) if value else ():
+                self._named.setdefault(spelling, name)
         # Longest first, so a secret that contains another is replaced whole.
         self._ordered = sorted(self._named, key=len, reverse=True)
 

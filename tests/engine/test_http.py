@@ -42,6 +42,7 @@ def test_live_run_over_http_keeps_secrets_out_of_every_output(tmp_path, served):
         "2",
         "--include",
         "tags",
+        "--allow-writes",
         "--report-dir",
         "out",
         cwd=tmp_path,
@@ -103,3 +104,39 @@ def test_checks_that_cannot_run_are_reported_skipped_with_the_reason(tmp_path, s
     checks = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]["checks"]
     assert "second customer" in checks["tenant_isolation"]["skipped"]
     assert "tenant_isolation" in result.stdout and "skipped" in result.stdout
+
+
+def test_an_accesskey_with_url_special_characters_leaks_in_no_spelling(tmp_path, bundled):
+    """The key travels percent-encoded in ?accesskey=, into every repro of a list finding."""
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    key = "aK+/b=c&d/e+f==zz-9"
+    app = MockApp(
+        load_spec(str(bundled)),
+        profile=load_profile("voipbin-2026-01"),
+        accesskey=key,
+        faults=["list_without_next_page_token"],
+    )
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        result = cli(
+            "run",
+            "--base-url",
+            f"http://127.0.0.1:{server.port}/v1.0",
+            "--include",
+            "^GET /tags",
+            "--max-examples",
+            "1",
+            "--report-dir",
+            "out",
+            cwd=tmp_path,
+            env={"VOIPBIN_ACCESSKEY": key},
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1, result.stderr
+    outputs = [result.stdout, result.stderr] + [p.read_text() for p in (tmp_path / "out").iterdir()]
+    for spelling in (key, quote(key, safe=""), quote_plus(key, safe=""), base64.b64encode(key.encode()).decode()):
+        assert all(spelling not in text for text in outputs), spelling
+    assert "${VOIPBIN_ACCESSKEY}" in (tmp_path / "out" / "results.json").read_text()
