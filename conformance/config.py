@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import ipaddress
+import math
 import os
 import re
 import tomllib
@@ -45,6 +46,7 @@ class Config:
     report_dir: str = "reports"
     rate_limit: float | None = None  # requests per second; None: unbounded on loopback, 10/s elsewhere
     max_time: float | None = None
+    max_response_bytes: int = 8 * 1024 * 1024  # a bigger body (inflated) is a finding, not a crash
     shard: str | None = None  # "I/N": this job runs the I-th of N disjoint parts of the spec
     baseline: str | None = None  # a results.json to compare with; only new findings fail the run
     update_baseline: bool = False  # write this run's results.json to `baseline`
@@ -91,10 +93,16 @@ class Config:
     def validate(self) -> Config:
         if self.max_examples < 1:
             raise SetupError(f"--max-examples must be at least 1, got {self.max_examples}")
-        if self.workers < 1:
-            raise SetupError(f"--workers must be at least 1, got {self.workers}")
-        if self.request_timeout <= 0:
-            raise SetupError(f"--request-timeout must be a positive number of seconds, got {self.request_timeout}")
+        cores = os.cpu_count() or 1
+        if not 1 <= self.workers <= cores:
+            raise SetupError(f"--workers must be between 1 and {cores} (this machine's cores), got {self.workers}")
+        _seconds("--request-timeout", self.request_timeout, low=0.0, high=MAX_REQUEST_TIMEOUT_S)
+        if self.max_time is not None:
+            _seconds("--max-time", self.max_time, low=0.0, high=math.inf)
+        if self.rate_limit is not None and (not math.isfinite(self.rate_limit) or self.rate_limit < 0):
+            raise SetupError(f"--rate-limit must be a finite number >= 0 (0: unbounded), got {self.rate_limit}")
+        if self.max_response_bytes < 1024:
+            raise SetupError(f"--max-response-bytes must be at least 1024, got {self.max_response_bytes}")
         if self.shard is not None:
             match = re.fullmatch(r"(\d+)/(\d+)", self.shard)
             if match is None or not 1 <= int(match[1]) <= int(match[2]):
@@ -118,6 +126,30 @@ class Config:
                     "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY",
                 )
         return self
+
+
+MAX_REQUEST_TIMEOUT_S = 600.0
+
+
+def _seconds(flag: str, value: float, *, low: float, high: float) -> None:
+    """A duration that is a real number of seconds: finite where it must be, above `low`, at most `high`."""
+    if math.isnan(value) or value <= low or value > high:
+        limit = f" and at most {high:g}" if math.isfinite(high) else ""
+        raise SetupError(f"{flag} must be a number of seconds above {low:g}{limit}, got {value}")
+
+
+def ensure_report_dir(path: str) -> Path:
+    """The report directory, created; one clear error when it cannot be (a file in the way, no permission)."""
+    directory = Path(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SetupError(
+            f"--report-dir {path!r} cannot be created: {exc.strerror or exc}", "choose another directory"
+        ) from None
+    if not os.access(directory, os.W_OK):
+        raise SetupError(f"--report-dir {path!r} is not writable", "choose another directory")
+    return directory
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,7 @@ RUN_OPTIONS = (
         action="store_true",
     ),
     Option("--max-time", "a whole-run budget in seconds; the reports are still written", float),
+    Option("--max-response-bytes", "the largest response body read, once inflated (default 8 MiB)", int),
     Option("--report-dir", "where report.html, junit.xml and results.json go (default reports/)"),
     Option("--shard", "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)"),
     Option("--baseline", "a results.json to compare with: known findings do not fail the run"),

@@ -59,3 +59,22 @@ def test_only_the_embedded_mock_is_writable_by_default(url, loopback):
     assert built.writes_allowed is (url is None)
     assert config_module.Config(base_url=url, token="t", allow_writes=True).writes_allowed
     assert (built.effective_rate_limit is None) is loopback
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        ({"request_timeout": float("nan")}, "--request-timeout"),
+        ({"request_timeout": float("inf")}, "--request-timeout"),
+        ({"request_timeout": 1e300}, "--request-timeout"),
+        ({"max_time": -1.0}, "--max-time"),
+        ({"max_time": float("nan")}, "--max-time"),
+        ({"rate_limit": -1.0}, "--rate-limit"),
+        ({"rate_limit": float("inf")}, "--rate-limit"),
+        ({"workers": 10_000}, "--workers"),
+        ({"max_response_bytes": 10}, "--max-response-bytes"),
+    ],
+)
+def test_values_no_run_can_use_are_refused(flags, fragment, tmp_path):
+    with pytest.raises(SetupError, match=fragment):
+        config_module.build(flags, cwd=tmp_path, environ={})

@@ -16,6 +16,20 @@ if TYPE_CHECKING:
     from conformance.spec import Operation, Spec
 
 NOT_JSON = object()
+MAX_JSON_DEPTH = 200  # deeper bodies are refused before a validator recurses into them
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 @dataclass
@@ -34,6 +48,7 @@ class Exchange:
     elapsed: float = 0.0
     purpose: str = "generated case"  # what the request was for, shown in reports
     _json: Any = field(default=None, repr=False)
+    json_problem: str | None = field(default=None, repr=False)  # why a body that looks like JSON was not parsed
 
     @property
     def content_type(self) -> str:
@@ -51,6 +66,10 @@ class Exchange:
                 self._json = json.loads(self.response_body) if self.response_body else NOT_JSON
             except (ValueError, UnicodeDecodeError):
                 self._json = NOT_JSON
+            except RecursionError:
+                self._json, self.json_problem = NOT_JSON, "nested too deeply to parse"
+            if self._json is not NOT_JSON and _depth(self._json) > MAX_JSON_DEPTH:
+                self._json, self.json_problem = NOT_JSON, f"nested deeper than {MAX_JSON_DEPTH} levels"
         return self._json
 
     @property

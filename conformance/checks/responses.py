@@ -38,6 +38,11 @@ def _answered(ctx: Context, exchange: Exchange) -> bool:
     return exchange.status is not None
 
 
+def _has_content(ctx: Context, exchange: Exchange) -> bool:
+    """204 and 304 carry no content by definition (RFC 9110), and neither does an answer to HEAD."""
+    return _answered(ctx, exchange) and exchange.status not in (204, 304) and exchange.method != "HEAD"
+
+
 def _error(ctx: Context, exchange: Exchange) -> bool:
     return exchange.status is not None and exchange.status >= 400
 
@@ -66,13 +71,15 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
     kind="response",
     summary="every response body is JSON and says application/json",
     doc="restful_api 'Response Format': All API responses return JSON",
-    applies=lambda ctx, ex: _answered(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
+    applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
 )
 def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if not _json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         yield Fail(f"{exchange.status} response says {shown}, not application/json", f"content-type:{shown}")
-    if exchange.json is NOT_JSON:
+    if exchange.json is NOT_JSON and exchange.json_problem is not None:
+        yield Fail(f"{exchange.status} response body is {exchange.json_problem}", "body-too-deep")
+    elif exchange.json is NOT_JSON:
         snippet = exchange.response_body[:60].decode("utf-8", "replace")
         yield Fail(f"{exchange.status} response body is not JSON: {snippet!r}", "body-not-json")
 
@@ -171,7 +178,7 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 )
 def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.error is not None:
-        yield Fail(f"no answer: {exchange.error}", f"no-answer:{exchange.error.split(' ')[0]}")
+        yield Fail(f"no usable answer: {exchange.error}", f"no-answer:{exchange.error.split(' ')[0]}")
     elif exchange.status is not None and exchange.status >= 500:
         yield Fail(f"server error {exchange.status}", f"status:{exchange.status}")
 

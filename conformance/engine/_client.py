@@ -17,6 +17,7 @@ from urllib.parse import quote
 import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
+from conformance.engine._bounded import TooLarge
 from conformance.engine.runtime import Runtime
 from conformance.spec import Operation, fill_path
 
@@ -60,6 +61,7 @@ class EngineClient:
         self.runtime = runtime
         self.recorder = recorder
         self._response_checks = of_kind("response")
+        self._cleaning = False  # the clean-up goes out even when --max-time is spent
 
     # -- Client protocol ------------------------------------------------------------------------------------------
     def send(
@@ -162,12 +164,16 @@ class EngineClient:
         """Delete everything this process created and has not deleted yet."""
         with self.runtime.cleanup_lock:
             pending = list(self.runtime.created.items())
-        for path, (label, auth) in pending:
-            # Forgotten only once its DELETE went out: an interrupt here leaves the rest for the session's
-            # last clean-up instead of losing them.
-            # Not guarded: it deletes only what this run created, which it could only do where writes are allowed.
-            self._send(label, "DELETE", Request(path), auth, None, None, "clean-up", None)
-            self.untrack(path)
+        self._cleaning = True
+        try:
+            for path, (label, auth) in pending:
+                # Forgotten only once its DELETE went out: an interrupt here leaves the rest for the session's
+                # last clean-up instead of losing them. Not guarded: it deletes only what this run created, which
+                # it could only do where writes are allowed.
+                self._send(label, "DELETE", Request(path), auth, None, None, "clean-up", None)
+                self.untrack(path)
+        finally:
+            self._cleaning = False
 
     # -- internals ------------------------------------------------------------------------------------------------
     def _apply_auth(self, auth: Auth, headers: dict[str, str], params: dict[str, Any]) -> None:
@@ -225,41 +231,62 @@ class EngineClient:
         timeout = self.runtime.config.request_timeout
         self.recorder.cases += 1
         try:
-            response = self.runtime.session.request(
-                method, url, params=params, headers=headers, data=body, timeout=timeout, allow_redirects=False
+            response, content = self.runtime.session.fetch(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=body,
+                timeout=timeout,
+                allow_redirects=False,
+                budgeted=not self._cleaning,
             )
+        except TooLarge as exc:
+            return self._unanswered(label, method, url, params, headers, body, purpose, timeout, exc.describe())
         except requests.RequestException as exc:
-            prepared = requests.Request(method, url, params=params, headers=headers, data=body).prepare()
             error = (
-                f"no answer within {timeout:g}s"
+                f"no complete answer within {timeout:g}s"
                 if isinstance(exc, requests.Timeout)
                 else f"connection failed ({type(exc).__name__})"
             )
-            exchange = Exchange(
-                label,
-                method,
-                prepared.url or url,
-                dict(prepared.headers),
-                body,
-                error=error,
-                elapsed=timeout,
-                purpose=purpose,
-            )
-        else:
-            sent = response.request
-            exchange = Exchange(
-                label,
-                method,
-                sent.url or url,
-                dict(sent.headers),
-                body,
-                response.status_code,
-                {k.lower(): v for k, v in response.headers.items()},
-                response.content,
-                elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
-                purpose=purpose,
-            )
-        return exchange
+            return self._unanswered(label, method, url, params, headers, body, purpose, timeout, error)
+        sent = response.request
+        return Exchange(
+            label,
+            method,
+            sent.url or url,
+            dict(sent.headers),
+            body,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            content,
+            elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
+            purpose=purpose,
+        )
+
+    @staticmethod
+    def _unanswered(
+        label: str,
+        method: str,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        body: bytes | None,
+        purpose: str,
+        timeout: float,
+        error: str,
+    ) -> Exchange:
+        prepared = requests.Request(method, url, params=params, headers=headers, data=body).prepare()
+        return Exchange(
+            label,
+            method,
+            prepared.url or url,
+            dict(prepared.headers),
+            body,
+            error=error,
+            elapsed=timeout,
+            purpose=purpose,
+        )
 
     def context(self, label: str, case: Any = None) -> Context:
         runtime = self.runtime

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import Config
+from conformance.config import Config, ensure_report_dir
 from conformance.engine.plugin import SUITE, ConfigCarrier
 from conformance.engine.runtime import build_runtime, preflight, resolve_seed
 
@@ -18,6 +18,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
 def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     """Run the suite; 0 without findings, 1 with findings, 2 when it could not run. SetupError escapes."""
     config = config.validate()
+    ensure_report_dir(config.report_dir)
     if config.seed is None:
         config = dataclasses.replace(config, seed=resolve_seed(config))
     runtime = build_runtime(config) if config.workers == 1 else None
@@ -27,7 +28,6 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     finally:
         if runtime is None:
             probe.close()
-    Path(config.report_dir).mkdir(parents=True, exist_ok=True)
     # The plugins load through their pytest11 entry points; name them only where autoloading is switched off.
     autoload_off = bool(os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"))
     plugins = (

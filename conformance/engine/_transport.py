@@ -6,6 +6,7 @@ has one code path whichever way the target is reached.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -17,9 +18,14 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
+from urllib3.exceptions import ProtocolError
 
-MAX_RETRY_AFTER_S = 30.0
+from conformance.engine._bounded import RunBudgetSpent, deadline, finite_seconds, read_body, watch_pools
+
+MAX_RETRY_AFTER_S = 30.0  # one Retry-After is honoured up to this
+MAX_429_WAIT_S = 60.0  # and all the waits of one request up to this
 MAX_429_RETRIES = 3
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 Handler = Callable[[str, str, str, dict[str, str], bytes], Any]
 
@@ -56,7 +62,8 @@ class InProcessAdapter(BaseAdapter):
 
 
 class PoliteSession(requests.Session):
-    """A session that keeps to a request rate, and waits out 429s (Retry-After, capped) before trying again.
+    """A session that keeps to a request rate, waits out 429s (Retry-After, capped) before trying again, and
+    bounds every request: a total deadline, a cap on the body, and the run's --max-time over all of it.
 
     A 429 means the request was not processed, so repeating it cannot create anything twice.
     """
@@ -68,9 +75,28 @@ class PoliteSession(requests.Session):
         self._lock = threading.Lock()
         self._retry_statuses = retry_statuses
         self.waited_s = 0.0
+        self.run_deadline: float | None = None  # time.monotonic() by which --max-time ends the run
+        self.max_bytes = DEFAULT_MAX_BYTES
+        self.default_timeout = 5.0
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        watch_pools(adapter)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+    def _run_left(self, budgeted: bool = True) -> float:
+        if self.run_deadline is None or not budgeted:
+            return math.inf
+        left = self.run_deadline - time.monotonic()
+        if left <= 0:
+            raise RunBudgetSpent("the --max-time budget is spent")
+        return left
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep, but never past the run's budget: --max-time ends the run whatever it is waiting for."""
+        if seconds > self._run_left():
+            time.sleep(max(self._run_left(), 0.0))
+            raise RunBudgetSpent("the --max-time budget is spent")
+        time.sleep(seconds)
 
     def _pace(self) -> None:
         if not self._interval:
@@ -80,25 +106,66 @@ class PoliteSession(requests.Session):
             wait = self._next - now
             self._next = max(now, self._next) + self._interval
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
+
+    def fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+        budgeted: bool = True,
+        **kwargs: Any,
+    ) -> tuple[requests.Response, bytes]:
+        """One request, paced, 429s waited out; the whole exchange within `timeout` seconds and its body within
+        `max_bytes` (TooLarge beyond). Raises requests.Timeout at the deadline, RunBudgetSpent past --max-time
+        (unless not `budgeted`: the clean-up of what the run created goes out whatever the budget)."""
+        timeout = self.default_timeout if timeout is None else timeout
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        waited = 0.0
+        for attempt in range(MAX_429_RETRIES + 1):
+            if budgeted:
+                self._pace()
+            budget = min(timeout, self._run_left(budgeted))
+            with deadline(budget) as limit:
+                try:
+                    response = super().request(method, url, timeout=budget, stream=True, **kwargs)
+                    limit.attach_response(response)
+                    try:
+                        body = read_body(response, cap, limit)
+                    finally:
+                        response.close()
+                except (requests.RequestException, OSError, ProtocolError) as exc:
+                    if limit.expired and budget < timeout:
+                        raise RunBudgetSpent("the --max-time budget is spent") from None
+                    if limit.expired or isinstance(exc, requests.Timeout):
+                        raise requests.Timeout(f"no complete answer within {budget:g}s") from None
+                    if isinstance(exc, requests.RequestException):
+                        raise
+                    raise requests.ConnectionError(str(exc)) from None
+            response._content = body
+            if response.status_code not in self._retry_statuses or attempt == MAX_429_RETRIES:
+                break
+            delay = _retry_after(response.headers.get("Retry-After"), attempt)
+            if waited + delay > MAX_429_WAIT_S:
+                break  # the target keeps refusing: its 429 is the answer, and the checks judge it
+            waited += delay
+            self.waited_s += delay
+            self._sleep(delay)
+        return response, body
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        for attempt in range(MAX_429_RETRIES + 1):
-            self._pace()
-            response = super().request(method, url, *args, **kwargs)
-            if response.status_code not in self._retry_statuses or attempt == MAX_429_RETRIES:
-                return response
-            delay = _retry_after(response.headers.get("Retry-After"), attempt)
-            self.waited_s += delay
-            time.sleep(delay)
+        kwargs.pop("stream", None)
+        method = method.decode() if isinstance(method, bytes) else method
+        url = url.decode() if isinstance(url, bytes) else url
+        response, _ = self.fetch(method, url, *args, **kwargs)
         return response
 
 
 def _retry_after(value: str | None, attempt: int) -> float:
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S) if value is not None else min(2.0**attempt, 8.0)
-    except ValueError:
-        return min(2.0**attempt, 8.0)
+    seconds = finite_seconds(value)
+    return min(seconds, MAX_RETRY_AFTER_S) if seconds is not None else min(2.0**attempt, 8.0)
 
 
 def _from_environment(session: requests.Session, url: str) -> None:
@@ -113,7 +180,7 @@ def _from_environment(session: requests.Session, url: str) -> None:
 
 def make_session(
     *, rate_limit: float | None, handle: Handler | None = None, base_url: str = "", honour_429: bool = True
-) -> requests.Session:
+) -> PoliteSession:
     session = PoliteSession(rate_limit, (429,) if honour_429 else ())
     _from_environment(session, base_url or "https://example.invalid/")
     if handle is not None:

@@ -216,6 +216,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_STARTED] = time.monotonic()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """--max-time ran out inside a test (a slow answer, a long Retry-After): the test stops where it is, keeps
+    what it found, and no further test starts."""
+    from conformance.engine._bounded import RunBudgetSpent
+
+    try:
+        return (yield)
+    except RunBudgetSpent:
+        built = item.config.stash.get(CONFIG, None)
+        budget = f"{built.max_time:g}s" if built is not None and built.max_time is not None else "budget"
+        item.session.shouldstop = f"the time budget of {budget} is spent"
+        pytest.skip(f"max_time: the time budget of {budget} is spent")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """--max-time: once the budget is spent, the remaining tests do not start; the reports are still written."""

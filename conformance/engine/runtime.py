@@ -7,6 +7,7 @@ import os
 import random
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,8 @@ from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
 from conformance.checks import Auth, Credentials, Limits
 from conformance.config import Config
-from conformance.engine._transport import make_session
+from conformance.engine._bounded import RunBudgetSpent, TooLarge
+from conformance.engine._transport import PoliteSession, make_session
 from conformance.errors import SetupError
 from conformance.profiles import Profile, load_profile
 from conformance.spec import Collection, Operation, Spec, load_spec
@@ -35,7 +37,7 @@ class Runtime:
     spec: Spec
     profile: Profile
     base_url: str
-    session: requests.Session
+    session: PoliteSession
     credentials: Credentials
     redactor: Redactor
     mock: Any = None
@@ -174,6 +176,10 @@ def build_runtime(config: Config) -> Runtime:
         base_url = config.base_url.rstrip("/")
         credentials = Credentials(config.token, config.accesskey, config.other_token)
         session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
+    session.max_bytes = config.max_response_bytes
+    session.default_timeout = config.request_timeout
+    if config.max_time is not None:
+        session.run_deadline = time.monotonic() + config.max_time
     redactor = Redactor(
         {
             "VOIPBIN_TOKEN": credentials.token,
@@ -196,11 +202,22 @@ def preflight(runtime: Runtime) -> None:
     elif creds.accesskey:
         params["accesskey"] = creds.accesskey
     try:
-        response = runtime.session.get(url, headers=headers, params=params, timeout=runtime.config.request_timeout)
+        # Not redirected: a redirect to another origin would carry the credentials there.
+        response = runtime.session.get(
+            url, headers=headers, params=params, timeout=runtime.config.request_timeout, allow_redirects=False
+        )
     except requests.Timeout:
         raise SetupError(
             f"target {runtime.target_label} did not answer within {runtime.config.request_timeout:g}s",
             "check --base-url, or raise --request-timeout",
+        ) from None
+    except TooLarge:
+        return  # it answered: the tests will report the oversized body
+    except RunBudgetSpent:
+        raise SetupError(
+            f"--max-time ran out before the target answered the first request ({runtime.session.waited_s:g}s of "
+            "429 Retry-After waits)",
+            "raise --max-time, or try again when the target is less busy",
         ) from None
     except requests.RequestException as exc:
         reason = type(exc).__name__

@@ -62,6 +62,9 @@ class _Record:
     deleted: bool = False
 
 
+NO_CONTENT = frozenset({204, 304})
+
+
 def _compile(path: str) -> re.Pattern[str]:
     pattern = re.sub(r"\\\{([^{}/]+)\\\}", lambda m: f"(?P<p{abs(hash(m.group(1))) % 10**8}>[^/]+)", re.escape(path))
     return re.compile(f"{pattern}/?\\Z")  # \Z: "$" would also match before a trailing newline
@@ -132,6 +135,7 @@ class MockApp:
         reason = {
             200: "OK",
             201: "Created",
+            204: "No Content",
             400: "Bad Request",
             401: "Unauthorized",
             404: "Not Found",
@@ -139,7 +143,10 @@ class MockApp:
             429: "Too Many Requests",
             500: "Internal Server Error",
         }.get(response.status, "Status")
-        start_response(f"{response.status} {reason}", [*response.headers, ("Content-Length", str(len(response.body)))])
+        answer_headers = list(response.headers)
+        if response.status not in NO_CONTENT:
+            answer_headers.append(("Content-Length", str(len(response.body))))
+        start_response(f"{response.status} {reason}", answer_headers)
         return [response.body]
 
     # -- routing --------------------------------------------------------------------------------------------------
@@ -538,6 +545,8 @@ class MockApp:
     # -- responses ------------------------------------------------------------------------------------------------
     def _ok(self, op: Operation, body: Any) -> MockResponse:
         status = min((s for s in op.declared_statuses() if 200 <= s < 300), default=200)
+        if status in NO_CONTENT:  # RFC 9110: no content, so no Content-Type either
+            return MockResponse(status, [], b"")
         media = _declared_media(self.spec.document, op, status)
         if media is not None and "json" not in media:  # a file download or a page: answer what the spec says
             return MockResponse(status, [("Content-Type", media)], _NON_JSON_BODIES.get(media, b"\x00mock-bytes"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
 from conformance.reporting.static_html import render_results
 
@@ -76,7 +77,7 @@ def junit(results: dict[str, Any]) -> str:
 
 def write(results: dict[str, Any], report_dir: str) -> Path:
     directory = Path(report_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_report_dir(str(directory))
     (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (directory / "junit.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n' + junit(results), encoding="utf-8")
     (directory / "report.html").write_text(render_results(results), encoding="utf-8")

@@ -31,8 +31,13 @@ def pytest_configure(config: pytest.Config) -> None:
     run = run_config(config)
     if run is None or _is_worker(config):
         return
-    report_dir = Path(run.report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
+    from conformance.config import ensure_report_dir
+    from conformance.errors import SetupError
+
+    try:
+        report_dir = ensure_report_dir(run.report_dir)
+    except SetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(report_dir / "junit.xml")
     if hasattr(config.option, "htmlpath") and config.option.htmlpath is None:

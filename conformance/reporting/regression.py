@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
 from conformance.reporting.results import FORMAT
 
@@ -77,7 +78,7 @@ def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
     from conformance.reporting.static_html import render_regression
 
     directory = Path(report_dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_report_dir(str(directory))
     json_path, html_path = directory / "regression.json", directory / "regression.html"
     json_path.write_text(json.dumps(regression, indent=2) + "\n", encoding="utf-8")
     html_path.write_text(render_regression(regression), encoding="utf-8")

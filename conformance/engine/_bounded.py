@@ -1,0 +1,169 @@
+"""Bounded reads: whatever a target does, one request ends within its deadline and holds at most a cap of bytes.
+
+`requests`' timeout bounds each gap between reads, so a target that dribbles a byte at a time, or streams without
+end, holds a request for as long as it likes; a gzip bomb of ~1 MB inflates to gigabytes. Here a watchdog shuts
+the socket down at the deadline (connect, headers and body together), and the body is read raw and inflated by
+us, never past the cap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+_CHUNK = 64 * 1024
+_local = threading.local()
+
+
+class RunBudgetSpent(Exception):
+    """--max-time ran out while a request was waiting (for an answer, a 429's Retry-After, or a slot)."""
+
+
+@dataclass
+class Deadline:
+    """The moment one request must be over by; the watchdog closes its connection then."""
+
+    at: float
+    expired: bool = False
+    _connections: list[Any] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def attach(self, connection: Any) -> None:
+        with self._lock:
+            self._connections.append(connection)
+            if self.expired:
+                _shut(connection)
+
+    def attach_response(self, response: requests.Response) -> None:
+        """The socket a response reads from: http.client drops it from the connection when the response is
+        delimited by closing (no Content-Length), so the connection alone cannot reach it."""
+        fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+        if sock is not None:
+            self.attach(_Holder(sock))
+
+    def fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                _shut(connection)
+
+
+@dataclass
+class _Holder:
+    sock: Any
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns at once
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Everything in the block — connecting, the headers, every read of the body — ends within `seconds`."""
+    limit = Deadline(time.monotonic() + seconds)
+    timer = threading.Timer(max(seconds, 0.0), limit.fire)
+    timer.daemon = True
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = limit
+    timer.start()
+    try:
+        yield limit
+    finally:
+        timer.cancel()
+        _local.deadline = previous
+
+
+class _WatchedPool(HTTPConnectionPool):
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        connection = super()._get_conn(timeout)
+        limit = getattr(_local, "deadline", None)
+        if limit is not None:
+            limit.attach(connection)
+        return connection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    _get_conn = _WatchedPool._get_conn
+
+
+def watch_pools(adapter: requests.adapters.HTTPAdapter) -> None:
+    """Make `adapter`'s connections visible to the watchdog."""
+    adapter.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class TooLarge(Exception):
+    """The body (inflated) is bigger than the cap: a finding, never a crash."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"more than {cap} bytes")
+        self.cap = cap
+
+    def describe(self) -> str:
+        return f"oversized answer: the body is larger than the {self.cap:,}-byte cap (--max-response-bytes)"
+
+
+def _decoder(encoding: str) -> Any:
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(32 + zlib.MAX_WBITS)  # zlib or gzip header, detected
+    return None  # identity, or an encoding we did not ask for: kept as sent
+
+
+def read_body(response: requests.Response, cap: int, limit: Deadline | None = None) -> bytes:
+    """The body, inflated, at most `cap` bytes (TooLarge beyond), read before `limit`."""
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
+    out = bytearray()
+    raw = response.raw
+    while True:
+        if limit is not None and limit.remaining <= 0:
+            raise requests.Timeout("deadline")
+        chunk = raw.read(_CHUNK, decode_content=False) if hasattr(raw, "read") else b""
+        if not chunk:
+            break
+        if decoder is None:
+            out += chunk
+        else:
+            data = decoder.decompress(chunk, cap + 1 - len(out))
+            out += data
+            while decoder.unconsumed_tail and len(out) <= cap:
+                out += decoder.decompress(decoder.unconsumed_tail, cap + 1 - len(out))
+        if len(out) > cap:
+            raise TooLarge(cap)
+    return bytes(out)
+
+
+def finite_seconds(value: str | None) -> float | None:
+    """A Retry-After in seconds (a number or an HTTP date), or None when it says nothing usable."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
