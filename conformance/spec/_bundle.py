@@ -9,7 +9,6 @@ else against the file it stands in.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -65,8 +64,12 @@ def _parse(text: str, location: str) -> Any:
             return json.loads(text)
         except ValueError:
             pass
+        except RecursionError:
+            raise SetupError(f"spec {location} nests deeper than its parser can follow", "flatten it") from None
     try:
         return yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise SetupError(f"spec {location} nests deeper than its parser can follow", "flatten it") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -99,36 +102,75 @@ def _has_pointer(document: Any, pointer: str) -> bool:
     return True
 
 
+MAX_DEPTH = 120  # the real VoIPBIN sources nest 20 levels; Python's parsers and validators recurse per level
+NODE_BUDGET_PER_BYTE = 4  # bundled nodes per byte read: YAML aliases ("billion laughs") expand past it
+MIN_NODE_BUDGET = 200_000
+
+
+def _origin(location: str) -> str:
+    parts = urlsplit(location)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class _Bundler:
     def __init__(self, read: Callable[[str], str]) -> None:
         self._read = read
         self._cache: dict[str, Any] = {}
         self.root: Any = None
         self.files = 0
+        self._boundary = ""  # the spec's folder, or its URL's origin: no $ref leaves it
+        self._nodes = 0
+        self._budget = MIN_NODE_BUDGET
 
     def load(self, location: str) -> Any:
         if location not in self._cache:
-            self._cache[location] = _parse(self._read(location), location)
+            text = self._read(location)
+            self._budget += NODE_BUDGET_PER_BYTE * len(text)
+            self._cache[location] = _parse(text, location)
             self.files += 1
         return self._cache[location]
 
     def bundle(self, location: str) -> Document:
+        self._boundary = _origin(location) if _is_url(location) else str(Path(location).parent)
         self.root = self.load(location)
         if not isinstance(self.root, dict):
             raise SetupError(f"spec {location} is not an OpenAPI document (a mapping was expected at the top)")
         return self._walk(self.root, location, self.root, ())
 
-    def _walk(self, node: Any, location: str, document: Any, stack: tuple[str, ...]) -> Any:
+    def _walk(self, node: Any, location: str, document: Any, stack: tuple[str, ...], depth: int = 0) -> Any:
+        self._nodes += 1
+        if self._nodes > self._budget:
+            raise SetupError(
+                f"spec {location} expands to more than {self._budget:,} nodes (YAML aliases that multiply?)",
+                "pass --spec a document without alias bombs",
+            )
+        if depth > MAX_DEPTH:
+            raise SetupError(f"spec {location} nests deeper than {MAX_DEPTH} levels", "flatten it with $refs")
         if isinstance(node, list):
-            return [self._walk(item, location, document, stack) for item in node]
+            return [self._walk(item, location, document, stack, depth + 1) for item in node]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            return self._ref(ref, node, location, document, stack)
-        return {key: self._walk(value, location, document, stack) for key, value in node.items()}
+            return self._ref(ref, node, location, document, stack, depth)
+        return {key: self._walk(value, location, document, stack, depth + 1) for key, value in node.items()}
 
-    def _ref(self, ref: str, node: dict, location: str, document: Any, stack: tuple[str, ...]) -> Any:
+    def _inside(self, target: str, ref: str, location: str) -> str:
+        """A $ref may not leave the spec's folder (or its URL's origin): `../secret.txt` or `/etc/passwd` would
+        be read and its content sent to the target as data."""
+        inside = (
+            _origin(target) == self._boundary
+            if _is_url(target)
+            else Path(target).is_relative_to(self._boundary) and not _is_url(self._boundary)
+        )
+        if not inside:
+            raise SetupError(
+                f"spec {location} refers to {ref}, outside the spec's {'origin' if _is_url(location) else 'folder'}",
+                f"keep every file the spec refers to under {self._boundary}",
+            )
+        return target
+
+    def _ref(self, ref: str, node: dict, location: str, document: Any, stack: tuple[str, ...], depth: int) -> Any:
         target_file, _, pointer = ref.partition("#")
         in_root = document is self.root
         if not target_file:
@@ -136,10 +178,12 @@ class _Bundler:
                 return dict(node)  # resolves against the root document once bundled
             target_location, target_document = location, document
         else:
-            target_location = (
+            target_location = self._inside(
                 urljoin(location, target_file)
                 if _is_url(location)
-                else str((Path(location).parent / target_file).resolve())
+                else str((Path(location).parent / target_file).resolve()),
+                ref,
+                location,
             )
             target_document = self.load(target_location)
         key = f"{target_location}#{pointer}"
@@ -151,7 +195,7 @@ class _Bundler:
             raise SetupError(
                 f"spec {location} refers to {ref}, which does not exist", "fix the $ref or the file it points to"
             ) from None
-        return self._walk(copy.deepcopy(target), target_location, target_document, (*stack, key))
+        return self._walk(target, target_location, target_document, (*stack, key), depth + 1)
 
 
 def load_document(source: str, *, timeout: float = 30.0) -> tuple[Document, int]:

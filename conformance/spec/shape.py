@@ -171,21 +171,24 @@ class Shape:
     @cached_property
     def collections(self) -> list[Collection]:
         ops = self.by_label
+        paths = self.document.get("paths") or {}
+        items_under: dict[str, list[str]] = {}  # one pass, not every path against every other: linear in size
+        for item_path in paths:
+            head, _, last = item_path.rpartition("/")
+            if _PARAM.match(last):
+                items_under.setdefault(head, []).append(item_path)
         found = []
-        for path in self.document.get("paths") or {}:
-            for item_path in self.document["paths"]:
-                head, _, last = item_path.rpartition("/")
-                if head != path or not _PARAM.match(last):
-                    continue
-                create = ops.get(f"POST {path}")
-                listing = ops.get(f"GET {path}")
-                if create is None and listing is None:
-                    continue
+        for path in paths:
+            create = ops.get(f"POST {path}")
+            listing = ops.get(f"GET {path}")
+            if create is None and listing is None:
+                continue
+            for item_path in items_under.get(path, []):
                 found.append(
                     Collection(
                         path=path,
                         item_path=item_path,
-                        id_param=last[1:-1],
+                        id_param=item_path.rpartition("/")[2][1:-1],
                         create=create,
                         list=listing if listing is not None and self.is_list(listing) else None,
                         read=ops.get(f"GET {item_path}"),
@@ -195,8 +198,13 @@ class Shape:
                 )
         return found
 
-    def collection_of(self, path: str) -> Collection | None:
+    @cached_property
+    def _collection_by_path(self) -> dict[str, Collection]:
+        index: dict[str, Collection] = {}
         for collection in self.collections:
-            if path in (collection.path, collection.item_path):
-                return collection
-        return None
+            index.setdefault(collection.path, collection)
+            index.setdefault(collection.item_path, collection)
+        return index
+
+    def collection_of(self, path: str) -> Collection | None:
+        return self._collection_by_path.get(path)
