@@ -124,6 +124,7 @@ def _baseline_verdict(report_dir: str, code: int) -> int:
     regression = json.loads(path.read_text(encoding="utf-8"))
     print(
         f"Against the baseline: {len(regression['new'])} new, {len(regression['fixed'])} fixed, "
+        f"{len(regression.get('not_retested', []))} not retested, "
         f"{len(regression['persisting'])} known finding(s); see {Path(report_dir) / 'regression.html'}"
     )
     return 1 if regression["new"] else 0
@@ -131,12 +132,13 @@ def _baseline_verdict(report_dir: str, code: int) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from conformance.reporting import regression
+    from conformance.reporting._text import printable
 
     result = regression.compare(
         regression.load_results(args.baseline), regression.load_results(args.new), force=args.force
     )
     json_path, html_path = regression.write(result, args.report_dir)
-    print(regression.describe(result))
+    print(printable(regression.describe(result)))
     print(f"Reports: {html_path}, {json_path}")
     return 1 if result["new"] else 0
 

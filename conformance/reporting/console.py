@@ -7,8 +7,22 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
+from conformance.reporting._text import printable
 
-def print_summary(report_dir: str, out: TextIO) -> None:
+
+def print_summary(report_dir: str, stream: TextIO) -> None:
+    _print_summary(report_dir, _Printable(stream))
+
+
+class _Printable:
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> None:
+        self._stream.write(printable(text))
+
+
+def _print_summary(report_dir: str, out: _Printable) -> None:
     path = Path(report_dir) / "results.json"
     try:
         results = json.loads(path.read_text(encoding="utf-8"))

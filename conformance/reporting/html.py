@@ -10,6 +10,11 @@ from typing import Any
 from conformance.checks import CATALOGUE, CHECKS
 
 
+def _e(value: Any) -> str:
+    """Anything from a results file is text to escape: a hand-edited file may hold markup where a number was."""
+    return escape(str(value))
+
+
 def findings_html(findings: list[dict[str, Any]]) -> str:
     by_check: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
@@ -30,7 +35,7 @@ def findings_html(findings: list[dict[str, Any]]) -> str:
             parts.append(
                 '<div class="vc-finding">'
                 f'<p><b>{escape(f["operation"])}</b>: <span class="vc-message">{escape(f["message"])}</span> '
-                f"<small>({f.get('occurrences', 1)}x, fingerprint {escape(f['fingerprint'])})</small></p>"
+                f"<small>({_e(f.get('occurrences', 1))}x, fingerprint {escape(f['fingerprint'])})</small></p>"
                 + (f"<ol class='vc-steps'>{steps}</ol>" if steps else "")
                 + f"<p>Response: {escape(str(response.get('error') or response.get('status')))} "
                 f"{escape(response.get('content_type') or '')}</p>"
@@ -63,10 +68,10 @@ def summary_html(results: dict[str, Any]) -> list[str]:
     header = (
         f'<div id="vc-run"><h2>VoIPBIN conformance</h2><p>'
         f"Target: <b>{escape(summary['target'])}</b> &middot; Spec: {escape(summary['spec'])} &middot; "
-        f"Profile: <b>{escape(summary['profile'])}</b> &middot; Seed: <b>{summary['seed']}</b> &middot; "
+        f"Profile: <b>{escape(summary['profile'])}</b> &middot; Seed: <b>{_e(summary['seed'])}</b> &middot; "
         f"Writes allowed: {'yes' if summary['writes_allowed'] else 'no'} &middot; "
-        f"Operations: {summary['operations_tested']} &middot; Cases: {summary['cases']} &middot; "
-        f'Findings: <b id="vc-findings-count">{summary["findings"]}</b></p></div>'
+        f"Operations: {_e(summary['operations_tested'])} &middot; Cases: {_e(summary['cases'])} &middot; "
+        f'Findings: <b id="vc-findings-count">{_e(summary["findings"])}</b></p></div>'
     )
     rows = []
     counts: dict[str, int] = defaultdict(int)
@@ -76,8 +81,8 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         status = "skipped" if entry.get("skipped") else "failed" if counts[check] else "passed"
         reason = escape(entry.get("skipped") or "")
         rows.append(
-            f'<tr class="vc-{status}"><td>{escape(check)}</td><td>{status}</td><td>{entry["passed"]}</td>'
-            f"<td>{entry['failed']}</td><td>{counts[check]}</td><td>{reason}</td></tr>"
+            f'<tr class="vc-{status}"><td>{escape(check)}</td><td>{status}</td><td>{_e(entry["passed"])}</td>'
+            f"<td>{_e(entry['failed'])}</td><td>{counts[check]}</td><td>{reason}</td></tr>"
         )
     table = (
         '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'

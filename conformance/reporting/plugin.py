@@ -14,7 +14,9 @@ import pytest
 
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
+from conformance.checks import CHECKS
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
+from conformance.reporting._text import printable
 from conformance.reporting.html import findings_html, summary_html
 from conformance.reporting.results import Aggregator
 
@@ -80,10 +82,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     aggregator = config.stash[AGGREGATOR]
     state = config.stash[_STATE]
-    if report.skipped and data is not None and "max_time" not in str(report.longrepr):
+    if report.skipped and data is not None:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         check, _, why = reason.removeprefix("Skipped: ").partition(": ")  # skips say "<check id>: <why>"
-        aggregator.skip(check, why)
+        if check in CHECKS:  # not a run that stopped (max_time, interrupted)
+            aggregator.skip(check, why)
     if data is None:
         return
     aggregator.add(data)
@@ -108,7 +111,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             )
             done, total = aggregator.tests_done, aggregator.tests_total
             width = len(str(total or 0))
-            sys.stderr.write(f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n")
+            line = f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
+            sys.stderr.write(printable(line))
             sys.stderr.flush()
 
 
@@ -193,9 +197,10 @@ def pytest_html_results_summary(
         if "baseline_error" in state:  # only reachable through pytest: the CLI refuses a bad baseline up front
             prefix.append(f'<p id="vc-baseline">Baseline not compared: {escape(state["baseline_error"])}</p>')
         if "regression" in state:
-            counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting")}
+            counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting", "not_retested")}
             prefix.append(
                 f'<p id="vc-baseline">Against the baseline: {counts["new"]} new, {counts["fixed"]} fixed, '
+                f'{counts["not_retested"]} not retested, '
                 f'{counts["persisting"]} persisting — <a href="regression.html">regression report</a></p>'
             )
 

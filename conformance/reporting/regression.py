@@ -45,12 +45,19 @@ class Regression:
             return {c for c, e in results["summary"]["checks"].items() if e["passed"] or e["failed"]}
 
         old_checks, new_checks = ran(self.baseline), ran(self.new)
+        gone = [old[k] for k in sorted(old.keys() - new.keys())]
+
+        def retested(finding: dict[str, Any]) -> bool:
+            # Fixed means looked at again and not found: the new run tested its operation with its check.
+            return finding["operation"] in new_ops and finding["check"] in new_checks
+
         return {
             "format": REGRESSION_FORMAT,
             "baseline": _header(self.baseline),
             "new_run": _header(self.new),
             "new": [new[k] for k in sorted(new.keys() - old.keys())],
-            "fixed": [old[k] for k in sorted(old.keys() - new.keys())],
+            "fixed": [f for f in gone if retested(f)],
+            "not_retested": [f for f in gone if not retested(f)],
             "persisting": [new[k] for k in sorted(new.keys() & old.keys())],
             "operations_only_in_baseline": sorted(old_ops - new_ops),
             "operations_only_in_new": sorted(new_ops - old_ops),
@@ -88,7 +95,8 @@ def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
 def describe(regression: dict[str, Any]) -> str:
     lines = [
         f"{len(regression['new'])} new, {len(regression['fixed'])} fixed, "
-        f"{len(regression['persisting'])} persisting finding(s)"
+        f"{len(regression['persisting'])} persisting finding(s), "
+        f"{len(regression.get('not_retested', []))} not retested (the new run did not test their operation/check)"
     ]
     for label, key in (("new", "new"), ("fixed", "fixed")):
         for finding in regression[key]:

@@ -35,23 +35,30 @@ def render_results(results: dict[str, Any]) -> str:
 def _run_line(header: dict[str, Any]) -> str:
     return (
         f"target {escape(str(header['target']))}, spec {escape(str(header['spec']))}, profile "
-        f"{escape(str(header['profile']))}, seed {header['seed']}, started {escape(str(header['started']))}, "
-        f"{header['findings']} finding(s)"
+        f"{escape(str(header['profile']))}, seed {escape(str(header['seed']))}, "
+        f"started {escape(str(header['started']))}, {escape(str(header['findings']))} finding(s)"
     )
 
 
 def render_regression(regression: dict[str, Any]) -> str:
-    counts = {key: len(regression[key]) for key in ("new", "fixed", "persisting")}
+    counts = {key: len(regression.get(key, [])) for key in ("new", "fixed", "persisting", "not_retested")}
     parts = [
         f"<p>Baseline: {_run_line(regression['baseline'])}</p><p>New run: {_run_line(regression['new_run'])}</p>",
-        '<table id="vc-regression"><tr><th>new</th><th>fixed</th><th>persisting</th></tr>'
+        '<table id="vc-regression"><tr><th>new</th><th>fixed</th><th>persisting</th><th>not retested</th></tr>'
         f'<tr><td class="vc-new" id="vc-new-count">{counts["new"]}</td>'
         f'<td class="vc-fixed" id="vc-fixed-count">{counts["fixed"]}</td>'
-        f'<td id="vc-persisting-count">{counts["persisting"]}</td></tr></table>',
+        f'<td id="vc-persisting-count">{counts["persisting"]}</td>'
+        f'<td id="vc-not-retested-count">{counts["not_retested"]}</td></tr></table>',
     ]
-    for key, title in (("new", "New findings"), ("fixed", "Fixed since the baseline"), ("persisting", "Persisting")):
+    sections = (
+        ("new", "New findings"),
+        ("fixed", "Fixed since the baseline (retested, gone)"),
+        ("persisting", "Persisting"),
+        ("not_retested", "Not retested: the new run did not test their operation with their check"),
+    )
+    for key, title in sections:
         parts.append(f'<h2 id="vc-{key}">{title} ({counts[key]})</h2>')
-        parts.append(findings_html(regression[key]) if regression[key] else "<p>None.</p>")
+        parts.append(findings_html(regression[key]) if regression.get(key) else "<p>None.</p>")
     for key in ONE_SIDED:
         if regression[key]:
             items = "".join(f"<li>{escape(item)}</li>" for item in regression[key])

@@ -144,3 +144,46 @@ def test_github_actions_example_is_valid_and_uses_documented_options():
     top = parser()
     for words in commands:
         top.parse_args(words)  # exits 2 on an option the CLI does not document
+
+
+def test_a_narrower_run_leaves_findings_not_retested_never_fixed(runs):
+    narrow = cli(
+        "run",
+        "--seed",
+        "4",
+        "--max-examples",
+        "1",
+        "--include",
+        "^GET /tags$",
+        "--mock-fault",
+        "error_without_message",
+        "--report-dir",
+        "narrow",
+        cwd=runs,
+    )
+    assert narrow.returncode == 1, narrow.stderr
+    result = cli("diff", "broken/results.json", "narrow/results.json", "--report-dir", "narrowdiff", cwd=runs)
+    regression = json.loads((runs / "narrowdiff" / "regression.json").read_text())
+    assert regression["fixed"] == []
+    assert regression["not_retested"]
+    assert {f["operation"] for f in regression["not_retested"]}.isdisjoint({"GET /tags"})
+    assert f"0 fixed, {len(regression['persisting'])} persisting" in result.stdout
+    assert "not retested" in (runs / "narrowdiff" / "regression.html").read_text()
+
+
+def test_a_hand_edited_results_file_cannot_inject_markup_or_terminal_codes(runs, tmp_path):
+    edited = json.loads((runs / "broken" / "results.json").read_text())
+    script = "<script>alert(1)</script>"
+    edited["summary"]["seed"] = script
+    edited["summary"]["checks"]["error_envelope"]["passed"] = script
+    edited["findings"][0]["occurrences"] = script
+    edited["findings"][0]["message"] = "\x1b[2J\x1b]0;owned\x07 cleared"
+    (tmp_path / "edited.json").write_text(json.dumps(edited))
+    baseline = str(runs / "clean" / "results.json")
+    result = cli("diff", baseline, "edited.json", "--report-dir", "d", cwd=tmp_path)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    merged = cli("merge", "edited.json", "--report-dir", "m", "--force", cwd=tmp_path)
+    assert "Traceback" not in merged.stderr
+    for page in (tmp_path / "d" / "regression.html", tmp_path / "m" / "report.html"):
+        if page.exists():
+            assert script not in page.read_text(), page
