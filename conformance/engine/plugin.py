@@ -229,6 +229,11 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         budget = f"{built.max_time:g}s" if built is not None and built.max_time is not None else "budget"
         item.session.shouldstop = f"the time budget of {budget} is spent"
         pytest.skip(f"max_time: the time budget of {budget} is spent")
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM mid-test: keep what this test found, start no other
+        if item.stash.get(_RECORDER, None) is None:
+            raise
+        item.session.shouldstop = "interrupted (Ctrl-C or SIGTERM)"
+        pytest.skip("interrupted: Ctrl-C or SIGTERM during this test")
 
 
 @pytest.hookimpl(tryfirst=True)

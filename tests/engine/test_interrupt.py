@@ -70,3 +70,37 @@ def test_interrupted_run_cleans_up_and_reports(tmp_path, bundled, sig):
     assert results["summary"]["interrupted"] is True
     assert (tmp_path / "out" / "report.html").is_file()
     assert live_created(app) == []
+
+
+def test_an_interrupt_mid_test_keeps_what_that_test_found(tmp_path, monkeypatch):
+    """Ctrl-C after the test has found something: its findings are in the reports, no later test starts."""
+    from conformance.config import Config
+    from conformance.engine import run
+
+    calls = {"n": 0}
+    handle = MockApp.handle
+
+    def interrupting(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 25:  # past the first list answers, which the fault breaks
+            raise KeyboardInterrupt
+        return handle(self, *args)
+
+    monkeypatch.setattr(MockApp, "handle", interrupting)
+    config = Config(
+        seed=5,
+        max_examples=5,
+        include="^GET /tags$|^GET /flows$",
+        mock_faults=("list_without_next_page_token",),
+        report_dir=str(tmp_path / "out"),
+    )
+    code = run(config)
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert code == 1
+    assert "list_envelope" in {f["check"] for f in results["findings"]}
+    # The interrupted test (the second, GET /tags) kept what it had found before the interrupt.
+    assert {f["operation"] for f in results["findings"]} == {"GET /flows", "GET /tags"}
+    summary = results["summary"]
+    assert summary["interrupted"] is True
+    assert summary["tests"]["done"] < summary["tests"]["total"]
+    assert "interrupted" not in summary["checks"]
