@@ -200,7 +200,7 @@ def pytest_html_results_summary(
             counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting", "not_retested")}
             prefix.append(
                 f'<p id="vc-baseline">Against the baseline: {counts["new"]} new, {counts["fixed"]} fixed, '
-                f'{counts["not_retested"]} not retested, '
+                f"{counts['not_retested']} not retested, "
                 f'{counts["persisting"]} persisting — <a href="regression.html">regression report</a></p>'
             )
 
