@@ -9,33 +9,40 @@ import sys
 from typing import Any, NoReturn
 
 from conformance import __version__
+from conformance.config import DEFAULT_PROFILE
 from conformance.errors import SetupError
 
 EXIT_SETUP = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line and exit 2, with a suggestion."""
+    """argparse, but a bad option is one line and exit 2, with a suggestion from the same subcommand."""
 
-    def error(self, message: str) -> NoReturn:
-        hint = ""
-        if "unrecognized arguments:" in message:
-            bad = message.split(":", 1)[1].split()[0]
-            options = self._all_options()
-            close = difflib.get_close_matches(bad.split("=")[0], options, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (see {self.prog} --help)"
-        elif "invalid choice:" in message:
-            hint = f" (see {self.prog.split()[0]} --help)"
-        sys.stderr.write(f"{self.prog}: error: {message}{hint}\n")
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self._subcommand(getattr(parsed, "command", None))
+            options = [s for a in command._actions for s in a.option_strings]
+            bad = extras[0].split("=")[0]
+            close = difflib.get_close_matches(bad, options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (see {command.prog} --help)"
+            command.fail(f"unrecognized arguments: {' '.join(extras)}{hint}")
+        return parsed
+
+    def _subcommand(self, name: str | None) -> _Parser:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                chosen = action.choices[name]
+                return chosen if isinstance(chosen, _Parser) else self
+        return self
+
+    def fail(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_SETUP)
 
-    def _all_options(self) -> list[str]:
-        options = [s for a in self._actions for s in a.option_strings]
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in action.choices.values():
-                    options += [s for a in sub._actions for s in a.option_strings]
-        return options
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see {self.prog.split()[0]} --help)" if "invalid choice:" in message else ""
+        self.fail(f"{message}{hint}")
 
 
 def _run_parser(sub: Any) -> None:
@@ -52,14 +59,16 @@ def _run_parser(sub: Any) -> None:
 def _mock_parser(sub: Any) -> None:
     mock = sub.add_parser("mock", help="serve the spec as a conformant (or deliberately broken) VoIPBIN API")
     mock.add_argument("--spec", help="OpenAPI document (default: bundled)")
-    mock.add_argument("--host", default="127.0.0.1")
-    mock.add_argument("--port", type=int, default=8000)
-    mock.add_argument("--profile", default="voipbin-2026-01")
-    mock.add_argument("--token")
-    mock.add_argument("--accesskey")
-    mock.add_argument("--other-token")
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    mock.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for any free one (default 8000)")
+    mock.add_argument("--profile", default=DEFAULT_PROFILE, help=f"conventions profile (default {DEFAULT_PROFILE})")
+    mock.add_argument("--token", help="the first customer's JWT (default: one the mock signs)")
+    mock.add_argument("--accesskey", help="the first customer's access key (default: a random one)")
+    mock.add_argument("--other-token", help="the second customer's JWT (default: one the mock signs)")
+    mock.add_argument("--username", help="with --password: serve POST /auth/login (at the root) for this user")
+    mock.add_argument("--password", help="the password POST /auth/login accepts")
     mock.add_argument("--fault", action="append", default=[], help="break one convention (repeatable)")
-    mock.add_argument("--seed", type=int, default=0)
+    mock.add_argument("--seed", type=int, default=0, help="seed for the generated data (default 0)")
     mock.add_argument("--rate-limit", help="N/s: answer 429 with Retry-After beyond N requests per second")
     mock.add_argument("--list-faults", action="store_true", help="list the faults and the check that catches each")
 
@@ -77,6 +86,9 @@ def _merge_parser(sub: Any) -> None:
     merge.add_argument("results", nargs="+", help="results.json of each shard")
     merge.add_argument("--report-dir", default="reports", help="where the merged reports go")
     merge.add_argument("--force", action="store_true", help="merge runs that differ in spec, target or seed")
+    merge.add_argument(
+        "--allow-partial", action="store_true", help="merge even with shards missing (the reports say which)"
+    )
 
 
 def parser() -> _Parser:
@@ -147,14 +159,23 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     from conformance.reporting import merge
     from conformance.reporting.regression import load_results
 
-    merged = merge.merge([load_results(path) for path in args.results], force=args.force)
+    merged = merge.merge(
+        [load_results(path) for path in args.results],
+        force=args.force,
+        names=list(args.results),
+        allow_partial=args.allow_partial,
+    )
     directory = merge.write(merged, args.report_dir)
     summary = merged["summary"]
     print(
         f"Merged {len(args.results)} shard(s): {summary['operations_tested']} operations, {summary['cases']} "
         f"requests, {len(merged['findings'])} finding(s). Reports in {directory}/"
     )
-    return 1 if merged["findings"] else 0
+    if summary["missing_shards"]:
+        print(f"Incomplete: shard(s) {summary['missing_shards']} missing; their operations were not tested.")
+    if merged["findings"]:
+        return 1
+    return 0 if summary["complete"] else 2
 
 
 def _interrupt(signum: int, frame: Any) -> None:

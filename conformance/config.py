@@ -22,11 +22,14 @@ ENV = {
     "token": "VOIPBIN_TOKEN",
     "accesskey": "VOIPBIN_ACCESSKEY",
     "other_token": "VOIPBIN_OTHER_TOKEN",
+    "username": "VOIPBIN_USERNAME",
+    "password": "VOIPBIN_PASSWORD",
     "base_url": "VOIPBIN_BASE_URL",
     "spec": "VOIPBIN_SPEC",
     "profile": "VOIPBIN_PROFILE",
 }
-SECRET_FIELDS = ("token", "accesskey", "other_token")
+SECRET_FIELDS = ("token", "accesskey", "other_token", "password")
+DEFAULT_PROFILE = "voipbin-2026-01"
 
 
 @dataclass
@@ -36,17 +39,21 @@ class Config:
     token: str | None = field(default=None, repr=False)
     accesskey: str | None = field(default=None, repr=False)
     other_token: str | None = field(default=None, repr=False)
-    profile: str = "voipbin-2026-01"
+    username: str | None = None  # with `password`: log in at start (POST /auth/login) for a fresh 7-day JWT
+    password: str | None = field(default=None, repr=False)
+    profile: str = DEFAULT_PROFILE
     max_examples: int = 10
     seed: int | None = None
     workers: int = 1
     include: str | None = None
+    exclude: str | None = None
     request_timeout: float = 5.0
     allow_writes: bool = False
     report_dir: str = "reports"
     rate_limit: float | None = None  # requests per second; None: unbounded on loopback, 10/s elsewhere
     max_time: float | None = None
     max_response_bytes: int = 8 * 1024 * 1024  # a bigger body (inflated) is a finding, not a crash
+    min_reach: float | None = None  # percent of operations that must answer a 2xx at least once
     shard: str | None = None  # "I/N": this job runs the I-th of N disjoint parts of the spec
     baseline: str | None = None  # a results.json to compare with; only new findings fail the run
     update_baseline: bool = False  # write this run's results.json to `baseline`
@@ -101,6 +108,8 @@ class Config:
             _seconds("--max-time", self.max_time, low=0.0, high=math.inf)
         if self.rate_limit is not None and (not math.isfinite(self.rate_limit) or self.rate_limit < 0):
             raise SetupError(f"--rate-limit must be a finite number >= 0 (0: unbounded), got {self.rate_limit}")
+        if self.min_reach is not None and not 0 <= self.min_reach <= 100:
+            raise SetupError(f"--min-reach is a percentage from 0 to 100, got {self.min_reach}")
         if self.max_response_bytes < 1024:
             raise SetupError(f"--max-response-bytes must be at least 1024, got {self.max_response_bytes}")
         if self.shard is not None:
@@ -109,21 +118,26 @@ class Config:
                 raise SetupError(f"--shard expects I/N with 1 <= I <= N, got {self.shard!r}", "e.g. --shard 1/4")
         if self.update_baseline and not self.baseline:
             raise SetupError("--update-baseline needs --baseline FILE to write to")
-        if self.include is not None:
+        for flag, pattern in (("--include", self.include), ("--exclude", self.exclude)):
+            if pattern is None:
+                continue
             try:
-                re.compile(self.include)
+                re.compile(pattern)
             except re.error as exc:
-                raise SetupError(f"--include {self.include!r} is not a valid regular expression: {exc}") from None
+                raise SetupError(f"{flag} {pattern!r} is not a valid regular expression: {exc}") from None
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise SetupError(
                     f"--base-url {self.base_url!r} is not an http(s) URL", "e.g. https://api.voipbin.net/v1.0"
                 )
-            if not (self.token or self.accesskey):
+            if bool(self.username) != bool(self.password):
+                raise SetupError("--username and --password go together", "set VOIPBIN_USERNAME and VOIPBIN_PASSWORD")
+            if not (self.token or self.accesskey or self.username):
                 raise SetupError(
                     "a live target needs credentials",
-                    "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY",
+                    "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY "
+                    "(or VOIPBIN_USERNAME / VOIPBIN_PASSWORD to log in)",
                 )
         return self
 
@@ -181,11 +195,14 @@ RUN_OPTIONS = (
     Option("--token", "JWT (default: $VOIPBIN_TOKEN)"),
     Option("--accesskey", "access key (default: $VOIPBIN_ACCESSKEY)"),
     Option("--other-token", "a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)"),
+    Option("--username", "log in with POST /auth/login for a fresh JWT (default: $VOIPBIN_USERNAME)"),
+    Option("--password", "the password to log in with; prefer $VOIPBIN_PASSWORD (flags show in ps)"),
     Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08"),
     Option("--max-examples", "generated cases per operation and mode (default 10)", int),
     Option("--seed", "seed for case generation (default: random, reported)", int),
     Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
     Option("--include", "only operations whose 'METHOD /path' matches this regex"),
+    Option("--exclude", "leave out operations whose 'METHOD /path' matches this regex"),
     Option("--request-timeout", "seconds per request (default 5)", float),
     Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),
     Option(
@@ -195,6 +212,7 @@ RUN_OPTIONS = (
     ),
     Option("--max-time", "a whole-run budget in seconds; the reports are still written", float),
     Option("--max-response-bytes", "the largest response body read, once inflated (default 8 MiB)", int),
+    Option("--min-reach", "fail (exit 1) when fewer than PCT%% of the operations ever answered a 2xx", float),
     Option("--report-dir", "where report.html, junit.xml and results.json go (default reports/)"),
     Option("--shard", "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)"),
     Option("--baseline", "a results.json to compare with: known findings do not fail the run"),
@@ -260,8 +278,9 @@ def from_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SetupError(f"config file {path} could not be read: {exc}") from None
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("voipbin-conformance", {})
+    table = data.get("tool", {}).get("voipbin-conformance") if isinstance(data.get("tool"), dict) else None
+    if path.name == "pyproject.toml" or table is not None:  # a --config file may hold the pyproject table too
+        data = table or {}
     return _from_mapping(data, str(path))
 
 

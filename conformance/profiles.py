@@ -15,9 +15,10 @@ from typing import Any
 import jsonschema
 
 from conformance._data import schemas_dir
+from conformance.config import DEFAULT_PROFILE
 from conformance.errors import SetupError
 
-DEFAULT_PROFILE = "voipbin-2026-01"
+__all__ = ["DEFAULT_PROFILE", "AuthMechanism", "Profile", "available_profiles", "load_profile"]
 
 
 @dataclass(frozen=True)

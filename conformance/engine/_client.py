@@ -38,6 +38,11 @@ class Recorder:
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     cases: int = 0
     notes: list[str] = field(default_factory=list)
+    statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
+
+    def saw(self, operation: str, status: int | None) -> None:
+        if status is not None:
+            self.statuses.setdefault(operation, set()).add(status)
 
     def tally(self, check: str, failed: bool) -> None:
         counts = self.tallies.setdefault(check, [0, 0])
@@ -49,6 +54,7 @@ class Recorder:
             "findings": list(self.findings.values()),
             "cases": self.cases,
             "notes": self.notes,
+            "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
         }
 
 
@@ -303,6 +309,7 @@ class EngineClient:
         )
 
     def _judge(self, exchange: Exchange, case: Any) -> None:
+        self.recorder.saw(exchange.operation, exchange.status)
         ctx = self.context(exchange.operation, case)
         for check in self._response_checks:
             if not check.judges(ctx, exchange):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.config import Config, ensure_report_dir
 from conformance.engine.plugin import SUITE, ConfigCarrier
-from conformance.engine.runtime import build_runtime, preflight, resolve_seed
+from conformance.engine.runtime import build_runtime, preflight, require_selection, resolve_seed
 
 EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
 
@@ -24,6 +26,7 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     runtime = build_runtime(config) if config.workers == 1 else None
     probe = runtime or build_runtime(config)
     try:
+        require_selection(probe)
         preflight(probe)
     finally:
         if runtime is None:
@@ -41,19 +44,28 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     if config.workers > 1:
         args += ["-n", str(config.workers)]
     code = pytest.main(args, plugins=[ConfigCarrier(config, runtime)])
-    if code == pytest.ExitCode.OK:
-        return EXIT_OK
-    if code in (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
+    return exit_code(config, code, _results(config))
+
+
+def exit_code(config: Config, pytest_code: int, results: dict[str, Any] | None) -> int:
+    """The run's verdict as an exit code: 1 for findings or too little reach, 2 when it could not run or
+    finish without finding anything, 0 only for a complete run that found nothing."""
+    if results is None:
+        return EXIT_SETUP
+    findings = bool(results.get("findings"))
+    summary = results["summary"]
+    short = config.min_reach is not None and summary["reach"]["percent"] < config.min_reach
+    if pytest_code == pytest.ExitCode.OK and summary.get("complete", True):
+        return EXIT_FINDINGS if short else EXIT_OK
+    if pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
         # Findings fail the run (1); a run that errored or was stopped before finding anything could not run (2).
-        return EXIT_FINDINGS if _had_findings(config) else EXIT_SETUP
+        return EXIT_FINDINGS if findings else EXIT_SETUP
     return EXIT_SETUP
 
 
-def _had_findings(config: Config) -> bool:
-    import json
-
+def _results(config: Config) -> dict[str, Any] | None:
     try:
         results = json.loads((Path(config.report_dir) / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return bool(results.get("findings"))
+        return None
+    return results if isinstance(results, dict) and "summary" in results else None

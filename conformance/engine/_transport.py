@@ -137,7 +137,7 @@ class PoliteSession(requests.Session):
                     finally:
                         response.close()
                 except (requests.RequestException, OSError, ProtocolError) as exc:
-                    if limit.expired and budget < timeout:
+                    if budget < timeout and (limit.expired or limit.remaining <= 0):
                         raise RunBudgetSpent("the --max-time budget is spent") from None
                     if limit.expired or isinstance(exc, requests.Timeout):
                         raise requests.Timeout(f"no complete answer within {budget:g}s") from None

@@ -46,8 +46,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the conformance suite (implied by --spec or --base-url)",
     )
     for option in config_module.RUN_OPTIONS:
-        if option.pytest:
-            group.addoption(option.flag, **option.kwargs())
+        if not option.pytest:
+            continue
+        if option.flag == "--base-url" and _base_url_taken(parser):
+            continue  # pytest-base-url's --base-url fills the same `base_url`: reuse it
+        group.addoption(option.flag, **option.kwargs())
+
+
+def _base_url_taken(parser: pytest.Parser) -> bool:
+    """pytest-base-url (pulled in by pytest-playwright and pytest-selenium) declares --base-url too; declaring
+    it twice fails every pytest run in the venv, whichever plugin loads second."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution("pytest-base-url")
+    except PackageNotFoundError:
+        pass
+    else:
+        return True
+    return any("--base-url" in opt.names() for group in parser._groups for opt in group.options) or any(
+        "--base-url" in opt.names() for opt in parser._anonymous.options
+    )
 
 
 def _active(config: pytest.Config) -> bool:
@@ -105,8 +124,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if isinstance(carrier, ConfigCarrier) and carrier.runtime is not None:
         config.stash[RUNTIME] = carrier.runtime
         return
+    from conformance.engine.runtime import require_selection
+
     try:
         config.stash[RUNTIME] = build_runtime(built)
+        require_selection(config.stash[RUNTIME])
     except SetupError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -142,6 +164,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "collection" in metafunc.fixturenames:
         collections = runtime.collections
         metafunc.parametrize("collection", collections, ids=[c.path for c in collections])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A check with nothing to run on (no collection in this shard) is not a test: pytest's placeholder for an
+    empty parameter set would count as a test that never ran."""
+    if config.stash.get(RUNTIME, None) is None and CONFIG not in config.stash:
+        return
+    empty = [
+        item for item in items if "empty parameter set" in str(getattr(item.get_closest_marker("skip"), "kwargs", ""))
+    ]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
 
 
 class _TestRun:

@@ -75,6 +75,8 @@ class Runtime:
     def _wanted(self, label: str) -> bool:
         if self.config.include and not re.search(self.config.include, label):
             return False
+        if self.config.exclude and re.search(self.config.exclude, label):
+            return False
         shard = self.config.shard_index
         return shard is None or in_shard(label, *shard)
 
@@ -174,8 +176,9 @@ def build_runtime(config: Config) -> Runtime:
     else:
         assert config.base_url is not None
         base_url = config.base_url.rstrip("/")
-        credentials = Credentials(config.token, config.accesskey, config.other_token)
         session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
+        token = config.token or (login(session, config) if config.username else None)
+        credentials = Credentials(token, config.accesskey, config.other_token)
     session.max_bytes = config.max_response_bytes
     session.default_timeout = config.request_timeout
     if config.max_time is not None:
@@ -186,9 +189,57 @@ def build_runtime(config: Config) -> Runtime:
             "VOIPBIN_ACCESSKEY": credentials.accesskey,
             "VOIPBIN_OTHER_TOKEN": credentials.other_token,
             "VOIPBIN_EXPIRED_TOKEN": credentials.expired_token if config.uses_mock else None,
+            "VOIPBIN_PASSWORD": config.password,
         }
     )
     return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
+
+
+def login_url(base_url: str) -> str:
+    """POST /auth/login is served at the host root, not under the API's /v1.0 (auth_overview-2026-08-22)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/auth/login"
+
+
+def login(session: PoliteSession, config: Config) -> str:
+    """A fresh 7-day JWT from the username and password, so a nightly job never runs on an expired token."""
+    url = login_url(config.base_url or "")
+    try:
+        response = session.post(
+            url,
+            json={"username": config.username, "password": config.password},
+            timeout=config.request_timeout,
+            allow_redirects=False,
+        )
+    except (requests.RequestException, TooLarge, RunBudgetSpent) as exc:
+        raise SetupError(f"could not log in at {url}: {type(exc).__name__}", "check --base-url") from None
+    try:
+        token = response.json().get("token")
+    except (ValueError, AttributeError):
+        token = None
+    if response.status_code != 200 or not isinstance(token, str) or not token:
+        raise SetupError(
+            f"the target refused the login of {config.username!r} ({response.status_code} on POST {url})",
+            "check VOIPBIN_USERNAME / VOIPBIN_PASSWORD",
+        )
+    return token
+
+
+def require_selection(runtime: Runtime) -> None:
+    """A run that selects nothing tests nothing, and must not pass: a typo in a CI filter would go green."""
+    if runtime.operations:
+        return
+    config = runtime.config
+    chosen = [f"--include {config.include!r}"] if config.include else []
+    chosen += [f"--exclude {config.exclude!r}"] if config.exclude else []
+    chosen += [f"--shard {config.shard}"] if config.shard else []
+    total = len(runtime.spec.shape.operations)
+    raise SetupError(
+        f"no operation selected: {' '.join(chosen) or 'the spec'} leaves 0 of {total} operations",
+        "check the filter against 'METHOD /path' labels, e.g. --include '^GET /calls'",
+    )
 
 
 def preflight(runtime: Runtime) -> None:

@@ -84,6 +84,7 @@ class MockApp:
         other_accesskey: str | None = None,
         rate_limit: float | None = None,
         seed_items: int = SEED_ITEMS,
+        login: tuple[str, str] | None = None,
     ) -> None:
         self.spec = spec
         self.profile = profile
@@ -94,6 +95,7 @@ class MockApp:
             seed, token=token, accesskey=accesskey, other_token=other_token, other_accesskey=other_accesskey
         )
         self.base_path = spec.base_path
+        self.login = login  # (username, password) that POST /auth/login at the root accepts
         self.validators = Validators(spec.document)
         self._lock = threading.Lock()
         self._store: dict[tuple[str, str], dict[str, _Record]] = {}
@@ -201,6 +203,8 @@ class MockApp:
     # -- the request pipeline -------------------------------------------------------------------------------------
     def _handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> MockResponse:
         self._take_token()
+        if method == "POST" and path == "/auth/login":
+            return self._do_login(body)
         route, path_values = self._match(method, path)
         params = parse_qs(query, keep_blank_values=True)
         customer = self._authenticate(route, headers, params)
@@ -541,6 +545,20 @@ class MockApp:
                 and self.validators.is_valid(props[key], value)
             ):
                 obj[key] = value
+
+    def _do_login(self, body: bytes) -> MockResponse:
+        """auth_overview-2026-08-22: username/password for the customer's JWT; any failure is a bare 400."""
+        try:
+            sent = json.loads(body) if body else None
+        except ValueError:
+            sent = None
+        given = (sent.get("username"), sent.get("password")) if isinstance(sent, dict) else None
+        if self.login is None or given != self.login:
+            raise _Reject(400, "BAD_REQUEST", "login failed")
+        customer = self.customers[0]
+        body_out = json.dumps({"username": given[0], "token": customer.token}).encode()
+        cookie = f"token={customer.token}; HttpOnly; Secure; SameSite=Strict; Path=/"
+        return MockResponse(200, [("Content-Type", "application/json"), ("Set-Cookie", cookie)], body_out)
 
     # -- responses ------------------------------------------------------------------------------------------------
     def _ok(self, op: Operation, body: Any) -> MockResponse:

@@ -53,6 +53,7 @@ def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
         accesskey=args.accesskey,
         other_token=args.other_token,
         rate_limit=rate_limit,
+        login=(args.username, args.password) if args.username and args.password else None,
     )
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=_Handler)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from conformance.reporting._text import printable
 
@@ -42,11 +42,38 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
         elif by_check[check]:
             out.write(f"  {check:<24} {by_check[check]} finding(s)\n")
     tests = summary.get("tests") or {}
-    if summary.get("stopped") or summary.get("interrupted"):
-        why = summary.get("stopped") or "interrupted"
-        out.write(f"  stopped early ({why}) after {tests.get('done', '?')} of {tests.get('total', '?')} tests\n")
+    complete = summary.get("complete", True)
+    if not complete:
+        why = summary.get("stopped") or ("interrupted" if summary.get("interrupted") else "not every test ran")
+        out.write(f"  incomplete: {tests.get('done', '?')} of {tests.get('total', '?')} tests ran ({why})\n")
+    reach = summary.get("reach")
+    if reach and reach.get("operations"):
+        out.write(
+            f"  reach: {reach['reached_2xx']} of {reach['operations']} operations answered a 2xx "
+            f"({reach['percent']:g}%); the others had their success path untested\n"
+        )
+        minimum = summary.get("min_reach")
+        if minimum is not None and reach["percent"] < minimum:
+            out.write(f"  FAILED --min-reach: {reach['percent']:g}% of operations reached, {minimum:g}% required\n")
     for error in summary.get("errors", []):
         out.write(f"  suite error in {error['test']}: {error['error']}\n")
+    out.write(verdict(results) + "\n")
+    out.write(f"Reports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
+
+
+def verdict(results: dict[str, Any]) -> str:
+    """The one-sentence verdict. "Conformant" only for a complete run that found nothing and had no error."""
+    summary = results["summary"]
     total = len(results["findings"])
-    out.write(f"{total} finding(s)." if total else "No findings: the target follows every checked convention.")
-    out.write(f"\nReports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
+    tests = summary.get("tests") or {}
+    if not summary.get("complete", True):
+        ran = f"{tests.get('done', '?')} of {tests.get('total', '?')} tests ran"
+        return f"Incomplete: {ran}; {total} finding(s) in what ran." if total else f"Incomplete: {ran}, no verdict."
+    if total:
+        return f"{total} finding(s)."
+    if summary.get("errors"):
+        return "No findings, but the suite failed on some tests (see above): no verdict."
+    reach, minimum = summary.get("reach") or {}, summary.get("min_reach")
+    if minimum is not None and reach.get("percent", 100.0) < minimum:
+        return f"No findings, but only {reach['percent']:g}% of operations were reached (--min-reach {minimum:g}%)."
+    return "No findings: the target follows every checked convention."

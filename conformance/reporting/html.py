@@ -88,4 +88,34 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
         "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
-    return [header, table, findings_index_html(results["findings"])]
+    return [header, _completeness_html(summary), table, _reach_html(summary), findings_index_html(results["findings"])]
+
+
+def _completeness_html(summary: dict[str, Any]) -> str:
+    if summary.get("complete", True):
+        return ""
+    tests = summary.get("tests") or {}
+    why = summary.get("stopped") or ("interrupted" if summary.get("interrupted") else "not every test ran")
+    if summary.get("missing_shards"):
+        why = f"shard(s) {', '.join(map(str, summary['missing_shards']))} missing from the merge"
+    return (
+        f'<p id="vc-incomplete"><b>Incomplete: {_e(tests.get("done", "?"))} of {_e(tests.get("total", "?"))} '
+        f"tests ran</b> ({_e(why)}). What did not run was not tested, and is not a pass.</p>"
+    )
+
+
+def _reach_html(summary: dict[str, Any]) -> str:
+    reach = summary.get("reach")
+    if not reach or not reach.get("operations"):
+        return ""
+    never = reach.get("never_2xx") or []
+    items = "".join(
+        f"<li>{_e(op)}: answered {_e(', '.join(map(str, reach['statuses'].get(op, []))) or 'nothing')}</li>"
+        for op in never
+    )
+    return (
+        f'<div id="vc-reach"><h3>Reach</h3><p>{_e(reach["reached_2xx"])} of {_e(reach["operations"])} operations '
+        f"answered a 2xx ({_e(reach['percent'])}%). "
+        + (f"Never reached (success path untested):</p><ul>{items}</ul>" if never else "All reached.</p>")
+        + "</div>"
+    )

@@ -10,51 +10,100 @@ from xml.etree import ElementTree
 
 from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
+from conformance.reporting.results import reach
 from conformance.reporting.static_html import render_results
 
 
-def merge(parts: list[dict[str, Any]], *, force: bool = False) -> dict[str, Any]:
+def _shard(part: dict[str, Any], name: str) -> tuple[int, int]:
+    shard = part["summary"].get("shard")
+    if not isinstance(shard, str) or "/" not in shard:
+        raise SetupError(f"{name} is not the results of a shard (run with --shard I/N)", "merge only shard results")
+    index, _, total = shard.partition("/")
+    return int(index), int(total)
+
+
+def check_shards(parts: list[tuple[str, dict[str, Any]]], *, allow_partial: bool) -> list[int]:
+    """Exactly one results file per shard of one N: a missing shard would pass off untested operations as
+    passed, a repeated one would count everything twice. Returns the missing shard numbers."""
+    seen: dict[int, str] = {}
+    totals = set()
+    for name, part in parts:
+        index, total = _shard(part, name)
+        totals.add(total)
+        if index in seen:
+            raise SetupError(f"shard {index}/{total} is given twice ({seen[index]} and {name})", "pass each shard once")
+        seen[index] = name
+    if len(totals) > 1:
+        raise SetupError(f"the shards split the spec differently (N = {sorted(totals)})", "merge shards of one run")
+    total = totals.pop()
+    missing = [n for n in range(1, total + 1) if n not in seen]
+    if missing and not allow_partial:
+        raise SetupError(
+            f"shard(s) {', '.join(f'{n}/{total}' for n in missing)} missing: the merge would not cover the spec",
+            "pass every shard's results.json, or --allow-partial to merge what there is (marked incomplete)",
+        )
+    return missing
+
+
+def merge(
+    parts: list[dict[str, Any]], *, force: bool = False, names: list[str] | None = None, allow_partial: bool = False
+) -> dict[str, Any]:
     if not parts:
         raise SetupError("merge needs at least one results file")
+    named = list(zip(names or [f"results file {n}" for n in range(1, len(parts) + 1)], parts, strict=True))
     first = parts[0]["summary"]
-    for part in parts[1:]:
-        for key in ("spec", "profile", "target", "seed"):
+    for name, part in named[1:]:
+        for key in ("spec", "profile", "seed", "target"):
             if part["summary"].get(key) != first.get(key) and not force:
                 raise SetupError(
-                    f"the shards differ in {key} ({first.get(key)} vs {part['summary'].get(key)})",
+                    f"{name} is from another run: its {key} differs ({first.get(key)} vs {part['summary'].get(key)})",
                     "merge shards of one run, or pass --force",
                 )
+    missing = check_shards(named, allow_partial=allow_partial)
     merged = copy.deepcopy(parts[0])
     summary = merged["summary"]
     findings = {f["fingerprint"]: f for f in merged["findings"]}
-    operations = set(summary["operations"])
     for part in parts[1:]:
-        other = part["summary"]
-        operations |= set(other["operations"])
-        summary["cases"] += other["cases"]
-        summary["duration_s"] = max(summary["duration_s"], other["duration_s"])
-        summary["started"] = min(summary["started"], other["started"])
-        summary["interrupted"] = summary.get("interrupted", False) or other.get("interrupted", False)
-        for check, entry in other["checks"].items():
-            mine = summary["checks"].setdefault(check, {"passed": 0, "failed": 0})
-            mine["passed"] += entry["passed"]
-            mine["failed"] += entry["failed"]
-            if "skipped" in mine and (entry["passed"] or entry["failed"] or "skipped" not in entry):
-                del mine["skipped"]
-        for finding in part["findings"]:
-            known = findings.get(finding["fingerprint"])
-            if known is None:
-                findings[finding["fingerprint"]] = finding
-            else:
-                known["occurrences"] = known.get("occurrences", 1) + finding.get("occurrences", 1)
-        summary.setdefault("errors", []).extend(other.get("errors", []))
-        summary.setdefault("notes", {}).update(other.get("notes", {}))
-    summary["operations"] = sorted(operations)
-    summary["operations_tested"] = len(operations)
+        _add(summary, findings, part)
+    summary["operations_tested"] = len(summary["operations"])
     summary["shards"] = len(parts)
+    summary["shard"] = None
+    summary["missing_shards"] = missing
+    summary["complete"] = not missing and all(p["summary"].get("complete", True) for p in parts)
+    statuses: dict[str, list[int]] = {}
+    for part in parts:
+        for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
+            statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
+    summary["reach"] = reach(summary["operations"], statuses)
     merged["findings"] = sorted(findings.values(), key=lambda f: (f["check"], f["operation"], f["fingerprint"]))
     summary["findings"] = len(merged["findings"])
     return merged
+
+
+def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dict[str, Any]) -> None:
+    other = part["summary"]
+    summary["operations"] = sorted(set(summary["operations"]) | set(other["operations"]))
+    summary["cases"] += other["cases"]
+    summary["duration_s"] = max(summary["duration_s"], other["duration_s"])
+    summary["started"] = min(summary["started"], other["started"])
+    summary["interrupted"] = summary.get("interrupted", False) or other.get("interrupted", False)
+    tests, more = summary.setdefault("tests", {"done": 0, "total": 0}), other.get("tests") or {}
+    tests["done"] = tests.get("done", 0) + more.get("done", 0)
+    tests["total"] = tests.get("total", 0) + more.get("total", 0)
+    for check, entry in other["checks"].items():
+        mine = summary["checks"].setdefault(check, {"passed": 0, "failed": 0})
+        mine["passed"] += entry["passed"]
+        mine["failed"] += entry["failed"]
+        if "skipped" in mine and (entry["passed"] or entry["failed"] or "skipped" not in entry):
+            del mine["skipped"]
+    for finding in part["findings"]:
+        known = findings.get(finding["fingerprint"])
+        if known is None:
+            findings[finding["fingerprint"]] = finding
+        else:
+            known["occurrences"] = known.get("occurrences", 1) + finding.get("occurrences", 1)
+    summary.setdefault("errors", []).extend(other.get("errors", []))
+    summary.setdefault("notes", {}).update(other.get("notes", {}))
 
 
 def junit(results: dict[str, Any]) -> str:

@@ -157,7 +157,18 @@ def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
     if xml is None:
         return
     summary = results["summary"]
-    for name in ("target", "spec", "profile", "seed", "writes_allowed", "operations_tested", "cases", "findings"):
+    names = (
+        "target",
+        "spec",
+        "profile",
+        "seed",
+        "writes_allowed",
+        "operations_tested",
+        "cases",
+        "findings",
+        "complete",
+    )
+    for name in names:
         xml.add_global_property(name, str(summary[name]))
     for check, entry in summary["checks"].items():
         if entry.get("skipped"):

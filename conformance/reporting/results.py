@@ -32,6 +32,7 @@ class Aggregator:
     tests_total: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     tests_done: int = 0
+    statuses: dict[str, set[int]] = field(default_factory=dict)
 
     def add(self, data: dict[str, Any]) -> None:
         if data["kind"] == "operation":
@@ -49,6 +50,16 @@ class Aggregator:
                 known["occurrences"] += finding.get("occurrences", 1)
         if data.get("notes"):
             self.notes.setdefault(data["operation"], []).extend(data["notes"])
+        for operation, codes in data.get("statuses", {}).items():
+            self.statuses.setdefault(operation, set()).update(codes)
+
+    @property
+    def complete(self) -> bool:
+        """Every collected test ran to its end: nothing stopped, skipped by the budget or interrupted."""
+        return not self.interrupted and self.stopped is None and self.tests_done >= self.tests_total
+
+    def reach(self) -> dict[str, Any]:
+        return reach(sorted(self.operations), {op: sorted(codes) for op, codes in self.statuses.items()})
 
     def skip(self, check: str, reason: str) -> None:
         self.skipped.setdefault(check, reason)
@@ -87,6 +98,10 @@ class Aggregator:
                 "interrupted": self.interrupted,
                 "stopped": self.stopped,
                 "tests": {"done": self.tests_done, "total": self.tests_total},
+                "complete": self.complete,
+                "min_reach": self.config.min_reach,
+                "shard": self.config.shard,
+                "reach": self.reach(),
                 "findings": len(findings),
                 "errors": self.errors,
                 "notes": self.notes,
@@ -100,3 +115,16 @@ class Aggregator:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(redact(json.dumps(data, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
         return data
+
+
+def reach(operations: list[str], statuses: dict[str, list[int]]) -> dict[str, Any]:
+    """What the run could judge: an operation whose requests never got a 2xx had its success path (response
+    schema, list envelope, lifecycle) untested, whatever the tallies say."""
+    reached = [op for op in operations if any(200 <= code < 300 for code in statuses.get(op, []))]
+    return {
+        "operations": len(operations),
+        "reached_2xx": len(reached),
+        "percent": round(100.0 * len(reached) / len(operations), 1) if operations else 0.0,
+        "never_2xx": [op for op in operations if op not in set(reached)],
+        "statuses": {op: statuses.get(op, []) for op in operations},
+    }

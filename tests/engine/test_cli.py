@@ -149,3 +149,40 @@ def test_the_same_seed_sends_the_same_cases(tmp_path):
     assert [(f["fingerprint"], f["repro"]) for f in first["findings"]] == [
         (f["fingerprint"], f["repro"]) for f in second["findings"]
     ]
+
+
+def test_every_option_of_every_subcommand_has_help():
+    import argparse
+
+    from conformance.cli import parser
+
+    top = parser()
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices
+    missing = [
+        f"{name} {action.option_strings[0]}"
+        for name, command in commands.items()
+        for action in command._actions
+        if action.option_strings and not action.help
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["diff", "a.json", "b.json", "--alow-partial"], "see voipbin-conformance diff --help"),
+        (["merge", "a.json", "--alow-partial"], "did you mean --allow-partial?"),
+        (["run", "--max-exampels", "2"], "did you mean --max-examples?"),
+    ],
+)
+def test_did_you_mean_suggests_only_options_of_that_subcommand(tmp_path, args, fragment):
+    assert_one_line_error(cli(*args, cwd=tmp_path), fragment)
+
+
+def test_a_standalone_config_file_accepts_the_pyproject_table(tmp_path):
+    from conformance import config as config_module
+
+    path = tmp_path / "ci.toml"
+    path.write_text('[tool.voipbin-conformance]\nmax-examples = 3\nprofile = "voipbin-2026-08"\n')
+    built = config_module.build({}, config_file=str(path), environ={})
+    assert (built.max_examples, built.profile) == (3, "voipbin-2026-08")

@@ -140,3 +140,35 @@ def test_an_accesskey_with_url_special_characters_leaks_in_no_spelling(tmp_path,
     for spelling in (key, quote(key, safe=""), quote_plus(key, safe=""), base64.b64encode(key.encode()).decode()):
         assert all(spelling not in text for text in outputs), spelling
     assert "${VOIPBIN_ACCESSKEY}" in (tmp_path / "out" / "results.json").read_text()
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_a_nightly_job_logs_in_with_username_and_password(tmp_path, bundled, right):
+    password = "s3cret-Pa55word-for-the-test"
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), login=("agent", password))
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    env = {"VOIPBIN_USERNAME": "agent", "VOIPBIN_PASSWORD": password if right else "wrong-password-123"}
+    try:
+        result = cli(
+            "run",
+            "--base-url",
+            f"http://127.0.0.1:{server.port}/v1.0",
+            "--include",
+            "^GET /tags$",
+            "--max-examples",
+            "1",
+            "--report-dir",
+            "out",
+            cwd=tmp_path,
+            env=env,
+        )
+    finally:
+        server.shutdown()
+    if not right:
+        assert_one_line_error(result, "refused the login of 'agent'")
+        return
+    assert result.returncode == 0, result.stdout + result.stderr
+    outputs = [result.stdout, result.stderr] + [p.read_text() for p in (tmp_path / "out").iterdir()]
+    assert all(password not in text and app.customers[0].token not in text for text in outputs)
+    checks = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]["checks"]
+    assert checks["auth_accepted"]["passed"] > 0

@@ -45,3 +45,40 @@ def test_pytest_anywhere_with_the_plugin_reports_findings(tmp_path, bundled):
     assert result.returncode == 1
     assert "list_envelope" in result.stdout
     assert (tmp_path / "out" / "junit.xml").is_file()
+
+
+def test_the_plugin_coexists_with_pytest_base_url_and_reuses_its_option(tmp_path, bundled):
+    """pytest-base-url is installed with the dev extras: its --base-url and ours are one option."""
+    from importlib.metadata import distribution
+
+    from conformance.mock import MockApp
+    from conformance.mock.server import serve_in_thread
+    from conformance.profiles import load_profile
+    from conformance.spec import load_spec
+
+    assert distribution("pytest-base-url")
+    assert pytest_run("--version", cwd=tmp_path).returncode == 0
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), faults=["result_null"])
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        result = pytest_run(
+            "--spec",
+            str(bundled),
+            "--base-url",
+            f"http://127.0.0.1:{server.port}/v1.0",
+            "--token",
+            app.customers[0].token,
+            "--include",
+            "^GET /tags$",
+            "--max-examples",
+            "1",
+            "--report-dir",
+            "out",
+            "-q",
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    summary = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]
+    assert summary["target"].startswith("http://127.0.0.1:")
