@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 from collections.abc import Iterable, Iterator
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
@@ -73,19 +74,28 @@ class Redactor:
                 value = value.replace(secret, "${" + self._named[secret] + "}")
         return value
 
-    def curl(self, exchange: Exchange) -> str:
+    def curl(self, exchange: Exchange, captured: dict[str, str] | None = None) -> str:
+        """The request as a curl command. `captured` maps placeholders in the exchange to shell variables a
+        replay script set from earlier responses."""
+
+        def refer(value: str) -> str:
+            value = self.as_reference(value)
+            for placeholder, var in (captured or {}).items():
+                value = value.replace(placeholder, "${" + var + "}")
+            return value
+
         parts = urlsplit(exchange.url)
         query = urlencode(parse_qsl(parts.query, keep_blank_values=True))
-        url = self.as_reference(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
+        url = refer(urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")))
         words = ["curl", "-sS", "-X", exchange.method]
         for name, value in exchange.request_headers.items():
             if name.lower() not in _NOISE_HEADERS:
-                words += ["-H", f"{name}: {self.as_reference(value)}"]
+                words += ["-H", f"{name}: {refer(value)}"]
         if exchange.request_body:
             body = exchange.request_body.decode("utf-8", "replace")
-            words += ["--data-raw", self.as_reference(body)]
+            words += ["--data-raw", refer(body)]
         words.append(url)
-        # Quote everything except the env-var references, which the shell must expand.
+        # Quote everything except the variable references, which the shell must expand.
         return " ".join(_quote(word) for word in words)
 
     def scrub_files(self, paths: Iterable[str]) -> None:
@@ -104,10 +114,14 @@ class Redactor:
                     handle.write(cleaned)
 
 
+_REFERENCE = re.compile(r"\\\$(\{(?:VOIPBIN_[A-Z_]+|S\d+_\d+(?:_q)?)\})")
+
+
 def _quote(word: str) -> str:
-    if "${VOIPBIN_" not in word:
+    """Shell-quote `word`, keeping ${VOIPBIN_*} (credentials) and ${S<n>_<i>} (values a replay script captured)
+    expandable; every other $ stays literal."""
+    if "${" not in word:
         return shlex.quote(word)
-    escaped = word.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
-    # Keep ${VOIPBIN_*} expandable inside double quotes; escape any other $.
-    escaped = escaped.replace("$", "\\$").replace("\\${VOIPBIN_", "${VOIPBIN_")
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
+    escaped = _REFERENCE.sub(r"$\1", escaped)
     return f'"{escaped}"'

@@ -139,7 +139,9 @@ def _baseline_verdict(report_dir: str, code: int) -> int:
         f"{len(regression.get('not_retested', []))} not retested, "
         f"{len(regression['persisting'])} known finding(s); see {Path(report_dir) / 'regression.html'}"
     )
-    return 1 if regression["new"] else 0
+    from conformance.reporting.regression import worse
+
+    return 1 if worse(regression) else 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -152,7 +154,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     json_path, html_path = regression.write(result, args.report_dir)
     print(printable(regression.describe(result)))
     print(f"Reports: {html_path}, {json_path}")
-    return 1 if result["new"] else 0
+    return 1 if regression.worse(result) else 0
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:

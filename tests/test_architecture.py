@@ -20,6 +20,7 @@ LAYERS = {
     "mock": 2,
     "engine": 3,
     "_redact": 3,
+    "_replay": 3,
     "reporting": 4,
     "cli": 5,
     "__main__": 5,

@@ -18,13 +18,14 @@ from conformance.checks._model import (
     Limits,
     Request,
 )
-from conformance.checks._registry import CATALOGUE, CHECKS, Check, of_kind
+from conformance.checks._registry import CATALOGUE, CHECKS, SEVERITIES, Check, Severity, of_kind
 
 __all__ = [
     "CATALOGUE",
     "CHECKS",
     "DEFAULT_AUTH",
     "NOT_JSON",
+    "SEVERITIES",
     "Auth",
     "Check",
     "Client",
@@ -34,5 +35,6 @@ __all__ = [
     "Fail",
     "Limits",
     "Request",
+    "Severity",
     "of_kind",
 ]

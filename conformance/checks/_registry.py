@@ -13,12 +13,18 @@ from typing import Any, Literal
 from conformance.checks._model import Context, Exchange, Fail
 
 Kind = Literal["response", "probe", "stateful"]
+# Critical: authentication and tenant isolation (a breach); high: failures, lost or zombie data, broken pages;
+# medium: the rest of the documented format. Reports rank problems by this, then by how many operations.
+Severity = Literal["critical", "high", "medium"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium")
 
 
 @dataclass(frozen=True)
 class Check:
     id: str
     kind: Kind
+    severity: Severity
+    problem: str  # the problem in plain words, as a report's title says it ("Invalid credentials are not refused")
     summary: str
     doc: str  # the doc statement (file and section) this check enforces
     schema: str | None  # the schemas/ file it reads, if any
@@ -60,6 +66,8 @@ def check(
     id: str,
     *,
     kind: Kind,
+    severity: Severity,
+    problem: str,
     summary: str,
     doc: str,
     schema: str | None = None,
@@ -71,7 +79,7 @@ def check(
     def register(func: Callable[..., Iterable[Fail]]) -> Callable[..., Iterable[Fail]]:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
-        CHECKS[id] = Check(id, kind, summary, doc, schema, func, applies)
+        CHECKS[id] = Check(id, kind, severity, problem, summary, doc, schema, func, applies)
         return func
 
     return register

@@ -83,6 +83,8 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
 @check(
     "auth_missing_rejected",
     kind="probe",
+    severity="critical",
+    problem="Requests without credentials are not refused",
     summary="every operation without credentials answers 401",
     doc="restful_api 'Authentication': All API requests must be authenticated",
 )
@@ -137,6 +139,8 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
 @check(
     "auth_invalid_rejected",
     kind="probe",
+    severity="critical",
+    problem="Invalid credentials are not refused",
     summary="malformed, wrongly signed, unsigned and expired JWTs and unknown accesskeys answer 401",
     doc="restful_api '401 Unauthorized': Missing or invalid authentication",
 )
@@ -150,6 +154,8 @@ def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
 @check(
     "auth_accepted",
     kind="probe",
+    severity="critical",
+    problem="Valid credentials are refused",
     summary="each documented mechanism with valid credentials is accepted (not 401)",
     doc="quickstart_authentication 'Using Your Token or Accesskey'",
 )
@@ -173,6 +179,8 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
 @check(
     "malformed_json_rejected",
     kind="probe",
+    severity="medium",
+    problem="Malformed JSON bodies are not rejected",
     summary="a body that is not JSON answers a 4xx with the error envelope (400; an earlier 401/404 is fine)",
     doc="restful_api 'Request Format': Request bodies must be valid JSON",
     applies=_takes_json,
@@ -201,6 +209,8 @@ def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
 @check(
     "content_type_enforced",
     kind="probe",
+    severity="medium",
+    problem="Non-JSON Content-Type is accepted",
     summary="POST/PUT with a non-JSON Content-Type answers a 4xx",
     doc="restful_api 'Request Format': All POST and PUT requests must use Content-Type: application/json",
     applies=_writes_json,

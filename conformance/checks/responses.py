@@ -69,6 +69,8 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
 @check(
     "json_response",
     kind="response",
+    severity="medium",
+    problem="Responses are not JSON",
     summary="every response body is JSON and says application/json",
     doc="restful_api 'Response Format': All API responses return JSON",
     applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
@@ -87,6 +89,8 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "error_envelope",
     kind="response",
+    severity="medium",
+    problem="Errors are not in the documented envelope",
     summary="every 4xx/5xx body is the profile's error envelope",
     doc="restful_api 'Error Response (4xx, 5xx)'",
     schema="error-envelope-<profile>.schema.json",
@@ -126,6 +130,8 @@ def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "list_envelope",
     kind="response",
+    severity="medium",
+    problem="Lists are not in the documented envelope",
     summary='list operations answer {"result": [...], "next_page_token": "..."}',
     doc="restful_api 'List Response'",
     schema="list-envelope.schema.json",
@@ -143,6 +149,8 @@ def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "status_code",
     kind="response",
+    severity="medium",
+    problem="Undocumented status codes",
     summary="only status codes the profile documents or the operation declares",
     doc="restful_api 'Common HTTP Status Codes'",
     applies=_answered,
@@ -159,6 +167,8 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "response_schema",
     kind="response",
+    severity="medium",
+    problem="Responses do not match the spec's schema",
     summary="2xx bodies conform to the operation's response schema",
     doc="the OpenAPI document: the operation's documented response",
     applies=_validatable,
@@ -173,6 +183,8 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "server_error",
     kind="response",
+    severity="high",
+    problem="The server fails (5xx) or does not answer",
     summary="no 5xx (and no silence) for any input, valid or not",
     doc="restful_api '500 Internal Server Error': a server fault, never an answer to client input",
 )
@@ -186,6 +198,8 @@ def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 @check(
     "invalid_input_rejected",
     kind="response",
+    severity="medium",
+    problem="Invalid input is accepted",
     summary="schema-violating bodies and parameters get a 4xx",
     doc="restful_api '400 Bad Request': Invalid request parameters",
     applies=_negative_case,

@@ -131,6 +131,8 @@ def parent_values(ctx: Context, operation: Operation) -> dict[str, str] | None:
 @check(
     "pagination",
     kind="stateful",
+    severity="high",
+    problem="Pagination is broken",
     summary="page chains respect page_size, never repeat an item, end, and agree with larger pages",
     doc="common_overview 'Pagination'; restful_api 'List Response'",
     schema="list-envelope.schema.json",
@@ -211,6 +213,8 @@ def create(ctx: Context, collection: Collection) -> tuple[Exchange | None, str |
 @check(
     "resource_lifecycle",
     kind="stateful",
+    severity="high",
+    problem="Resources do not live as documented (create, read, update, delete)",
     summary="created resources read back, list, update, delete, and are then gone or soft-deleted",
     doc="common_overview 'Soft Deletion'; restful_api 'Success Response (2xx)'",
 )
@@ -322,6 +326,8 @@ def _update(ctx: Context, collection: Collection, item: Request, steps: list[Exc
 @check(
     "tenant_isolation",
     kind="stateful",
+    severity="critical",
+    problem="Another customer's resources are reachable",
     summary="one customer's resources are never read, changed, deleted or listed with another's credentials",
     doc="restful_api-2026-08-22 '403'/'404': the resource belongs to another customer",
 )

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 
+from conformance._replay import replay_script
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.engine._bounded import TooLarge
 from conformance.engine.runtime import Runtime
@@ -353,6 +354,9 @@ class EngineClient:
             "request": _request(exchange, redactor) if exchange is not None else {},
             "response": _response(exchange, redactor) if exchange is not None else {},
             "steps": [_step(step, redactor) for step in fail.steps],
+            "replay": replay_script(fail.steps, redactor, redactor.text(f"[{check}] {operation}: {fail.message}"))
+            if fail.steps
+            else None,
         }
 
 

@@ -28,7 +28,10 @@ from conformance.spec import Collection, Operation, Spec, load_spec
 if TYPE_CHECKING:
     from conformance.engine._examples import Examples
 
-MOCK_BASE = "http://mock.invalid"
+# In-process runs address the mock where `voipbin-conformance mock` serves by default, so every repro of the
+# run works as given against that command (results.json summary.mock_command names it).
+MOCK_PORT = 8000
+MOCK_BASE = f"http://127.0.0.1:{MOCK_PORT}"
 
 
 @dataclass

@@ -67,6 +67,9 @@ def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
     print(f"listening on http://{args.host}:{server.server_port}{spec.base_path}")
     for who in (customer, other):
         print(f"  {who.name}: id={who.id}\n    token={who.token}\n    accesskey={who.accesskey}")
+    print("Repros of a run read their credentials from the environment:")
+    print(f"  export VOIPBIN_TOKEN={customer.token} VOIPBIN_ACCESSKEY={customer.accesskey}")
+    print(f"  export VOIPBIN_OTHER_TOKEN={other.token} VOIPBIN_EXPIRED_TOKEN={app.expired_token()}")
     print("Ctrl-C stops it.", flush=True)
     try:
         server.serve_forever()

@@ -57,8 +57,24 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
             out.write(f"  FAILED --min-reach: {reach['percent']:g}% of operations reached, {minimum:g}% required\n")
     for error in summary.get("errors", []):
         out.write(f"  suite error in {error['test']}: {error['error']}\n")
+    _problems(results.get("problems") or [], out)
     out.write(verdict(results) + "\n")
     out.write(f"Reports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
+
+
+_SCREENFUL = 15
+
+
+def _problems(problems: list[dict[str, Any]], out: _Printable) -> None:
+    """The problems, most severe first, one line each, capped at a screenful."""
+    if not problems:
+        return
+    out.write("Problems, most severe first:\n")
+    for problem in problems[:_SCREENFUL]:
+        reach = f"{problem['operations_affected']}/{problem['operations_tested']} operations"
+        out.write(f"  {problem['severity']:<8} {problem['title'][:90]:<90} {reach}\n")
+    if len(problems) > _SCREENFUL:
+        out.write(f"  … and {len(problems) - _SCREENFUL} more in report.html\n")
 
 
 def verdict(results: dict[str, Any]) -> str:
@@ -70,7 +86,10 @@ def verdict(results: dict[str, Any]) -> str:
         ran = f"{tests.get('done', '?')} of {tests.get('total', '?')} tests ran"
         return f"Incomplete: {ran}; {total} finding(s) in what ran." if total else f"Incomplete: {ran}, no verdict."
     if total:
-        return f"{total} finding(s)."
+        from conformance.reporting.problems import headline
+
+        problems = results.get("problems")
+        return f"{headline(problems).capitalize()} ({total} findings)." if problems else f"{total} finding(s)."
     if summary.get("errors"):
         return "No findings, but the suite failed on some tests (see above): no verdict."
     reach, minimum = summary.get("reach") or {}, summary.get("min_reach")

@@ -40,10 +40,86 @@ def findings_html(findings: list[dict[str, Any]]) -> str:
                 + f"<p>Response: {escape(str(response.get('error') or response.get('status')))} "
                 f"{escape(response.get('content_type') or '')}</p>"
                 f'<pre class="vc-body">{escape((response.get("body") or "")[:600])}</pre>'
-                f'<p>Reproduce:</p><pre class="vc-repro">{escape(f["repro"])}</pre></div>'
+                f'<p>Reproduce:</p><pre class="vc-repro">{escape(f["repro"])}</pre>'
+                + (
+                    "<details><summary>Replay the whole sequence (a shell script that captures ids and tokens "
+                    f'as it goes)</summary><pre class="vc-replay">{escape(f["replay"])}</pre></details>'
+                    if f.get("replay")
+                    else ""
+                )
+                + "</div>"
             )
         parts.append("</div>")
     return "".join(parts)
+
+
+_SEVERITY_COLOUR = {"critical": "#b00020", "high": "#c25400", "medium": "#7a6400"}
+_FULL_EXCHANGES = 3  # per problem; every finding stays in results.json
+_INDEX_CAP = 40  # findings listed per check in the index
+
+
+def compact_findings_html(findings: list[dict[str, Any]]) -> str:
+    """A test's findings, one line each with its repro: the full exchanges live under the problems."""
+    items = "".join(
+        f'<li><span class="vc-message">{escape(f["message"])}</span> <small>[{escape(f["check"])}]</small>'
+        f'<pre class="vc-repro">{escape(f["repro"])}</pre></li>'
+        for f in findings
+    )
+    return f'<ul class="vc-compact">{items}</ul>'
+
+
+# Readable at any width: nothing a target sends (long tokens, bodies, URLs) may push the page sideways.
+PAGE_STYLE = (
+    "<style>pre{white-space:pre-wrap;word-break:break-all}td,li,p,summary{overflow-wrap:anywhere}"
+    "#results-table,#vc-problems{table-layout:fixed;width:100%}#vc-problems td{vertical-align:top}</style>"
+)
+
+
+def banner_html(results: dict[str, Any]) -> str:
+    """The verdict first: passed, or how many problems and how many critical; incomplete runs never pass."""
+    from conformance.reporting.problems import headline
+
+    summary, problems = results["summary"], results.get("problems") or []
+    if problems:
+        text, colour = f"Failed: {headline(problems)}", "#b00020"
+    elif not summary.get("complete", True):
+        text, colour = "Incomplete: no verdict", "#7a6400"
+    else:
+        text, colour = "Passed: no problem found", "#1b7a1b"
+    return (
+        f'<div id="vc-verdict" style="background:{colour};color:#fff;padding:.6em 1em;font-size:1.3em;'
+        f'overflow-wrap:anywhere">{escape(text)}</div>'
+    )
+
+
+def problems_html(results: dict[str, Any]) -> str:
+    problems = results.get("problems") or []
+    if not problems:
+        return ""
+    by_problem: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for finding in results["findings"]:
+        by_problem[finding.get("problem", "")].append(finding)
+    rows = []
+    for n, p in enumerate(problems, 1):
+        examples = sorted(by_problem[p["id"]], key=lambda f: len(f.get("repro", "")))[:_FULL_EXCHANGES]
+        operations = ", ".join(escape(op) for op in p["operations"])
+        rows.append(
+            f'<tr class="vc-problem vc-{_e(p["severity"])}" data-problem="{_e(p["id"])}"><td>{n}</td>'
+            f'<td style="color:{_SEVERITY_COLOUR.get(p["severity"], "#333")};font-weight:bold">{_e(p["severity"])}</td>'
+            f'<td><details><summary class="vc-problem-title">{_e(p["title"])}</summary>'
+            f'<p class="vc-doc">{_e(p["doc"])}</p><p><b>Operations:</b> {operations}</p>'
+            f"<p>{_e(len(examples))} of {_e(p['findings'])} findings in full (all are in results.json):</p>"
+            f"{findings_html(examples)}</details></td>"
+            f"<td>{_e(p['check'])}</td>"
+            f'<td class="vc-reach">{_e(p["operations_affected"])} of {_e(p["operations_tested"])} operations</td>'
+            f'<td><pre class="vc-repro">{_e(p["repro"])}</pre></td></tr>'
+        )
+    return (
+        '<h2>Problems, most severe first</h2><table id="vc-problems"><colgroup><col style="width:3%">'
+        '<col style="width:8%"><col style="width:42%"><col style="width:13%"><col style="width:10%">'
+        '<col style="width:24%"></colgroup><thead><tr><th>#</th><th>severity</th><th>problem</th><th>check</th>'
+        "<th>reach</th><th>shortest repro</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def findings_index_html(findings: list[dict[str, Any]]) -> str:
@@ -55,11 +131,16 @@ def findings_index_html(findings: list[dict[str, Any]]) -> str:
         by_check[finding["check"]].append(finding)
     parts = ['<div id="vc-index"><h3>Findings by check</h3>']
     for check in sorted(by_check, key=lambda c: CATALOGUE.index(c) if c in CATALOGUE else 99):
+        listed = sorted(by_check[check], key=lambda f: f["operation"])
         items = "".join(
-            f"<li><b>{escape(f['operation'])}</b>: {escape(f['message'])}</li>"
-            for f in sorted(by_check[check], key=lambda f: f["operation"])
+            f"<li><b>{escape(f['operation'])}</b>: {escape(f['message'])}</li>" for f in listed[:_INDEX_CAP]
         )
-        parts.append(f'<h4 class="vc-check-id">{escape(check)} ({len(by_check[check])})</h4><ul>{items}</ul>')
+        more = len(listed) - _INDEX_CAP
+        if more > 0:
+            items += f"<li>… and {more} more (results.json has every one)</li>"
+        parts.append(
+            f'<details><summary class="vc-check-id">{escape(check)} ({len(listed)})</summary><ul>{items}</ul></details>'
+        )
     return "".join(parts) + "</div>"
 
 
@@ -88,7 +169,26 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
         "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
-    return [header, _completeness_html(summary), table, _reach_html(summary), findings_index_html(results["findings"])]
+    return [
+        PAGE_STYLE,
+        banner_html(results),
+        problems_html(results),
+        header,
+        _mock_command_html(summary),
+        _completeness_html(summary),
+        table,
+        _reach_html(summary),
+        findings_index_html(results["findings"]),
+    ]
+
+
+def _mock_command_html(summary: dict[str, Any]) -> str:
+    if not summary.get("mock_command"):
+        return ""
+    return (
+        '<p id="vc-mock-command">The repros below target the embedded mock as this run saw it; serve it with '
+        f"<code>{_e(summary['mock_command'])}</code> and export the credentials it prints.</p>"
+    )
 
 
 def _completeness_html(summary: dict[str, Any]) -> str:

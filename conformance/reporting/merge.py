@@ -10,6 +10,8 @@ from xml.etree import ElementTree
 
 from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
+from conformance.reporting import ci_summary
+from conformance.reporting.problems import group
 from conformance.reporting.results import reach
 from conformance.reporting.static_html import render_results
 
@@ -77,6 +79,8 @@ def merge(
     summary["reach"] = reach(summary["operations"], statuses)
     merged["findings"] = sorted(findings.values(), key=lambda f: (f["check"], f["operation"], f["fingerprint"]))
     summary["findings"] = len(merged["findings"])
+    merged["problems"] = group(merged["findings"], summary["operations_tested"])
+    summary["problems"] = len(merged["problems"])
     return merged
 
 
@@ -130,4 +134,5 @@ def write(results: dict[str, Any], report_dir: str) -> Path:
     (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (directory / "junit.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n' + junit(results), encoding="utf-8")
     (directory / "report.html").write_text(render_results(results), encoding="utf-8")
+    ci_summary.write(results, str(directory))
     return directory

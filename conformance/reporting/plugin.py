@@ -17,7 +17,7 @@ from conformance._redact import Redactor
 from conformance.checks import CHECKS
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.reporting._text import printable
-from conformance.reporting.html import findings_html, summary_html
+from conformance.reporting.html import compact_findings_html, summary_html
 from conformance.reporting.results import Aggregator
 
 AGGREGATOR = pytest.StashKey[Aggregator]()
@@ -55,6 +55,21 @@ def pytest_configure(config: pytest.Config) -> None:
             {"VOIPBIN_TOKEN": run.token, "VOIPBIN_ACCESSKEY": run.accesskey, "VOIPBIN_OTHER_TOKEN": run.other_token}
         ),
     }
+
+
+def _quiet_environment(config: pytest.Config) -> None:
+    """pytest-html opens with pytest-metadata's Environment table (platform, every plugin): noise above the
+    verdict. Keep one line that says which suite wrote the report."""
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:  # pragma: no cover - pytest-html depends on pytest-metadata
+        return
+    from conformance import __version__
+
+    metadata = config.stash.get(metadata_key, None)
+    if metadata is not None:
+        metadata.clear()
+        metadata["voipbin-conformance"] = __version__
 
 
 def _redactor(config: pytest.Config) -> Redactor:
@@ -100,7 +115,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         except ImportError:  # pragma: no cover - pytest-html is a dependency
             pass
         else:
-            report.extras = [*getattr(report, "extras", []), extras.html(findings_html(data["findings"]))]  # type: ignore[attr-defined]
+            report.extras = [*getattr(report, "extras", []), extras.html(compact_findings_html(data["findings"]))]  # type: ignore[attr-defined]
     if report.when == "call" or report.skipped:
         aggregator.tests_done += 1
         if state["console"]:
@@ -140,9 +155,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         aggregator.interrupted = True
     if session.shouldstop:
         aggregator.stopped = str(session.shouldstop)
+    _quiet_environment(config)
     redactor = _redactor(config)
     results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
     config.stash[_STATE]["results"] = results
+    from conformance.reporting import ci_summary
+
+    ci_summary.write(results, aggregator.config.report_dir, sys.stdout if config.stash[_STATE]["console"] else None)
     _junit_header(config, results)
     _baseline(aggregator, results, config.stash[_STATE])
 
@@ -225,7 +244,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if AGGREGATOR not in config.stash:
         return
     report_dir = Path(config.stash[AGGREGATOR].config.report_dir)
-    paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html")]
+    paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html", "summary.md")]
     paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]
     _redactor(config).scrub_files(paths)
     _CONFIG.pop("config", None)

@@ -55,6 +55,7 @@ class Regression:
             "format": REGRESSION_FORMAT,
             "baseline": _header(self.baseline),
             "new_run": _header(self.new),
+            "problems": compare_problems(_problems(self.baseline), _problems(self.new), new_ops, new_checks),
             "new": [new[k] for k in sorted(new.keys() - old.keys())],
             "fixed": [f for f in gone if retested(f)],
             "not_retested": [f for f in gone if not retested(f)],
@@ -64,6 +65,42 @@ class Regression:
             "checks_only_in_baseline": sorted(old_checks - new_checks),
             "checks_only_in_new": sorted(new_checks - old_checks),
         }
+
+
+def _problems(results: dict[str, Any]) -> list[dict[str, Any]]:
+    import copy
+
+    from conformance.reporting.problems import group
+
+    if "problems" in results:
+        return list(results["problems"])
+    return group(copy.deepcopy(results["findings"]), results["summary"].get("operations_tested", 0))
+
+
+def compare_problems(
+    old: list[dict[str, Any]], new: list[dict[str, Any]], new_ops: set[str], new_checks: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """New, spreading (reaches operations it did not), fixed (retested, gone), not retested, persisting."""
+    before, after = {p["id"]: p for p in old}, {p["id"]: p for p in new}
+    spreading = []
+    for pid in before.keys() & after.keys():
+        gained = sorted(set(after[pid]["operations"]) - set(before[pid]["operations"]))
+        if gained:
+            spreading.append(
+                {**after[pid], "gained_operations": gained, "was_affected": len(before[pid]["operations"])}
+            )
+    gone = [before[pid] for pid in before.keys() - after.keys()]
+
+    def retested(problem: dict[str, Any]) -> bool:
+        return problem["check"] in new_checks and bool(set(problem["operations"]) & new_ops)
+
+    return {
+        "new": [after[pid] for pid in after.keys() - before.keys()],
+        "spreading": sorted(spreading, key=lambda p: -len(p["gained_operations"])),
+        "fixed": [p for p in gone if retested(p)],
+        "not_retested": [p for p in gone if not retested(p)],
+        "persisting": [after[pid] for pid in after.keys() & before.keys()],
+    }
 
 
 def _header(results: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +129,20 @@ def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
     return json_path, html_path
 
 
+def worse(regression: dict[str, Any]) -> bool:
+    """A new finding, a new problem, or a problem that reaches more operations than before."""
+    problems = regression.get("problems") or {}
+    return bool(regression["new"] or problems.get("new") or problems.get("spreading"))
+
+
 def describe(regression: dict[str, Any]) -> str:
-    lines = [
+    problems = regression.get("problems") or {}
+    lines = []
+    for label, key in (("NEW", "new"), ("SPREADING", "spreading"), ("fixed", "fixed")):
+        for problem in problems.get(key, []):
+            grown = f" (+{len(problem['gained_operations'])} operations)" if key == "spreading" else ""
+            lines.append(f"{label:<9} problem [{problem['severity']}] {problem['title']}{grown}")
+    lines += [
         f"{len(regression['new'])} new, {len(regression['fixed'])} fixed, "
         f"{len(regression['persisting'])} persisting finding(s), "
         f"{len(regression.get('not_retested', []))} not retested (the new run did not test their operation/check)"

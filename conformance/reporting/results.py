@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
-from conformance.config import Config
+from conformance.config import DEFAULT_PROFILE, Config
+from conformance.reporting.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
 
@@ -80,6 +81,7 @@ class Aggregator:
                 f["fingerprint"],
             ),
         )
+        problems = group(findings, len(self.operations))
         return {
             "format": FORMAT,
             "summary": {
@@ -101,12 +103,18 @@ class Aggregator:
                 "complete": self.complete,
                 "min_reach": self.config.min_reach,
                 "shard": self.config.shard,
+                "mock_command": mock_command(self.config),
                 "reach": self.reach(),
                 "findings": len(findings),
+                "problems": len(problems),
                 "errors": self.errors,
                 "notes": self.notes,
             },
-            "catalogue": {cid: {"summary": c.summary, "doc": c.doc, "schema": c.schema} for cid, c in CHECKS.items()},
+            "catalogue": {
+                cid: {"summary": c.summary, "doc": c.doc, "schema": c.schema, "severity": c.severity}
+                for cid, c in CHECKS.items()
+            },
+            "problems": problems,
             "findings": findings,
         }
 
@@ -128,3 +136,19 @@ def reach(operations: list[str], statuses: dict[str, list[int]]) -> dict[str, An
         "never_2xx": [op for op in operations if op not in set(reached)],
         "statuses": {op: statuses.get(op, []) for op in operations},
     }
+
+
+def mock_command(config: Config) -> str | None:
+    """The command that serves the embedded mock as an in-process run saw it, where its repros point."""
+    if not config.uses_mock or config.mock_http:
+        return None
+    import shlex
+
+    words = ["voipbin-conformance", "mock", "--seed", str(config.seed or 0), "--port", "8000"]
+    if config.spec:
+        words += ["--spec", config.spec]
+    if config.profile != DEFAULT_PROFILE:
+        words += ["--profile", config.profile]
+    for fault in config.mock_faults:
+        words += ["--fault", fault]
+    return " ".join(shlex.quote(word) for word in words)

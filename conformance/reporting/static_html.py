@@ -50,6 +50,7 @@ def render_regression(regression: dict[str, Any]) -> str:
         f'<td id="vc-persisting-count">{counts["persisting"]}</td>'
         f'<td id="vc-not-retested-count">{counts["not_retested"]}</td></tr></table>',
     ]
+    parts += _problem_changes(regression.get("problems") or {})
     sections = (
         ("new", "New findings"),
         ("fixed", "Fixed since the baseline (retested, gone)"),
@@ -64,3 +65,24 @@ def render_regression(regression: dict[str, Any]) -> str:
             items = "".join(f"<li>{escape(item)}</li>" for item in regression[key])
             parts.append(f"<h2>{escape(key.replace('_', ' ').capitalize())}</h2><ul>{items}</ul>")
     return _page("VoIPBIN conformance: what changed", "".join(parts))
+
+
+def _problem_changes(problems: dict[str, Any]) -> list[str]:
+    """What changed at the level a team acts on, first: new problems and problems that spread."""
+    parts = ['<h2 id="vc-problem-changes">Problems</h2>']
+    titles = (
+        ("new", "New problems"),
+        ("spreading", "Spreading: reaching more operations than before"),
+        ("fixed", "Fixed problems"),
+        ("not_retested", "Problems not retested"),
+    )
+    for key, title in titles:
+        items = "".join(
+            f'<li class="vc-problem-{key}"><b>{escape(str(p["severity"]))}</b> {escape(str(p["title"]))} '
+            f"({escape(str(p['operations_affected']))} operations"
+            + (f", +{len(p['gained_operations'])} since the baseline" if key == "spreading" else "")
+            + ")</li>"
+            for p in problems.get(key, [])
+        )
+        parts.append(f"<h3>{title} ({len(problems.get(key, []))})</h3>" + (f"<ul>{items}</ul>" if items else ""))
+    return parts

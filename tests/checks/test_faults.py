@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import CATALOGUE, CHECKS
-from conformance.mock import FAULTS
+from conformance.checks import CATALOGUE, CHECKS, Exchange
+from conformance.engine._client import EngineClient, Recorder
+from conformance.mock import FAULTS, MockApp
+from tests.checks._replay import replay
 from tests.conftest import run_in_process
 
 PROFILES = ["voipbin-2026-01", "voipbin-2026-08"]
@@ -19,11 +21,28 @@ def test_conformant_mock_yields_no_finding(make_runtime, profile):
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_is_caught_by_its_check(make_runtime, fault):
+def test_fault_is_caught_by_its_check_and_its_repro_shows_it_again(make_runtime, fault):
     expected = FAULTS[fault].check
     stateful = CHECKS[expected].kind == "stateful"
-    outcome = run_in_process(make_runtime(mock_faults=(fault,)), stateful=stateful, operations=not stateful)
+    runtime = make_runtime(mock_faults=(fault,))
+    outcome = run_in_process(runtime, stateful=stateful, operations=not stateful)
     assert outcome.by_check[expected] > 0, f"{fault} went unnoticed; fired: {dict(outcome.by_check)}"
+    # As a user would: serve the mock as the run saw it, run the repro as given, see the same answers.
+    finding = min((f for f in outcome.findings if f["check"] == expected), key=lambda f: len(f["repro"]))
+    fresh = MockApp(runtime.spec, profile=runtime.profile, faults=[fault], seed=runtime.config.seed or 0)
+    statuses, last_body = replay(finding, fresh)
+    if finding["steps"]:
+        assert statuses == [step["status"] for step in finding["steps"]], finding["replay"]
+    else:
+        assert statuses == [finding["status"]], finding["repro"]
+        if CHECKS[expected].kind == "response" and expected != "invalid_input_rejected":
+            request = finding["request"]
+            again = Exchange(
+                finding["operation"], request["method"], request["url"], {}, None, statuses[0], {}, last_body.encode()
+            )
+            again.response_headers["content-type"] = finding["response"]["content_type"]
+            ctx = EngineClient(runtime, Recorder()).context(finding["operation"])
+            assert list(CHECKS[expected].run(ctx, again)), f"the repro no longer shows it: {finding['repro']}"
 
 
 @pytest.mark.parametrize("fault", ["error_without_message", "html_401", "undocumented_status"])

@@ -27,6 +27,7 @@ def rendered(path, tmp_path) -> str:
     result = subprocess.run(
         [
             chromium(),
+            "--window-size=1280,1000",
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -59,7 +60,35 @@ def reports(tmp_path_factory):
     assert cli(*common, "--report-dir", "clean", cwd=where).returncode == 0
     assert cli(*common, "--mock-fault", "error_without_message", "--report-dir", "broken", cwd=where).returncode == 1
     assert cli("diff", "clean/results.json", "broken/results.json", "--report-dir", "diff", cwd=where).returncode == 1
+    faults = ("--mock-fault", "any_bearer_accepted", "--mock-fault", "server_error_on_long_strings")
+    many = ("run", "--seed", "9", "--max-examples", "2", *faults, "--report-dir", "many")
+    assert cli(*many, cwd=where).returncode == 1
     return where
+
+
+def test_the_report_leads_with_the_verdict_and_ranked_problems(reports, tmp_path):
+    import json
+
+    results = json.loads((reports / "many" / "results.json").read_text())
+    page = reports / "many" / "report.html"
+    # Measure the page as a 1280 px wide window lays it out, after pytest-html's JavaScript.
+    probe = page.with_name("measured.html")
+    probe.write_text(
+        page.read_text()
+        + "<script>window.addEventListener('load',()=>setTimeout(()=>{document.body.setAttribute("
+        + "'data-scroll',document.documentElement.scrollWidth+'/'+document.documentElement.clientWidth)},500))"
+        + "</script>"
+    )
+    dom = rendered(probe, tmp_path)
+    shown = text(dom)
+    problems = results["problems"]
+    assert f"Failed: {len(problems)} problems" in shown
+    assert shown.index("Failed:") < shown.index("Problems, most severe first") < shown.index("Findings by check")
+    titles = re.findall(r'class="vc-problem-title">([^<]+)<', dom)
+    assert titles == [p["title"] for p in problems]
+    assert problems[0]["severity"] == "critical" and "credentials" in problems[0]["title"]
+    scroll, client = map(int, re.search(r'data-scroll="(\d+)/(\d+)"', dom).groups())
+    assert scroll <= client, "the page scrolls sideways at 1280 px"
 
 
 def test_run_report_shows_counts_check_and_repro(reports, tmp_path):
@@ -76,6 +105,7 @@ def test_run_report_shows_counts_check_and_repro(reports, tmp_path):
 
 def test_clean_report_says_no_findings(reports, tmp_path):
     shown = text(rendered(reports / "clean" / "report.html", tmp_path))
+    assert "Passed: no problem found" in shown
     assert "No findings." in shown and "Findings: 0" in shown
     assert "Seed: 9" in shown
 

@@ -1,0 +1,82 @@
+"""Findings grouped into problems: ranked by severity then breadth, with ids that follow a cause across runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks import CHECKS, SEVERITIES
+from conformance.reporting.problems import group
+from tests.conftest import run_in_process
+from tests.engine.test_cli import cli
+
+
+@pytest.mark.parametrize(
+    ("fault", "severity", "check"),
+    [
+        ("any_bearer_accepted", "critical", "auth_invalid_rejected"),
+        ("server_error_on_long_strings", "high", "server_error"),
+        ("error_without_message", "medium", "error_envelope"),
+    ],
+)
+def test_each_severity_level(make_runtime, fault, severity, check):
+    outcome = run_in_process(make_runtime(mock_faults=(fault,)), stateful=False)
+    problems = group(outcome.findings, len(make_runtime().operations))
+    mine = [p for p in problems if p["check"] == check]
+    assert mine and all(p["severity"] == severity for p in mine)
+    ranks = [SEVERITIES.index(p["severity"]) for p in problems]
+    assert ranks == sorted(ranks)  # most severe first
+    assert all(f["problem"] in {p["id"] for p in problems} for f in outcome.findings)
+
+
+def test_every_check_declares_a_severity_and_a_problem():
+    assert all(c.severity in SEVERITIES and c.problem for c in CHECKS.values())
+    critical = {c.id for c in CHECKS.values() if c.severity == "critical"}
+    assert critical == {"auth_missing_rejected", "auth_invalid_rejected", "auth_accepted", "tenant_isolation"}
+
+
+def test_one_cause_is_one_problem_with_the_same_id_across_seeds(make_runtime):
+    ids = []
+    for seed in (1, 2):
+        runtime = make_runtime(seed=seed, mock_faults=("any_bearer_accepted",))
+        outcome = run_in_process(runtime, stateful=False)
+        problems = group(outcome.findings, len(runtime.operations))
+        auth = [p for p in problems if p["check"] == "auth_invalid_rejected"]
+        assert len(auth) == 1, [p["title"] for p in auth]  # seven probe kinds, 56 operations: one cause
+        assert auth[0]["operations_affected"] == len(runtime.operations)
+        assert problems[0] is auth[0]
+        ids.append(auth[0]["id"])
+    assert ids[0] == ids[1]
+
+
+def test_a_conformant_run_has_no_problem_and_a_summary_md(tmp_path):
+    result = cli("run", "--seed", "3", "--max-examples", "1", "--include", "tags", "--report-dir", "out", cwd=tmp_path)
+    assert result.returncode == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["problems"] == [] and results["summary"]["problems"] == 0
+    assert "Passed: no problem found" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_summary_md_goes_to_the_github_step_summary_with_annotations(tmp_path):
+    step = tmp_path / "step.md"
+    env = {"GITHUB_STEP_SUMMARY": str(step), "GITHUB_ACTIONS": "true"}
+    args = ("run", "--seed", "3", "--max-examples", "1", "--include", "^GET /tags$", "--report-dir", "out")
+    result = cli(*args, "--mock-fault", "any_bearer_accepted", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "| 1 | critical | Invalid credentials are not refused" in step.read_text()
+    assert "::error title=VoIPBIN conformance (auth_invalid_rejected)::" in result.stdout
+    assert "Problems, most severe first:" in result.stdout
+
+
+def test_diff_shows_a_spreading_problem_first_and_fails(tmp_path):
+    fault = ("--mock-fault", "error_without_message", "--seed", "3", "--max-examples", "1")
+    assert cli("run", *fault, "--include", "^GET /tags$", "--report-dir", "narrow", cwd=tmp_path).returncode == 1
+    assert cli("run", *fault, "--include", "tags", "--report-dir", "wide", cwd=tmp_path).returncode == 1
+    result = cli("diff", "narrow/results.json", "wide/results.json", "--report-dir", "d", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith("SPREADING problem [medium] Errors are not in the documented")
+    problems = json.loads((tmp_path / "d" / "regression.json").read_text())["problems"]
+    assert problems["spreading"] and problems["new"] == []
+    back = cli("diff", "wide/results.json", "wide/results.json", "--report-dir", "same", cwd=tmp_path)
+    assert back.returncode == 0
