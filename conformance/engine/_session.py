@@ -136,10 +136,16 @@ def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder
         client.record(check_id, operation.label, fail)
 
 
+_SHOWN = 5  # findings spelled out in a test's failure text; every one is in results.json
+
+
 def summarize(recorder: Recorder) -> str:
-    lines = [f"{len(recorder.findings)} finding(s):"]
-    for finding in recorder.findings.values():
+    findings = list(recorder.findings.values())
+    lines = [f"{len(findings)} finding(s):"]
+    for finding in findings[:_SHOWN]:
         lines.append(f"  [{finding['check']}] {finding['operation']}: {finding['message']}")
         if finding["repro"]:
             lines.append(f"      repro: {finding['repro']}")
+    if len(findings) > _SHOWN:
+        lines.append(f"  … and {len(findings) - _SHOWN} more (report.html's problems, results.json)")
     return "\n".join(lines)

@@ -58,13 +58,17 @@ _FULL_EXCHANGES = 3  # per problem; every finding stays in results.json
 _INDEX_CAP = 40  # findings listed per check in the index
 
 
+_COMPACT_CAP = 5  # findings listed under a test row; its problems (above) and results.json have them all
+
+
 def compact_findings_html(findings: list[dict[str, Any]]) -> str:
-    """A test's findings, one line each with its repro: the full exchanges live under the problems."""
+    """A test's findings, one line each: repros and full exchanges live under the problems."""
     items = "".join(
-        f'<li><span class="vc-message">{escape(f["message"])}</span> <small>[{escape(f["check"])}]</small>'
-        f'<pre class="vc-repro">{escape(f["repro"])}</pre></li>'
-        for f in findings
+        f'<li><span class="vc-message">{escape(f["message"][:300])}</span> <small>[{escape(f["check"])}]</small></li>'
+        for f in findings[:_COMPACT_CAP]
     )
+    if len(findings) > _COMPACT_CAP:
+        items += f"<li>… and {len(findings) - _COMPACT_CAP} more: see the problems above</li>"
     return f'<ul class="vc-compact">{items}</ul>'
 
 

@@ -8,6 +8,7 @@ has the same id in every run: baselines and diffs can follow it as it spreads or
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from conformance.checks import CHECKS, SEVERITIES
@@ -24,6 +25,9 @@ def kind_of(finding: dict[str, Any]) -> str:
         if outcome.isdigit():  # 200 or 404 alike: the credential was not refused
             return "server-error" if int(outcome) >= 500 else "not-refused"
         return outcome
+    if finding["check"] == "invalid_input_rejected":  # one problem per schema keyword the target lets through
+        keyword = re.search(r"`(\w+)`", key)
+        return f"accepted:{keyword.group(1)}" if keyword else key
     return key
 
 
