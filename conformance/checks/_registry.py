@@ -51,6 +51,7 @@ CATALOGUE = (
     "error_envelope",
     "list_envelope",
     "status_code",
+    "http_semantics",
     "response_schema",
     "server_error",
     "malformed_json_rejected",

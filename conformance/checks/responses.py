@@ -165,6 +165,26 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 
 
 @check(
+    "http_semantics",
+    kind="response",
+    severity="medium",
+    problem="Answers break HTTP's own rules",
+    summary="204 and 304 answers carry no content (and say no length)",
+    doc="RFC 9110 15.3.5 / 15.4.5: a 204 or 304 response cannot contain content",
+    applies=lambda ctx, ex: ex.status in (204, 304),
+)
+def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    length = exchange.response_headers.get("content-length", "0").strip()
+    if exchange.response_body or (length.isdigit() and int(length) > 0):
+        size = len(exchange.response_body) or int(length)
+        yield Fail(
+            f"{exchange.status} carries {size} bytes of content; a client skips them and reads them as the start of "
+            "the next response on the connection",
+            f"content-with-{exchange.status}",
+        )
+
+
+@check(
     "response_schema",
     kind="response",
     severity="medium",

@@ -69,6 +69,7 @@ class EngineClient:
         self.recorder = recorder
         self._response_checks = of_kind("response")
         self._cleaning = False  # the clean-up goes out even when --max-time is spent
+        self._origins: dict[str, Exchange] = {}  # item path -> the create that made it
 
     # -- Client protocol ------------------------------------------------------------------------------------------
     def send(
@@ -166,6 +167,16 @@ class EngineClient:
             return
         if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
             self.track(collection.delete, collection.item(str(body["id"])))
+            self._origins[collection.item(str(body["id"]))] = exchange
+
+    def _origin_of(self, exchange: Exchange) -> Exchange | None:
+        """The create that made the resource `exchange` acts on, if this client made it: a repro of a request on
+        it is only reproducible as the pair (a fresh target has no such id)."""
+        path = exchange.path
+        for item_path, origin in self._origins.items():
+            if origin is not exchange and (path == item_path or path.endswith(item_path)):
+                return origin
+        return None
 
     def clean_up(self) -> None:
         """Delete everything this process created and has not deleted yet."""
@@ -318,10 +329,12 @@ class EngineClient:
             fails = check.run(ctx, exchange)
             self.recorder.tally(check.id, bool(fails))
             for fail in fails:
+                steps = fail.steps
+                origin = None if steps else self._origin_of(exchange)
+                if origin is not None:
+                    steps = (origin, exchange)
                 self.record(
-                    check.id,
-                    exchange.operation,
-                    fail if fail.exchange else Fail(fail.message, fail.key, exchange, fail.steps),
+                    check.id, exchange.operation, Fail(fail.message, fail.key, fail.exchange or exchange, steps)
                 )
 
     def record(self, check: str, operation: str, fail: Fail) -> None:

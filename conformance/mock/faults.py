@@ -34,6 +34,7 @@ FAULTS: dict[str, Fault] = {
         Fault("wrong_field_type", "response_schema", "objects carry 'customer_id' as an integer"),
         Fault("server_error_on_long_strings", "server_error", "a string over 20 characters in the request: 500"),
         Fault("malformed_json_500", "malformed_json_rejected", "a body that is not JSON: 500"),
+        Fault("content_with_204", "http_semantics", "DELETE answers 204 No Content with a JSON body"),
         Fault("text_plain_accepted", "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault("schema_violations_accepted", "invalid_input_rejected", "bodies and parameters are not validated"),
         Fault(

