@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_PROFILE", "AuthMechanism", "Profile", "available_profiles", 
 class AuthMechanism:
     id: str
     credential: str  # "token" or "accesskey"
-    location: str  # "header" or "query"
+    location: str  # "header", "query" or "cookie"
     name: str
     template: str
 
@@ -110,6 +110,11 @@ class Profile:
     @property
     def malformed_json_status(self) -> int:
         return int(self.data["request_format"]["malformed_json_status"])
+
+    @property
+    def reads_first_query_value(self) -> bool:
+        """Whether a repeated scalar query parameter is read by its first value (Go's url.Values.Get)."""
+        return self.data["request_format"].get("repeated_query_value", "all") == "first"
 
     @property
     def soft_delete_field(self) -> str:

@@ -131,6 +131,26 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
         ),
         ("malformed JWT in ?token=", Auth(mechanism="token_query", value="not.a.jwt")),
         ("unknown accesskey", Auth(mechanism="accesskey_query", value=secrets.token_urlsafe(16))),
+        # Cookie channels, where the profile has them: a server that forgot to check one must not pass.
+        ("malformed JWT in the token cookie", Auth(mechanism="token_cookie", value="not.a.jwt")),
+        (
+            "wrongly signed JWT in the token cookie",
+            Auth(
+                mechanism="token_cookie", value=jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")
+            ),
+        ),
+        (
+            "expired JWT in the token cookie",
+            Auth(
+                mechanism="token_cookie",
+                value=creds.expired_token
+                or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
+            ),
+        ),
+        (
+            "unknown accesskey in the accesskey cookie",
+            Auth(mechanism="accesskey_cookie", value=secrets.token_urlsafe(16)),
+        ),
     ]
     known = {m.id for m in ctx.profile.auth_mechanisms}
     return [(name, auth) for name, auth in variants if auth.mechanism in known]

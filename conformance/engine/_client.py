@@ -24,6 +24,7 @@ from conformance.spec import Operation, fill_path
 
 _BODY_SNIPPET = 2000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 
 
 class UnsafeWrite(RuntimeError):
@@ -205,8 +206,9 @@ class EngineClient:
         mechanisms = self.runtime.profile.auth_mechanisms
         if auth.mechanism is not None:
             chosen = next((m for m in mechanisms if m.id == auth.mechanism), None)
-        else:
-            chosen = next((m for m in mechanisms if values.get(m.credential)), None)
+        else:  # the default transport: a header where the profile has one, as the docs show first
+            usable = [m for m in mechanisms if values.get(m.credential)]
+            chosen = min(usable, key=lambda m: _TRANSPORT_PREFERENCE.index(m.location), default=None)
         if chosen is None:
             return
         value = auth.value if auth.value is not None else values.get(chosen.credential)
@@ -214,6 +216,9 @@ class EngineClient:
             return
         if chosen.location == "header":
             headers[chosen.name] = chosen.render(value)
+        elif chosen.location == "cookie":
+            cookie = f"{chosen.name}={chosen.render(value)}"
+            headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
         else:
             params[chosen.name] = chosen.render(value)
 

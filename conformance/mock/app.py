@@ -24,6 +24,7 @@ from conformance.mock._jsonschema import Validators
 from conformance.mock.faults import validate_faults
 from conformance.profiles import Profile
 from conformance.spec import Collection, Operation, Spec, fill_path, properties, resolve
+from conformance.spec._params import INVALID, coerce
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -63,6 +64,16 @@ class _Record:
 
 
 NO_CONTENT = frozenset({204, 304})
+
+
+def _cookies(header: str) -> dict[str, str]:
+    """`a=1; b=2` as the live server's cookie parser (Go's net/http) reads it: the first of a repeated name."""
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name and name not in found:
+            found[name] = value.strip().strip('"')
+    return found
 
 
 def _compile(path: str) -> re.Pattern[str]:
@@ -237,6 +248,14 @@ class MockApp:
                 if not raw.startswith(prefix):
                     continue
                 value = raw[len(prefix) :]
+            elif mechanism.location == "cookie":
+                cookies = _cookies(headers.get("cookie", ""))
+                if mechanism.name not in cookies:
+                    continue
+                presented = True
+                value = cookies[mechanism.name]
+                if "token_cookie_unverified" in self.faults and mechanism.credential == "token" and value:
+                    return self.customers[0]
             else:
                 if mechanism.name not in params:
                     continue
@@ -284,9 +303,9 @@ class MockApp:
                 if param.get("required") and check:
                     raise _Reject(400, "MISSING_REQUEST_PARAMETER", f"missing required {where} parameter {name!r}")
                 continue
-            value = _coerce(raw, schema)
+            value = coerce(raw, schema)
             if check:
-                if value is _INVALID:
+                if value is INVALID:
                     raise _Reject(
                         400,
                         "INVALID_REQUEST_PARAMETER",
@@ -295,7 +314,7 @@ class MockApp:
                 problem = self.validators.first_error(schema, value)
                 if problem is not None:
                     raise _Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r}: {problem}")
-            values[name] = value if value is not _INVALID else raw[0]
+            values[name] = value if value is not INVALID else raw[0]
         return values
 
     def _read_body(self, route: _Route, headers: dict[str, str], body: bytes) -> Any:
@@ -590,7 +609,6 @@ class MockApp:
         return MockResponse(status, headers, json.dumps(body).encode())
 
 
-_INVALID = object()
 _NON_JSON_BODIES = {
     "text/html": b"<!DOCTYPE html><html><body>mock</body></html>",
     "text/plain": b"mock",
@@ -605,26 +623,6 @@ def _declared_media(document: dict[str, Any], op: Operation, status: int) -> str
     if not content or any("json" in media for media in content):
         return None
     return str(next(iter(content)))
-
-
-def _coerce(raw: list[str], schema: dict[str, Any]) -> Any:
-    kind = schema.get("type")
-    if kind == "array":
-        items = [part for value in raw for part in value.split(",")] if len(raw) == 1 else raw
-        inner = schema.get("items") or {}
-        converted = [_coerce([item], inner) for item in items]
-        return _INVALID if _INVALID in converted else converted
-    value = raw[0]
-    try:
-        if kind == "integer":
-            return int(value) if re.fullmatch(r"-?\d+", value) else _INVALID
-        if kind == "number":
-            return float(value)
-        if kind == "boolean":
-            return {"true": True, "false": False}.get(value, _INVALID)
-    except ValueError:
-        return _INVALID
-    return value
 
 
 def _strings(node: Any) -> Iterable[str]:

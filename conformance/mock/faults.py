@@ -16,6 +16,7 @@ class Fault:
     name: str
     check: str
     description: str
+    profile: str | None = None  # the profile whose conventions it breaks, where the default one has no such rule
 
 
 FAULTS: dict[str, Fault] = {
@@ -24,6 +25,12 @@ FAULTS: dict[str, Fault] = {
         Fault("auth_open_operation", "auth_missing_rejected", "list operations answer without credentials"),
         Fault("any_bearer_accepted", "auth_invalid_rejected", "any Authorization: Bearer value is accepted"),
         Fault("expired_jwt_accepted", "auth_invalid_rejected", "JWT expiry is not verified"),
+        Fault(
+            "token_cookie_unverified",
+            "auth_invalid_rejected",
+            "any value in the token cookie is accepted (the cookie channel is not checked)",
+            profile="voipbin-2026-08",
+        ),
         Fault("accesskey_ignored", "auth_accepted", "?accesskey= is not recognised (401 with a valid key)"),
         Fault("html_401", "json_response", "401 answers are an HTML page"),
         Fault("json_as_text_plain", "json_response", "2xx JSON bodies say Content-Type: text/plain"),

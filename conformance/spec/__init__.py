@@ -8,9 +8,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.spec._bundle import Document, load_document
+from conformance.spec._params import INVALID, coerce
 from conformance.spec.shape import Collection, Operation, Shape, fill_path, properties, resolve
 
-__all__ = ["Collection", "Document", "Operation", "Shape", "Spec", "fill_path", "load_spec", "properties", "resolve"]
+__all__ = [
+    "INVALID",
+    "Collection",
+    "Document",
+    "Operation",
+    "Shape",
+    "Spec",
+    "coerce",
+    "fill_path",
+    "load_spec",
+    "properties",
+    "resolve",
+]
 
 
 @dataclass

@@ -24,7 +24,9 @@ def test_conformant_mock_yields_no_finding(make_runtime, profile):
 def test_fault_is_caught_by_its_check_and_its_repro_shows_it_again(make_runtime, fault):
     expected = FAULTS[fault].check
     stateful = CHECKS[expected].kind == "stateful"
-    runtime = make_runtime(mock_faults=(fault,))
+    runtime = make_runtime(
+        mock_faults=(fault,), **({"profile": FAULTS[fault].profile} if FAULTS[fault].profile else {})
+    )
     outcome = run_in_process(runtime, stateful=stateful, operations=not stateful)
     assert outcome.by_check[expected] > 0, f"{fault} went unnoticed; fired: {dict(outcome.by_check)}"
     # As a user would: serve the mock as the run saw it, run the repro as given, see the same answers.

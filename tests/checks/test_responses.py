@@ -128,3 +128,36 @@ def test_response_schema(make_runtime):
     assert fires("response_schema", c, exchange("GET /tags/{id}", 200, {**tag, "customer_id": 7}))
     assert fires("response_schema", c, exchange("GET /tags/{id}", 200, {"name": "a"}))
     assert fires("response_schema", c, exchange("GET /tags/{id}", 404, ERROR_01)) == []
+
+
+def _negative_case(parameter: str, location: str):
+    from types import SimpleNamespace
+
+    from schemathesis import GenerationMode
+
+    data = SimpleNamespace(
+        description="violates `type` at /properties/page_size",
+        parameter=parameter,
+        parameter_location=SimpleNamespace(value=location),
+        mutations=(),
+    )
+    meta = SimpleNamespace(generation=SimpleNamespace(mode=GenerationMode.NEGATIVE), phase=SimpleNamespace(data=data))
+    return SimpleNamespace(meta=meta)
+
+
+@pytest.mark.parametrize("profile", ["voipbin-2026-01", "voipbin-2026-08"])
+def test_invalid_input_rejected_reads_repeated_query_values_as_go_does(spec, profile):
+    c = ctx(spec, "GET /tags", profile, case=_negative_case("page_size", "query"))
+
+    def sent(query: str) -> Exchange:
+        ex = exchange("GET /tags", 200, LIST)
+        ex.url = f"http://t/v1.0/tags?{query}"
+        return ex
+
+    # The first value is what a Go server reads: a valid one makes the request valid, whatever follows.
+    assert fires("invalid_input_rejected", c, sent("page_size=6&page_size=junk")) == []
+    assert fires("invalid_input_rejected", c, sent("page_size=junk&page_size=6"))
+    assert fires("invalid_input_rejected", c, sent("page_size=junk"))  # a single invalid value is still judged
+    assert fires("invalid_input_rejected", c, sent("page_size=0&page_size=6"))  # below the minimum
+    body = ctx(spec, "GET /tags", profile, case=_negative_case("name", "body"))
+    assert fires("invalid_input_rejected", body, sent("page_size=6&page_size=junk"))  # the mutation is elsewhere

@@ -127,3 +127,28 @@ def test_wsgi_answers_as_handle_does(app):
 def test_unknown_faults_are_named(app):
     with pytest.raises(SetupError, match="did you mean token_loops"):
         validate_faults(["token_loop"])
+
+
+@pytest.mark.parametrize("cookie", ["accesskey", "token"])
+def test_the_official_clients_cookie_transport_works_on_every_method(bundled, cookie):
+    """voipbin-mcp sends `Cookie: accesskey=…` by default; the live server (and the 2026-08 docs, for `token`)
+    read credentials from cookies."""
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-08"), seed=1)
+    customer = app.customers[0]
+    value = customer.accesskey if cookie == "accesskey" else customer.token
+    statuses = {}
+    for op in app.spec.shape.operations:
+        path = "/v1.0" + op.path.replace("{id}", "00000000-0000-4000-8000-000000000000")
+        body = json.dumps({}).encode() if op.has_body(app.spec.document) else b""
+        headers = {"cookie": f"theme=dark; {cookie}={value}", "content-type": "application/json"}
+        statuses[op.label] = app.handle(op.method, path, "", headers, body).status
+    assert {op.split()[0] for op in statuses} >= {"GET", "POST", "PUT", "DELETE"}
+    assert [op for op, status in statuses.items() if status == 401] == []
+    wrong = app.handle("GET", "/v1.0/tags", "", {"cookie": f"{cookie}=not-{value}"}, b"")
+    assert wrong.status == 401
+
+
+def test_the_2026_01_profile_reads_no_cookie(app):
+    customer = app.customers[0]
+    response = app.handle("GET", "/v1.0/tags", "", {"cookie": f"accesskey={customer.accesskey}"}, b"")
+    assert response.status == 401  # its docs name no cookie channel
