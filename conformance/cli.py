@@ -50,7 +50,7 @@ def _run_parser(sub: Any) -> None:
 
     run = sub.add_parser("run", help="run the conformance suite against a target (default: the embedded mock)")
     for option in RUN_OPTIONS:
-        run.add_argument(option.flag, **option.kwargs())
+        run.add_argument(*([option.short] if option.short else []), option.flag, **option.kwargs())
     run.add_argument(
         "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
     )

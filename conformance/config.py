@@ -54,6 +54,10 @@ class Config:
     max_time: float | None = None
     max_response_bytes: int = 8 * 1024 * 1024  # a bigger body (inflated) is a finding, not a crash
     min_reach: float | None = None  # percent of operations that must answer a 2xx at least once
+    checks: tuple[str, ...] = ()  # only these check ids (empty: all)
+    exclude_checks: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()  # "Name: value", sent with every request (a staging gateway's key)
+    max_failures: int | None = None  # stop after this many findings; the reports say the run is incomplete
     shard: str | None = None  # "I/N": this job runs the I-th of N disjoint parts of the spec
     baseline: str | None = None  # a results.json to compare with; only new findings fail the run
     update_baseline: bool = False  # write this run's results.json to `baseline`
@@ -90,6 +94,24 @@ class Config:
         return None if self.loopback else 10.0
 
     @property
+    def extra_headers(self) -> dict[str, str]:
+        found = {}
+        for raw in self.headers:
+            name, _, value = raw.partition(":")
+            found[name.strip()] = value.strip()
+        return found
+
+    @property
+    def secret_headers(self) -> dict[str, str]:
+        """Header values that are credentials: redacted like tokens (Authorization, Cookie, *-Key, *-Token)."""
+        return {
+            name: value
+            for name, value in self.extra_headers.items()
+            if name.lower() in ("authorization", "cookie", "proxy-authorization")
+            or name.lower().endswith(("-key", "-token", "-secret"))
+        }
+
+    @property
     def shard_index(self) -> tuple[int, int] | None:
         """(I, N) with 1 <= I <= N, or None for the whole spec."""
         if self.shard is None:
@@ -110,6 +132,12 @@ class Config:
             raise SetupError(f"--rate-limit must be a finite number >= 0 (0: unbounded), got {self.rate_limit}")
         if self.min_reach is not None and not 0 <= self.min_reach <= 100:
             raise SetupError(f"--min-reach is a percentage from 0 to 100, got {self.min_reach}")
+        for raw in self.headers:
+            name, sep, _ = raw.partition(":")
+            if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name.strip()):
+                raise SetupError(f"--header expects 'Name: value', got {raw!r}", "e.g. -H 'X-Gateway-Key: abc'")
+        if self.max_failures is not None and self.max_failures < 1:
+            raise SetupError(f"--max-failures must be at least 1, got {self.max_failures}")
         if self.max_response_bytes < 1024:
             raise SetupError(f"--max-response-bytes must be at least 1024, got {self.max_response_bytes}")
         if self.shard is not None:
@@ -175,6 +203,7 @@ class Option:
     type: type | None = None
     action: str | None = None
     pytest: bool = True  # offered to `pytest --spec …` too (workers there are xdist's own -n)
+    short: str | None = None  # a one-letter alias, e.g. -H
 
     @property
     def field(self) -> str:
@@ -203,6 +232,15 @@ RUN_OPTIONS = (
     Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
     Option("--include", "only operations whose 'METHOD /path' matches this regex"),
     Option("--exclude", "leave out operations whose 'METHOD /path' matches this regex"),
+    Option("--checks", "only these check ids, comma-separated (default: all)"),
+    Option("--exclude-checks", "leave out these check ids, comma-separated"),
+    Option(
+        "--header",
+        "'Name: value' sent with every request, repeatable (credential-like names are redacted)",
+        action="append",
+        short="-H",
+    ),
+    Option("--max-failures", "stop after N findings; the reports are written and say the run is incomplete", int),
     Option("--request-timeout", "seconds per request (default 5)", float),
     Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),
     Option(
@@ -232,6 +270,12 @@ def flags_from(values: Any) -> dict[str, Any]:
     flags = {option.field: getattr(values, option.field, None) for option in RUN_OPTIONS}
     faults = flags.pop("mock_fault")
     flags["mock_faults"] = tuple(faults) if faults else None
+    headers = flags.pop("header")
+    flags["headers"] = tuple(headers) if headers else None
+    for name in ("checks", "exclude_checks"):
+        raw = flags[name]
+        if isinstance(raw, str):
+            flags[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
     return flags
 
 

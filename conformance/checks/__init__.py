@@ -18,7 +18,7 @@ from conformance.checks._model import (
     Limits,
     Request,
 )
-from conformance.checks._registry import CATALOGUE, CHECKS, SEVERITIES, Check, Severity, of_kind
+from conformance.checks._registry import CATALOGUE, CHECKS, SEVERITIES, Check, Severity, of_kind, selected
 
 __all__ = [
     "CATALOGUE",
@@ -37,4 +37,5 @@ __all__ = [
     "Request",
     "Severity",
     "of_kind",
+    "selected",
 ]

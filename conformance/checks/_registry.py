@@ -91,3 +91,18 @@ def of_kind(kind: Kind) -> list[Check]:
 
 
 ResponseCheck = Callable[[Context, Exchange], Iterable[Fail]]
+
+
+def selected(only: tuple[str, ...] = (), excluded: tuple[str, ...] = ()) -> frozenset[str]:
+    """The check ids a run applies (--checks, --exclude-checks); an unknown id is a SetupError with a hint."""
+    import difflib
+
+    from conformance.errors import SetupError
+
+    for flag, ids in (("--checks", only), ("--exclude-checks", excluded)):
+        for check_id in ids:
+            if check_id not in CATALOGUE:
+                close = difflib.get_close_matches(check_id, CATALOGUE, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"the ids: {', '.join(CATALOGUE)}"
+                raise SetupError(f"{flag}: unknown check {check_id!r}", hint)
+    return frozenset(only or CATALOGUE) - frozenset(excluded)

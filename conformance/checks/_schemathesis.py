@@ -61,8 +61,16 @@ def negative_mutation(case: Any) -> str | None:
     description = getattr(data, "description", None)
     parameter = getattr(data, "parameter", None)
     location = getattr(data, "parameter_location", None)
+    if _unknown_parameter(description, location):
+        return None
     where = f" ({getattr(location, 'value', location)} {parameter})" if parameter else ""
     return f"{description or 'violates the schema'}{where}"
+
+
+def _unknown_parameter(description: str | None, location: Any) -> bool:
+    """The coverage phase's "unexpected properties" in the query, headers or cookies: an unknown parameter."""
+    where = getattr(location, "value", location)
+    return where in ("query", "header", "cookie", None) and "unexpected properties" in (description or "").lower()
 
 
 def _ignorable(mutation: Any) -> bool:

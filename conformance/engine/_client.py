@@ -68,7 +68,7 @@ class EngineClient:
     def __init__(self, runtime: Runtime, recorder: Recorder) -> None:
         self.runtime = runtime
         self.recorder = recorder
-        self._response_checks = of_kind("response")
+        self._response_checks = [c for c in of_kind("response") if c.id in runtime.enabled_checks]
         self._cleaning = False  # the clean-up goes out even when --max-time is spent
         self._origins: dict[str, Exchange] = {}  # item path -> the create that made it
 
@@ -109,7 +109,7 @@ class EngineClient:
         purpose: str,
         case: Any,
     ) -> Exchange:
-        headers = dict(headers or {})
+        headers = {**self.runtime.config.extra_headers, **(headers or {})}
         body = raw_body
         if body is None and (request.has_body or request.json_body is not None):
             body = json.dumps(request.json_body).encode()
@@ -139,11 +139,12 @@ class EngineClient:
         """Send a schemathesis case as schemathesis serializes it, with this run's credentials."""
         label = f"{case.operation.method.upper()} {case.operation.path}"
         kwargs = case.as_transport_kwargs(base_url=self.runtime.base_url)
-        headers = {
-            k: v
+        headers = {**self.runtime.config.extra_headers}
+        headers.update(
+            (k, v)
             for k, v in (kwargs.get("headers") or {}).items()
             if k.lower() not in ("user-agent", "x-schemathesis-testcaseid")
-        }
+        )
         params = dict(kwargs.get("params") or {})
         if "json" in kwargs:
             try:

@@ -60,6 +60,39 @@ def _generate(runtime: Runtime, client: EngineClient, st_operation: Any, operati
             client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
             continue
         _drive(runtime, client, strategy, f"{mode.value} generated case", runtime.seed_for(f"{mode.value}:{label}"))
+    _boundaries(client, st_operation, operation, modes)
+
+
+def _content_type_probe(case: Any) -> bool:
+    description = str(getattr(getattr(case.meta, "phase", None) and case.meta.phase.data, "description", "") or "")
+    return "Content-Type" in description
+
+
+MAX_BOUNDARY_CASES = 200  # per operation: the coverage phase of a wide schema can list thousands
+
+
+def _boundaries(client: EngineClient, st_operation: Any, operation: Operation, modes: list[Any]) -> None:
+    """schemathesis's coverage phase: deterministic boundary cases (min/max length and value, enum members,
+    missing required fields, wrong types) that random draws rarely hit, e.g. a 255-character name."""
+    schema = st_operation.schema
+    try:
+        cases = schema.iter_coverage_cases(
+            st_operation,
+            generation_modes=modes,
+            generation_config=schema.config.generation_for(operation=st_operation),
+        )
+        sent = 0
+        for case in cases:
+            if case.method.upper() != operation.method or _content_type_probe(case):
+                # "Unspecified method" probes are another operation's business (and a write in disguise);
+                # Content-Type probes are content_type_enforced's, where a body is sent at all.
+                continue
+            client.send_case(case, purpose=f"{case.meta.generation.mode.value} boundary case")
+            sent += 1
+            if sent >= MAX_BOUNDARY_CASES:
+                break
+    except Exception as exc:  # a schema the coverage phase cannot walk: the random cases stand
+        client.recorder.notes.append(f"boundary cases stopped: {type(exc).__name__}: {str(exc)[:120]}")
 
 
 def _drive(runtime: Runtime, client: EngineClient, strategy: Any, purpose: str, seed: int) -> None:
@@ -115,7 +148,7 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
     ctx = client.context(operation.label)
     ctx.example = client.example(operation) or Request(operation.path)
     for check in of_kind("probe"):
-        if not check.judges(ctx):
+        if check.id not in runtime.enabled_checks or not check.judges(ctx):
             continue
         fails = check.run(ctx)
         recorder.tally(check.id, bool(fails))

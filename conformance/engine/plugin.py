@@ -50,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             continue
         if option.flag == "--base-url" and _base_url_taken(parser):
             continue  # pytest-base-url's --base-url fills the same `base_url`: reuse it
-        group.addoption(option.flag, **option.kwargs())
+        group.addoption(*([option.short] if option.short else []), option.flag, **option.kwargs())
 
 
 def _base_url_taken(parser: pytest.Parser) -> bool:
@@ -159,10 +159,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ops = runtime.operations
         metafunc.parametrize("operation", ops, ids=[op.label for op in ops])
     if "list_operation" in metafunc.fixturenames:
-        ops = runtime.list_operations
+        ops = runtime.list_operations if "pagination" in runtime.enabled_checks else []
         metafunc.parametrize("list_operation", ops, ids=[op.label for op in ops])
     if "collection" in metafunc.fixturenames:
-        collections = runtime.collections
+        check = metafunc.function.__name__.removeprefix("test_")
+        collections = runtime.collections if check in runtime.enabled_checks else []
         metafunc.parametrize("collection", collections, ids=[c.path for c in collections])
 
 
@@ -234,12 +235,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     kind, label = _label(item)
     report.conformance = {"kind": kind, "operation": label, **recorder.as_dict()}
+    _count_failures(item, len(recorder.findings))
     runtime = item.config.stash.get(RUNTIME, None)
     if report.failed and runtime is not None:
         if call.excinfo is not None and call.excinfo.errisinstance(_session.ConformanceFailure):
             report.longrepr = runtime.redactor.text(str(call.excinfo.value))
         else:  # an error in the suite itself: keep the traceback, minus any secret
             report.longrepr = runtime.redactor.text(str(report.longrepr))
+
+
+_FINDINGS = pytest.StashKey[int]()
+
+
+def _count_failures(item: pytest.Item, found: int) -> None:
+    """--max-failures: once that many findings are in, no further test starts (the reports say incomplete)."""
+    built = item.config.stash.get(CONFIG, None)
+    total = item.config.stash.get(_FINDINGS, 0) + found
+    item.config.stash[_FINDINGS] = total
+    if built is not None and built.max_failures is not None and total >= built.max_failures:
+        item.session.shouldstop = f"max_failures: {total} findings reached the limit of {built.max_failures}"
 
 
 _STARTED = pytest.StashKey[float]()

@@ -17,7 +17,7 @@ import requests
 
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
-from conformance.checks import Auth, Credentials, Limits
+from conformance.checks import Auth, Credentials, Limits, selected
 from conformance.config import Config
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
 from conformance.engine._transport import PoliteSession, make_session
@@ -54,6 +54,10 @@ class Runtime:
         if self.config.base_url is not None:
             return self.config.base_url
         return f"embedded mock ({'HTTP ' + self.base_url if self.server else 'in-process'})"
+
+    @cached_property
+    def enabled_checks(self) -> frozenset[str]:
+        return selected(self.config.checks, self.config.exclude_checks)
 
     @property
     def limits(self) -> Limits:
@@ -157,6 +161,7 @@ def _hypothesis_home() -> None:
 
 
 def build_runtime(config: Config) -> Runtime:
+    selected(config.checks, config.exclude_checks)  # an unknown check id is bad input: say so before anything
     _hypothesis_home()
     spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
     profile = load_profile(config.profile)
@@ -193,6 +198,10 @@ def build_runtime(config: Config) -> Runtime:
             "VOIPBIN_OTHER_TOKEN": credentials.other_token,
             "VOIPBIN_EXPIRED_TOKEN": credentials.expired_token if config.uses_mock else None,
             "VOIPBIN_PASSWORD": config.password,
+            **{
+                "VOIPBIN_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): value
+                for name, value in config.secret_headers.items()
+            },
         }
     )
     return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
@@ -249,7 +258,7 @@ def preflight(runtime: Runtime) -> None:
     """Before any test: the target answers, and the given credentials are not refused."""
     probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
     url = runtime.base_url + (probe.path if probe else "/")
-    headers, params = {}, {}
+    headers, params = dict(runtime.config.extra_headers), {}
     creds = runtime.credentials
     if creds.token:
         headers["Authorization"] = f"Bearer {creds.token}"

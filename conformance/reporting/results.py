@@ -66,6 +66,12 @@ class Aggregator:
         self.skipped.setdefault(check, reason)
 
     def as_dict(self) -> dict[str, Any]:
+        from conformance.checks import selected
+
+        enabled = selected(self.config.checks, self.config.exclude_checks)
+        for check in CATALOGUE:
+            if check not in enabled:
+                self.skip(check, "not selected (--checks / --exclude-checks)")
         checks: dict[str, dict[str, Any]] = {}
         for check in CATALOGUE:
             passed, failed = self.tallies.get(check, [0, 0])
