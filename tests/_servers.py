@@ -38,3 +38,21 @@ def write_spec(path: Any, paths: dict[str, Any]) -> str:
 
     path.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}))
     return str(path)
+
+
+# A list operation's documented answer: the VoIPBIN list envelope.
+LIST_RESPONSES = {
+    "200": {
+        "description": "ok",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["result", "next_page_token"],
+                    "properties": {"result": {"type": "array", "items": {}}, "next_page_token": {"type": "string"}},
+                }
+            }
+        },
+    },
+    "400": {"description": "bad request"},
+}

@@ -60,6 +60,34 @@ class Recorder:
         }
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One request as it leaves the client: the operation it exercises and everything the transport needs."""
+
+    label: str
+    method: str
+    url: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    body: bytes | None
+    purpose: str
+
+    def unanswered(self, error: str, timeout: float) -> Exchange:
+        """The exchange of a request that got no usable answer: what was sent, and why nothing came back."""
+        prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
+        sent = prepared.prepare()
+        return Exchange(
+            self.label,
+            self.method,
+            sent.url or self.url,
+            dict(sent.headers),
+            self.body,
+            error=error,
+            elapsed=timeout,
+            purpose=self.purpose,
+        )
+
+
 def fingerprint(check: str, operation: str, key: str) -> str:
     return hashlib.sha256(f"{check}|{operation}|{key}".encode()).hexdigest()[:16]
 
@@ -117,7 +145,7 @@ class EngineClient:
         params = dict(request.params)
         self._apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
-        return self._dispatch(operation, method, url, params, headers, body, purpose or "request", case)
+        return self._dispatch(Outgoing(operation, method, url, params, headers, body, purpose or "request"), case)
 
     def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
         base = self.runtime.examples.get(operation)
@@ -157,7 +185,7 @@ class EngineClient:
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
         self._apply_auth(DEFAULT_AUTH, headers, params)
         self._guard(kwargs["method"], False, purpose)
-        return self._dispatch(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, case)
+        return self._dispatch(Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose), case)
 
     def _track_created(self, exchange: Exchange) -> None:
         """Every create that succeeded made a real resource: it is deleted at the end of the test."""
@@ -223,93 +251,50 @@ class EngineClient:
         else:
             params[chosen.name] = chosen.render(value)
 
-    def _dispatch(
-        self,
-        label: str,
-        method: str,
-        url: str,
-        params: dict[str, Any],
-        headers: dict[str, str],
-        body: bytes | None,
-        purpose: str,
-        case: Any,
-    ) -> Exchange:
+    def _dispatch(self, out: Outgoing, case: Any) -> Exchange:
         # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
         # deletes: Ctrl-C/SIGTERM wait until its id is tracked.
-        with deferred_interrupts(method == "POST"):
-            exchange = self._exchange(label, method, url, params, headers, body, purpose)
+        with deferred_interrupts(out.method == "POST"):
+            exchange = self._exchange(out)
             self._track_created(exchange)
         self._judge(exchange, case)
         return exchange
 
-    def _exchange(
-        self,
-        label: str,
-        method: str,
-        url: str,
-        params: dict[str, Any],
-        headers: dict[str, str],
-        body: bytes | None,
-        purpose: str,
-    ) -> Exchange:
+    def _exchange(self, out: Outgoing) -> Exchange:
         timeout = self.runtime.config.request_timeout
         self.recorder.cases += 1
         try:
             response, content = self.runtime.session.fetch(
-                method,
-                url,
-                params=params,
-                headers=headers,
-                data=body,
+                out.method,
+                out.url,
+                params=out.params,
+                headers=out.headers,
+                data=out.body,
                 timeout=timeout,
                 allow_redirects=False,
                 budgeted=not self._cleaning,
             )
         except TooLarge as exc:
-            return self._unanswered(label, method, url, params, headers, body, purpose, timeout, exc.describe())
+            return out.unanswered(exc.describe(), timeout)
         except requests.RequestException as exc:
             error = (
                 f"no complete answer within {timeout:g}s"
                 if isinstance(exc, requests.Timeout)
                 else f"connection failed ({type(exc).__name__})"
             )
-            return self._unanswered(label, method, url, params, headers, body, purpose, timeout, error)
+            return out.unanswered(error, timeout)
         sent = response.request
         return Exchange(
-            label,
-            method,
-            sent.url or url,
+            out.label,
+            out.method,
+            sent.url or out.url,
             dict(sent.headers),
-            body,
+            out.body,
             response.status_code,
             {k.lower(): v for k, v in response.headers.items()},
             content,
             elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
-            purpose=purpose,
-        )
-
-    @staticmethod
-    def _unanswered(
-        label: str,
-        method: str,
-        url: str,
-        params: dict[str, Any],
-        headers: dict[str, str],
-        body: bytes | None,
-        purpose: str,
-        timeout: float,
-        error: str,
-    ) -> Exchange:
-        prepared = requests.Request(method, url, params=params, headers=headers, data=body).prepare()
-        return Exchange(
-            label,
-            method,
-            prepared.url or url,
-            dict(prepared.headers),
-            body,
-            error=error,
-            elapsed=timeout,
-            purpose=purpose,
+            purpose=out.purpose,
         )
 
     def context(self, label: str, case: Any = None) -> Context:

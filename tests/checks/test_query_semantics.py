@@ -7,27 +7,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests._servers import serve, write_spec
+from tests._servers import LIST_RESPONSES, serve, write_spec
 from tests.engine.test_cli import cli
 
 pytestmark = pytest.mark.http
 
 _PAGE_SIZE = {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
-_LIST = {
-    "200": {
-        "description": "ok",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["result", "next_page_token"],
-                    "properties": {"result": {"type": "array", "items": {}}, "next_page_token": {"type": "string"}},
-                }
-            }
-        },
-    },
-    "400": {"description": "bad"},
-}
+_LIST = LIST_RESPONSES
 PATHS = {"/items": {"get": {"parameters": [_PAGE_SIZE], "responses": _LIST}}}
 
 

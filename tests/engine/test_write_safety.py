@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tests._servers import serve, write_spec
+from tests._servers import LIST_RESPONSES, serve, write_spec
 from tests.engine.test_cli import cli
 
 pytestmark = pytest.mark.http
@@ -24,19 +24,7 @@ _BODY = {
     "content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}},
 }
 _OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
-_LIST = {
-    "200": {
-        "description": "ok",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"result": {"type": "array"}, "next_page_token": {"type": "string"}},
-                }
-            }
-        },
-    }
-}
+_LIST = LIST_RESPONSES
 PATHS = {
     "/tags": {"get": {"responses": _LIST}, "post": {"requestBody": _BODY, "responses": _OK}},
     "/tags/{id}": {
