@@ -64,6 +64,13 @@ def test_summary_md_goes_to_the_github_step_summary_with_annotations(tmp_path):
     args = ("run", "--seed", "3", "--max-examples", "1", "--include", "^GET /tags$", "--report-dir", "out")
     result = cli(*args, "--mock-fault", "any_bearer_accepted", cwd=tmp_path, env=env)
     assert result.returncode == 1
+    import jsonschema
+
+    from conformance._data import schemas_dir
+
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    jsonschema.validate(results, json.loads((schemas_dir() / "results.schema.json").read_text()))
+    assert results["problems"] and all(f["problem"] for f in results["findings"])
     assert "| 1 | critical | Invalid credentials are not refused" in step.read_text()
     assert "::error title=VoIPBIN conformance (auth_invalid_rejected)::" in result.stdout
     assert "Problems, most severe first:" in result.stdout
