@@ -1,6 +1,6 @@
 """The embedded mock VoIPBIN target. It stands apart: it imports the spec and profile layers, never the checks."""
 
 from conformance.mock.app import MockApp, MockResponse
-from conformance.mock.faults import FAULTS, Fault
+from conformance.mock.faults import FAULTS, F, Fault
 
-__all__ = ["FAULTS", "Fault", "MockApp", "MockResponse"]
+__all__ = ["FAULTS", "F", "Fault", "MockApp", "MockResponse"]

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from conformance.mock._auth import Authority, Customer
 from conformance.mock._factory import Factory, iso_timestamp, timestamp
 from conformance.mock._jsonschema import Validators
-from conformance.mock.faults import validate_faults
+from conformance.mock.faults import F, validate_faults
 from conformance.profiles import Profile
 from conformance.spec import Collection, Operation, Spec, fill_path, properties, resolve
 from conformance.spec._params import INVALID, coerce
@@ -219,7 +219,7 @@ class MockApp:
         route, path_values = self._match(method, path)
         params = parse_qs(query, keep_blank_values=True)
         customer = self._authenticate(route, headers, params)
-        if "server_error_on_long_strings" in self.faults and self._has_long_string(params, path_values, body):
+        if F.SERVER_ERROR_ON_LONG_STRINGS in self.faults and self._has_long_string(params, path_values, body):
             raise _Reject(500, "INTERNAL", "string too long for a fixed-size buffer")
         values = self._validate_params(route, path_values, params)
         payload = self._read_body(route, headers, body)
@@ -254,7 +254,7 @@ class MockApp:
                     continue
                 presented = True
                 value = cookies[mechanism.name]
-                if "token_cookie_unverified" in self.faults and mechanism.credential == "token" and value:
+                if F.TOKEN_COOKIE_UNVERIFIED in self.faults and mechanism.credential == "token" and value:
                     return self.customers[0]
             else:
                 if mechanism.name not in params:
@@ -264,7 +264,7 @@ class MockApp:
             customer = self._credential(mechanism.credential, value, mechanism.location == "header")
             if customer is not None:
                 return customer
-        if not presented and "auth_open_operation" in self.faults and route.kind == "list":
+        if not presented and F.AUTH_OPEN_OPERATION in self.faults and route.kind == "list":
             return self.customers[0]
         if presented:
             raise _Reject(401, "INVALID_CREDENTIALS", "the token or access key is invalid or expired")
@@ -272,10 +272,10 @@ class MockApp:
 
     def _credential(self, kind: str, value: str, bearer: bool) -> Customer | None:
         if kind == "accesskey":
-            return None if "accesskey_ignored" in self.faults else self.auth.by_accesskey(value)
-        if bearer and value and "any_bearer_accepted" in self.faults:
+            return None if F.ACCESSKEY_IGNORED in self.faults else self.auth.by_accesskey(value)
+        if bearer and value and F.ANY_BEARER_ACCEPTED in self.faults:
             return self.customers[0]
-        return self.auth.by_token(value, verify_exp="expired_jwt_accepted" not in self.faults)
+        return self.auth.by_token(value, verify_exp=F.EXPIRED_JWT_ACCEPTED not in self.faults)
 
     def _has_long_string(self, params: dict[str, list[str]], path_values: dict[str, str], body: bytes) -> bool:
         auth_names = {m.name for m in self.profile.auth_mechanisms}
@@ -289,7 +289,7 @@ class MockApp:
         self, route: _Route, path_values: dict[str, str], params: dict[str, list[str]]
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        check = "schema_violations_accepted" not in self.faults
+        check = F.SCHEMA_VIOLATIONS_ACCEPTED not in self.faults
         for param in route.params:
             name, where = param["name"], param.get("in")
             if where == "path":
@@ -321,14 +321,14 @@ class MockApp:
         schema = route.operation.request_schema(self.spec.document)
         if schema is None:
             return None
-        check = "schema_violations_accepted" not in self.faults
+        check = F.SCHEMA_VIOLATIONS_ACCEPTED not in self.faults
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if not body:
             required = (resolve(self.spec.document, schema) or {}).get("required")
             if (route.operation.body_required(self.spec.document) or required) and check:
                 raise _Reject(400, "INVALID_ARGUMENT", "a JSON request body is required")
             return None
-        if content_type != self.profile.content_type and "text_plain_accepted" not in self.faults:
+        if content_type != self.profile.content_type and F.TEXT_PLAIN_ACCEPTED not in self.faults:
             raise _Reject(
                 400,
                 "INVALID_ARGUMENT",
@@ -337,7 +337,7 @@ class MockApp:
         try:
             payload = json.loads(body)
         except ValueError:
-            if "malformed_json_500" in self.faults:
+            if F.MALFORMED_JSON_500 in self.faults:
                 raise _Reject(500, "INTERNAL", "unexpected end of JSON input") from None
             raise _Reject(400, "INVALID_JSON_BODY", "the request body is not valid JSON") from None
         if check:
@@ -397,7 +397,7 @@ class MockApp:
     def _find(self, customer: Customer, collection: Collection, item_id: str) -> _Record | None:
         bucket = self._bucket_of(customer, collection.path, self._item_schema(collection))
         record = bucket.get(item_id)
-        if record is None and "foreign_visible" in self.faults:
+        if record is None and F.FOREIGN_VISIBLE in self.faults:
             for other in self.customers:
                 if other is not customer:
                     record = self._bucket_of(other, collection.path, self._item_schema(collection)).get(item_id)
@@ -438,7 +438,7 @@ class MockApp:
         key = route.collection.path if route.collection is not None else fill_path(op.path, values)
         item_schema = self._list_item_schema(op)
         records = list(self._bucket_of(customer, key, item_schema).values())
-        if "foreign_visible" in self.faults:
+        if F.FOREIGN_VISIBLE in self.faults:
             for other in self.customers:
                 if other is not customer:
                     records += list(self._bucket_of(other, key, item_schema).values())
@@ -446,24 +446,24 @@ class MockApp:
         declared = {p["name"] for p in route.params}
         size = values.get(self.profile.page_size_param, DEFAULT_PAGE_SIZE)
         size = size if isinstance(size, int) and size > 0 else DEFAULT_PAGE_SIZE
-        if "page_size_ignored" in self.faults or self.profile.page_size_param not in declared:
+        if F.PAGE_SIZE_IGNORED in self.faults or self.profile.page_size_param not in declared:
             size = MAX_PAGE_SIZE
         size = min(size, MAX_PAGE_SIZE)
         pages = self.profile.page_token_param in declared  # without a page_token parameter there is one page
         token = values.get(self.profile.page_token_param)
         start = 0
         if token:
-            if (customer.id, key, str(token)) not in self._issued and "schema_violations_accepted" not in self.faults:
+            if (customer.id, key, str(token)) not in self._issued and F.SCHEMA_VIOLATIONS_ACCEPTED not in self.faults:
                 raise _Reject(400, "INVALID_ARGUMENT", "page_token was not issued by this server")
             start = next((i + 1 for i, r in enumerate(live) if timestamp(r.order) == token), len(live))
-            if "pages_overlap" in self.faults:
+            if F.PAGES_OVERLAP in self.faults:
                 start = max(0, start - 1)
         page = live[start : start + size]
         more = pages and start + size < len(live)
         next_token = timestamp(page[-1].order) if more and page else self.profile.end_token
         if next_token != self.profile.end_token:
             self._issued.add((customer.id, key, next_token))
-        elif "token_loops" in self.faults and token:
+        elif F.TOKEN_LOOPS in self.faults and token:
             next_token = str(token)
         if self.spec.shape.declares_bare_array(op):
             return self._ok(op, [r.obj for r in page])  # the spec says so, against the docs: follow the spec
@@ -471,9 +471,9 @@ class MockApp:
             self.profile.result_field: [r.obj for r in page],
             self.profile.next_token_field: next_token,
         }
-        if "result_null" in self.faults and len(page) < size:
+        if F.RESULT_NULL in self.faults and len(page) < size:
             body[self.profile.result_field] = None
-        if "list_without_next_page_token" in self.faults:
+        if F.LIST_WITHOUT_NEXT_PAGE_TOKEN in self.faults:
             del body[self.profile.next_token_field]
         return self._ok(op, body)
 
@@ -487,7 +487,7 @@ class MockApp:
         if not isinstance(record.obj, dict):
             return self._ok(route.operation, record.obj)
         self._merge(record.obj, payload, schema)
-        if "lost_create" not in self.faults:
+        if F.LOST_CREATE not in self.faults:
             self._bucket_of(customer, route.collection.path, schema)[record.obj["id"]] = record
         return self._ok(route.operation, record.obj)
 
@@ -527,12 +527,12 @@ class MockApp:
         field = self.profile.soft_delete_field
         declared = self._soft_delete_schema(route.collection)
         stamp = self._time(declared, at) if declared is not None else timestamp(at)
-        if "zombie_delete" in self.faults:
+        if F.ZOMBIE_DELETE in self.faults:
             return self._ok(route.operation, {**record.obj, field: stamp})
         record.deleted = True
         if declared is not None:
             record.obj[field] = stamp
-        if "content_with_204" in self.faults:  # "No Content", with content: clients read it as the next answer
+        if F.CONTENT_WITH_204 in self.faults:  # "No Content", with content: clients read it as the next answer
             return MockResponse(204, [("Content-Type", "application/json")], json.dumps(record.obj).encode())
         return self._ok(route.operation, record.obj)
 
@@ -589,22 +589,22 @@ class MockApp:
         media = _declared_media(self.spec.document, op, status)
         if media is not None and "json" not in media:  # a file download or a page: answer what the spec says
             return MockResponse(status, [("Content-Type", media)], _NON_JSON_BODIES.get(media, b"\x00mock-bytes"))
-        if "wrong_field_type" in self.faults:
+        if F.WRONG_FIELD_TYPE in self.faults:
             body = _retype(body, "customer_id")
-        content_type = "text/plain; charset=utf-8" if "json_as_text_plain" in self.faults else "application/json"
+        content_type = "text/plain; charset=utf-8" if F.JSON_AS_TEXT_PLAIN in self.faults else "application/json"
         return MockResponse(status, [("Content-Type", content_type)], json.dumps(body).encode())
 
     def _error(self, status: int, reason: str, message: str, request_id: str) -> MockResponse:
-        if status == 404 and "undocumented_status" in self.faults and reason == "RESOURCE_NOT_FOUND":
+        if status == 404 and F.UNDOCUMENTED_STATUS in self.faults and reason == "RESOURCE_NOT_FOUND":
             status = 410
         headers = [("Content-Type", "application/json")]
         if status == self.profile.rate_limit_status:
             headers.append(("Retry-After", "1"))
-        if status == 401 and "html_401" in self.faults:
+        if status == 401 and F.HTML_401 in self.faults:
             page = b"<html><body><h1>401 Unauthorized</h1></body></html>"
             return MockResponse(401, [("Content-Type", "text/html; charset=utf-8")], page)
         body = self.profile.error_body(status, reason, message, request_id)
-        if "error_without_message" in self.faults:
+        if F.ERROR_WITHOUT_MESSAGE in self.faults:
             (body["error"] if isinstance(body.get("error"), dict) else body).pop("message", None)
         return MockResponse(status, headers, json.dumps(body).encode())
 

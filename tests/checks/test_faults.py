@@ -75,3 +75,10 @@ def test_a_finding_carries_check_operation_message_and_repro(make_runtime):
     assert finding["operation"] == "GET /tags"
     assert "message" in finding["message"]
     assert finding["repro"].startswith("curl ")
+
+
+def test_faults_are_a_type_every_member_of_which_is_described():
+    from conformance.mock import F
+
+    assert set(FAULTS) == {member.value for member in F}
+    assert all(FAULTS[name].name is F(name) for name in FAULTS)
