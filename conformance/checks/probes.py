@@ -48,10 +48,6 @@ def inert(ctx: Context, request: Request) -> Request | None:
     return Request(path, dict(request.params), None, has_body)
 
 
-def _inert_body(ctx: Context, request: Request) -> bytes | None:
-    return b"{" if request.has_body and ctx.writes and not ctx.limits.allow_writes else None
-
-
 def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
     return ctx.operation.has_body(ctx.spec.document)
 
@@ -69,14 +65,15 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
     if request is None:
         ctx.client.note(f"{purpose}: not sent; a write with no path value or body to spoil needs --allow-writes")
         return None
+    made_inert = request is not ctx.example
     return ctx.client.send(
         ctx.operation.label,
         ctx.operation.method,
         request,
         auth=auth,
-        raw_body=_inert_body(ctx, request),
+        raw_body=b"{" if made_inert and request.has_body else None,  # a body that is not JSON acts on nothing
         purpose=purpose,
-        inert=request is not ctx.example,
+        inert=made_inert,
     )
 
 
@@ -106,54 +103,32 @@ def _claims(token: str | None) -> dict[str, object]:
 
 
 def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
-    """The bad credentials every operation must refuse: (variant, how it is presented)."""
+    """The bad credentials every operation must refuse: (variant, how it is presented), on every channel the
+    profile has (a server that forgot to check one, a cookie say, must not pass)."""
     creds = ctx.credentials
     claims = _claims(creds.token)
     now = int(time.time())
     forged_key = secrets.token_hex(32)
-    variants = [
-        ("malformed JWT", Auth(mechanism="bearer", value="not.a.jwt")),
-        (
-            "wrongly signed JWT",
-            Auth(mechanism="bearer", value=jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")),
-        ),
-        (
-            "unsigned JWT (alg none)",
-            Auth(mechanism="bearer", value=jwt.encode({**claims, "exp": now + 3600}, None, algorithm="none")),
-        ),
-        (
-            "expired JWT",
-            Auth(
-                mechanism="bearer",
-                value=creds.expired_token
-                or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
-            ),
-        ),
-        ("malformed JWT in ?token=", Auth(mechanism="token_query", value="not.a.jwt")),
-        ("unknown accesskey", Auth(mechanism="accesskey_query", value=secrets.token_urlsafe(16))),
-        # Cookie channels, where the profile has them: a server that forgot to check one must not pass.
-        ("malformed JWT in the token cookie", Auth(mechanism="token_cookie", value="not.a.jwt")),
-        (
-            "wrongly signed JWT in the token cookie",
-            Auth(
-                mechanism="token_cookie", value=jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")
-            ),
-        ),
-        (
-            "expired JWT in the token cookie",
-            Auth(
-                mechanism="token_cookie",
-                value=creds.expired_token
-                or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
-            ),
-        ),
-        (
-            "unknown accesskey in the accesskey cookie",
-            Auth(mechanism="accesskey_cookie", value=secrets.token_urlsafe(16)),
-        ),
-    ]
+    malformed = "not.a.jwt"
+    wrongly_signed = jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")
+    unsigned = jwt.encode({**claims, "exp": now + 3600}, None, algorithm="none")
+    expired = creds.expired_token or jwt.encode(
+        {**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"
+    )
+    variants = (
+        ("malformed JWT", "bearer", malformed),
+        ("wrongly signed JWT", "bearer", wrongly_signed),
+        ("unsigned JWT (alg none)", "bearer", unsigned),
+        ("expired JWT", "bearer", expired),
+        ("malformed JWT in ?token=", "token_query", malformed),
+        ("unknown accesskey", "accesskey_query", secrets.token_urlsafe(16)),
+        ("malformed JWT in the token cookie", "token_cookie", malformed),
+        ("wrongly signed JWT in the token cookie", "token_cookie", wrongly_signed),
+        ("expired JWT in the token cookie", "token_cookie", expired),
+        ("unknown accesskey in the accesskey cookie", "accesskey_cookie", secrets.token_urlsafe(16)),
+    )
     known = {m.id for m in ctx.profile.auth_mechanisms}
-    return [(name, auth) for name, auth in variants if auth.mechanism in known]
+    return [(name, Auth(mechanism=mechanism, value=value)) for name, mechanism, value in variants if mechanism in known]
 
 
 @check(

@@ -228,21 +228,19 @@ def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     from conformance.checks._schemathesis import negative_mutation
 
     mutation = negative_mutation(ctx.schemathesis_case)
-    if exchange.status is not None and 200 <= exchange.status < 300 and not _read_as_valid(ctx, exchange):
+    if exchange.status is not None and 200 <= exchange.status < 300 and not _read_as_valid(ctx, exchange, mutation):
         yield Fail(f"accepted with {exchange.status} a request that {mutation}", f"accepted:{mutation}")
 
 
-def _read_as_valid(ctx: Context, exchange: Exchange) -> bool:
+def _read_as_valid(ctx: Context, exchange: Exchange, mutation: str | None) -> bool:
     """A server that reads the first of repeated query values (Go, as the profile says the live one does) read
     `?page_size=6&page_size=junk` as 6: accepting it breaks no promise. Only where every repeated scalar
     parameter's first value is valid."""
     from urllib.parse import parse_qs, urlsplit
 
-    from conformance.checks._schemathesis import negative_mutation
     from conformance.spec import INVALID, coerce, resolve
 
-    mutation = negative_mutation(ctx.schemathesis_case) or ""
-    if not ctx.profile.reads_first_query_value or "(query " not in mutation:
+    if not ctx.profile.reads_first_query_value or "(query " not in (mutation or ""):
         return False
     sent = parse_qs(urlsplit(exchange.url).query, keep_blank_values=True)
     declared = {p["name"]: p for p in ctx.operation.parameters(ctx.spec.document) if p.get("in") == "query"}
