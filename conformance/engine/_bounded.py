@@ -43,11 +43,12 @@ class Deadline:
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
-    def attach(self, connection: Any) -> None:
+    def attach(self, target: Any) -> None:
+        """Watch a connection, or a bare socket."""
         with self._lock:
-            self._connections.append(connection)
+            self._connections.append(target)
             if self.expired:
-                _shut(connection)
+                _shut(target)
 
     def attach_response(self, response: requests.Response) -> None:
         """The socket a response reads from: http.client drops it from the connection when the response is
@@ -55,7 +56,7 @@ class Deadline:
         fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
         sock = getattr(getattr(fp, "raw", None), "_sock", None)
         if sock is not None:
-            self.attach(_Holder(sock))
+            self.attach(sock)
 
     def fire(self) -> None:
         with self._lock:
@@ -64,13 +65,9 @@ class Deadline:
                 _shut(connection)
 
 
-@dataclass
-class _Holder:
-    sock: Any
-
-
-def _shut(connection: Any) -> None:
-    sock = getattr(connection, "sock", None)
+def _shut(target: Any) -> None:
+    """Shut a socket, or the socket of a connection (which has none until it connects)."""
+    sock = target if isinstance(target, socket.socket) else getattr(target, "sock", None)
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns at once

@@ -95,10 +95,10 @@ class PoliteSession(requests.Session):
 
     def _sleep(self, seconds: float) -> None:
         """Sleep, but never past the run's budget: --max-time ends the run whatever it is waiting for."""
-        if seconds > self._run_left():
-            time.sleep(max(self._run_left(), 0.0))
+        left = self._run_left()
+        time.sleep(min(seconds, left))
+        if seconds > left:
             raise RunBudgetSpent("the --max-time budget is spent")
-        time.sleep(seconds)
 
     def _pace(self) -> None:
         if not self._interval:
@@ -111,42 +111,17 @@ class PoliteSession(requests.Session):
             self._sleep(wait)
 
     def fetch(
-        self,
-        method: str,
-        url: str,
-        *,
-        timeout: float | None = None,
-        max_bytes: int | None = None,
-        budgeted: bool = True,
-        **kwargs: Any,
+        self, method: str, url: str, *, timeout: float | None = None, budgeted: bool = True, **kwargs: Any
     ) -> tuple[requests.Response, bytes]:
-        """One request, paced, 429s waited out; the whole exchange within `timeout` seconds and its body within
-        `max_bytes` (TooLarge beyond). Raises requests.Timeout at the deadline, RunBudgetSpent past --max-time
+        """One request, paced, 429s waited out; each attempt whole within `timeout` seconds and its body within
+        the session's `max_bytes` (TooLarge beyond). Raises requests.Timeout at the deadline, RunBudgetSpent past --max-time
         (unless not `budgeted`: the clean-up of what the run created goes out whatever the budget)."""
         timeout = self.default_timeout if timeout is None else timeout
-        cap = self.max_bytes if max_bytes is None else max_bytes
         waited = 0.0
         for attempt in range(MAX_429_RETRIES + 1):
             if budgeted:
                 self._pace()
-            budget = min(timeout, self._run_left(budgeted))
-            with deadline(budget) as limit:
-                try:
-                    response = super().request(method, url, timeout=budget, stream=True, **kwargs)
-                    limit.attach_response(response)
-                    try:
-                        body = read_body(response, cap, limit)
-                    finally:
-                        response.close()
-                except (requests.RequestException, OSError, ProtocolError) as exc:
-                    if budget < timeout and (limit.expired or limit.remaining <= 0):
-                        raise RunBudgetSpent("the --max-time budget is spent") from None
-                    if limit.expired or isinstance(exc, requests.Timeout):
-                        raise requests.Timeout(f"no complete answer within {budget:g}s") from None
-                    if isinstance(exc, requests.RequestException):
-                        raise
-                    raise requests.ConnectionError(str(exc)) from None
-            response._content = body
+            response, body = self._attempt(method, url, timeout, budgeted, kwargs)
             if response.status_code not in self._retry_statuses or attempt == MAX_429_RETRIES:
                 break
             delay = _retry_after(response.headers.get("Retry-After"), attempt)
@@ -155,6 +130,30 @@ class PoliteSession(requests.Session):
             waited += delay
             self.waited_s += delay
             self._sleep(delay)
+        return response, body
+
+    def _attempt(
+        self, method: str, url: str, timeout: float, budgeted: bool, kwargs: dict[str, Any]
+    ) -> tuple[requests.Response, bytes]:
+        """One send and read under the watchdog, within `timeout` or what is left of the run's budget."""
+        budget = min(timeout, self._run_left(budgeted))
+        with deadline(budget) as limit:
+            try:
+                response = super().request(method, url, timeout=budget, stream=True, **kwargs)
+                limit.attach_response(response)
+                try:
+                    body = read_body(response, self.max_bytes, limit)
+                finally:
+                    response.close()
+            except (requests.RequestException, OSError, ProtocolError) as exc:
+                if budget < timeout and (limit.expired or limit.remaining <= 0):
+                    raise RunBudgetSpent("the --max-time budget is spent") from None
+                if limit.expired or isinstance(exc, requests.Timeout):
+                    raise requests.Timeout(f"no complete answer within {budget:g}s") from None
+                if isinstance(exc, requests.RequestException):
+                    raise
+                raise requests.ConnectionError(str(exc)) from None
+        response._content = body
         return response, body
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
