@@ -113,9 +113,9 @@ class PoliteSession(requests.Session):
     def fetch(
         self, method: str, url: str, *, timeout: float | None = None, budgeted: bool = True, **kwargs: Any
     ) -> tuple[requests.Response, bytes]:
-        """One request, paced, 429s waited out; each attempt whole within `timeout` seconds and its body within
-        the session's `max_bytes` (TooLarge beyond). Raises requests.Timeout at the deadline, RunBudgetSpent past --max-time
-        (unless not `budgeted`: the clean-up of what the run created goes out whatever the budget)."""
+        """One request, paced, 429s waited out; each attempt whole within `timeout` seconds and its body within the
+        session's `max_bytes` (TooLarge beyond). Raises requests.Timeout at the deadline, RunBudgetSpent past
+        --max-time (unless not `budgeted`: the clean-up of what the run created goes out whatever the budget)."""
         timeout = self.default_timeout if timeout is None else timeout
         waited = 0.0
         for attempt in range(MAX_429_RETRIES + 1):
