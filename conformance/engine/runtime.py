@@ -177,26 +177,40 @@ def build_runtime(config: Config) -> Runtime:
 
             server = serve_in_thread(mock, "127.0.0.1", 0)
             base_url = f"http://127.0.0.1:{server.port}{spec.base_path}"
-            session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
+            session = _session(config, base_url)
         else:
             base_url = MOCK_BASE + spec.base_path
-            session = make_session(rate_limit=config.effective_rate_limit, handle=mock.handle, base_url=MOCK_BASE)
+            session = _session(config, MOCK_BASE, handle=mock.handle)
     else:
         assert config.base_url is not None
         base_url = config.base_url.rstrip("/")
-        session = make_session(rate_limit=config.effective_rate_limit, base_url=base_url)
+        session = _session(config, base_url)
         token = config.token or (login(session, config) if config.username else None)
         credentials = Credentials(token, config.accesskey, config.other_token)
+    redactor = redactor_for(config, credentials)
+    return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
+
+
+def _session(config: Config, base_url: str, handle: Any = None) -> PoliteSession:
+    """The run's session, bounded as the config says from its first request (the login included)."""
+    session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url)
     session.max_bytes = config.max_response_bytes
     session.default_timeout = config.request_timeout
     if config.max_time is not None:
         session.run_deadline = time.monotonic() + config.max_time
-    redactor = Redactor(
+    return session
+
+
+def redactor_for(config: Config, credentials: Credentials | None = None) -> Redactor:
+    """Every secret of a run, named by the environment variable a repro reads it from: the credentials in use
+    (a login's token included), the password, and credential-like extra headers."""
+    creds = credentials or Credentials(config.token, config.accesskey, config.other_token)
+    return Redactor(
         {
-            "VOIPBIN_TOKEN": credentials.token,
-            "VOIPBIN_ACCESSKEY": credentials.accesskey,
-            "VOIPBIN_OTHER_TOKEN": credentials.other_token,
-            "VOIPBIN_EXPIRED_TOKEN": credentials.expired_token if config.uses_mock else None,
+            "VOIPBIN_TOKEN": creds.token,
+            "VOIPBIN_ACCESSKEY": creds.accesskey,
+            "VOIPBIN_OTHER_TOKEN": creds.other_token,
+            "VOIPBIN_EXPIRED_TOKEN": creds.expired_token if config.uses_mock else None,
             "VOIPBIN_PASSWORD": config.password,
             **{
                 "VOIPBIN_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): value
@@ -204,7 +218,6 @@ def build_runtime(config: Config) -> Runtime:
             },
         }
     )
-    return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
 
 
 def login_url(base_url: str) -> str:

@@ -16,6 +16,7 @@ from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
 from conformance.checks import CHECKS
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
+from conformance.engine.runtime import redactor_for
 from conformance.reporting._text import printable
 from conformance.reporting.html import compact_findings_html, summary_html
 from conformance.reporting.results import Aggregator
@@ -51,9 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     carrier = ConfigCarrier.find(config)
     config.stash[_STATE] = {
         "console": isinstance(carrier, ConfigCarrier),
-        "redactor": Redactor(
-            {"VOIPBIN_TOKEN": run.token, "VOIPBIN_ACCESSKEY": run.accesskey, "VOIPBIN_OTHER_TOKEN": run.other_token}
-        ),
+        "redactor": redactor_for(run),  # where this process has no runtime (an xdist controller)
     }
 
 
