@@ -14,6 +14,7 @@ from conformance.config import DEFAULT_PROFILE, Config
 from conformance.reporting.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
+_NOT_SELECTED = "not selected (--checks / --exclude-checks)"
 
 
 @dataclass
@@ -65,20 +66,50 @@ class Aggregator:
     def skip(self, check: str, reason: str) -> None:
         self.skipped.setdefault(check, reason)
 
-    def as_dict(self) -> dict[str, Any]:
+    def _checks(self) -> dict[str, dict[str, Any]]:
+        """Per check: what it judged, and why it judged nothing where it did not run."""
         from conformance.checks import selected
 
         enabled = selected(self.config.checks, self.config.exclude_checks)
-        for check in CATALOGUE:
-            if check not in enabled:
-                self.skip(check, "not selected (--checks / --exclude-checks)")
         checks: dict[str, dict[str, Any]] = {}
         for check in CATALOGUE:
             passed, failed = self.tallies.get(check, [0, 0])
             entry: dict[str, Any] = {"passed": passed, "failed": failed}
-            if check in self.skipped and not passed and not failed:
-                entry["skipped"] = self.skipped[check]
+            reason = self.skipped.get(check) or (None if check in enabled else _NOT_SELECTED)
+            if reason is not None and not passed and not failed:
+                entry["skipped"] = reason
             checks[check] = entry
+        return checks
+
+    def _summary(self, findings: int, problems: int) -> dict[str, Any]:
+        return {
+            "operations_tested": len(self.operations),
+            "operations": sorted(self.operations),
+            "cases": self.cases,
+            "checks": self._checks(),
+            "profile": self.config.profile,
+            "seed": int(self.config.seed or 0),
+            "target": self.target,
+            "spec": self.spec,
+            "started": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
+            "duration_s": round(time.time() - self.started, 3),
+            "writes_allowed": self.config.writes_allowed,
+            "max_examples": self.config.max_examples,
+            "interrupted": self.interrupted,
+            "stopped": self.stopped,
+            "tests": {"done": self.tests_done, "total": self.tests_total},
+            "complete": self.complete,
+            "min_reach": self.config.min_reach,
+            "shard": self.config.shard,
+            "mock_command": mock_command(self.config),
+            "reach": self.reach(),
+            "findings": findings,
+            "problems": problems,
+            "errors": self.errors,
+            "notes": self.notes,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
         findings = sorted(
             self.findings.values(),
             key=lambda f: (
@@ -90,32 +121,7 @@ class Aggregator:
         problems = group(findings, len(self.operations))
         return {
             "format": FORMAT,
-            "summary": {
-                "operations_tested": len(self.operations),
-                "operations": sorted(self.operations),
-                "cases": self.cases,
-                "checks": checks,
-                "profile": self.config.profile,
-                "seed": int(self.config.seed or 0),
-                "target": self.target,
-                "spec": self.spec,
-                "started": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
-                "duration_s": round(time.time() - self.started, 3),
-                "writes_allowed": self.config.writes_allowed,
-                "max_examples": self.config.max_examples,
-                "interrupted": self.interrupted,
-                "stopped": self.stopped,
-                "tests": {"done": self.tests_done, "total": self.tests_total},
-                "complete": self.complete,
-                "min_reach": self.config.min_reach,
-                "shard": self.config.shard,
-                "mock_command": mock_command(self.config),
-                "reach": self.reach(),
-                "findings": len(findings),
-                "problems": len(problems),
-                "errors": self.errors,
-                "notes": self.notes,
-            },
+            "summary": self._summary(len(findings), len(problems)),
             "catalogue": {
                 cid: {"summary": c.summary, "doc": c.doc, "schema": c.schema, "severity": c.severity}
                 for cid, c in CHECKS.items()
@@ -134,12 +140,12 @@ class Aggregator:
 def reach(operations: list[str], statuses: dict[str, list[int]]) -> dict[str, Any]:
     """What the run could judge: an operation whose requests never got a 2xx had its success path (response
     schema, list envelope, lifecycle) untested, whatever the tallies say."""
-    reached = [op for op in operations if any(200 <= code < 300 for code in statuses.get(op, []))]
+    reached = {op for op in operations if any(200 <= code < 300 for code in statuses.get(op, []))}
     return {
         "operations": len(operations),
         "reached_2xx": len(reached),
         "percent": round(100.0 * len(reached) / len(operations), 1) if operations else 0.0,
-        "never_2xx": [op for op in operations if op not in set(reached)],
+        "never_2xx": [op for op in operations if op not in reached],
         "statuses": {op: statuses.get(op, []) for op in operations},
     }
 
@@ -150,7 +156,9 @@ def mock_command(config: Config) -> str | None:
         return None
     import shlex
 
-    words = ["voipbin-conformance", "mock", "--seed", str(config.seed or 0), "--port", "8000"]
+    from conformance.engine.runtime import MOCK_PORT
+
+    words = ["voipbin-conformance", "mock", "--seed", str(config.seed or 0), "--port", str(MOCK_PORT)]
     if config.spec:
         words += ["--spec", config.spec]
     if config.profile != DEFAULT_PROFILE:
