@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,8 +94,9 @@ class Config:
             return self.rate_limit if self.rate_limit > 0 else None
         return None if self.loopback else 10.0
 
-    @property
+    @cached_property
     def extra_headers(self) -> dict[str, str]:
+        """--header values by name; parsed once, since every request of the run carries them."""
         found = {}
         for raw in self.headers:
             name, _, value = raw.partition(":")

@@ -64,3 +64,13 @@ class Authority:
 
     def by_accesskey(self, key: str) -> Customer | None:
         return self._accesskeys.get(key)
+
+
+def cookies(header: str) -> dict[str, str]:
+    """`a=1; b=2` as the live server's cookie parser (Go's net/http) reads it: the first of a repeated name."""
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name and name not in found:
+            found[name] = value.strip().strip('"')
+    return found

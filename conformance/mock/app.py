@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from conformance.mock._auth import Authority, Customer
+from conformance.mock._auth import Authority, Customer, cookies
 from conformance.mock._factory import Factory, iso_timestamp, timestamp
 from conformance.mock._jsonschema import Validators
 from conformance.mock.faults import F, validate_faults
 from conformance.profiles import Profile
-from conformance.spec import Collection, Operation, Spec, fill_path, properties, resolve
-from conformance.spec._params import INVALID, coerce
+from conformance.spec import INVALID, Collection, Operation, Spec, coerce, fill_path, properties, resolve
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -64,16 +63,6 @@ class _Record:
 
 
 NO_CONTENT = frozenset({204, 304})
-
-
-def _cookies(header: str) -> dict[str, str]:
-    """`a=1; b=2` as the live server's cookie parser (Go's net/http) reads it: the first of a repeated name."""
-    found: dict[str, str] = {}
-    for part in header.split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep and name and name not in found:
-            found[name] = value.strip().strip('"')
-    return found
 
 
 def _compile(path: str) -> re.Pattern[str]:
@@ -249,11 +238,11 @@ class MockApp:
                     continue
                 value = raw[len(prefix) :]
             elif mechanism.location == "cookie":
-                cookies = _cookies(headers.get("cookie", ""))
-                if mechanism.name not in cookies:
+                sent = cookies(headers.get("cookie", ""))
+                if mechanism.name not in sent:
                     continue
                 presented = True
-                value = cookies[mechanism.name]
+                value = sent[mechanism.name]
                 if F.TOKEN_COOKIE_UNVERIFIED in self.faults and mechanism.credential == "token" and value:
                     return self.customers[0]
             else:
