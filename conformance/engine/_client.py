@@ -72,6 +72,22 @@ class Outgoing:
     body: bytes | None
     purpose: str
 
+    def answered(self, response: requests.Response, content: bytes) -> Exchange:
+        """The exchange of a request the target answered, as it went out (requests adds headers)."""
+        sent = response.request
+        return Exchange(
+            self.label,
+            self.method,
+            sent.url or self.url,
+            dict(sent.headers),
+            self.body,
+            response.status_code,
+            {k.lower(): v for k, v in response.headers.items()},
+            content,
+            elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
+            purpose=self.purpose,
+        )
+
     def unanswered(self, error: str, timeout: float) -> Exchange:
         """The exchange of a request that got no usable answer: what was sent, and why nothing came back."""
         prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
@@ -196,8 +212,9 @@ class EngineClient:
         if collection is None or collection.delete is None or collection.create is None:
             return
         if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
-            self.track(collection.delete, collection.item(str(body["id"])))
-            self._origins[collection.item(str(body["id"]))] = exchange
+            item = collection.item(str(body["id"]))
+            self.track(collection.delete, item)
+            self._origins[item] = exchange
 
     def _origin_of(self, exchange: Exchange) -> Exchange | None:
         """The create that made the resource `exchange` acts on, if this client made it: a repro of a request on
@@ -283,19 +300,7 @@ class EngineClient:
                 else f"connection failed ({type(exc).__name__})"
             )
             return out.unanswered(error, timeout)
-        sent = response.request
-        return Exchange(
-            out.label,
-            out.method,
-            sent.url or out.url,
-            dict(sent.headers),
-            out.body,
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            content,
-            elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
-            purpose=out.purpose,
-        )
+        return out.answered(response, content)
 
     def context(self, label: str, case: Any = None) -> Context:
         runtime = self.runtime
