@@ -15,6 +15,28 @@ from tests.engine.test_cli import assert_one_line_error, cli
 pytestmark = pytest.mark.http
 
 
+def run_served(app: MockApp, tmp_path, include: str, env: dict[str, str]):
+    """`run` against `app` served on a loopback port: one example per operation matching `include`, reports in
+    out/."""
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        return cli(
+            "run",
+            "--base-url",
+            f"http://127.0.0.1:{server.port}/v1.0",
+            "--include",
+            include,
+            "--max-examples",
+            "1",
+            "--report-dir",
+            "out",
+            cwd=tmp_path,
+            env=env,
+        )
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def served(bundled):
     app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
@@ -59,24 +81,8 @@ def test_live_run_over_http_keeps_secrets_out_of_every_output(tmp_path, served):
 
 def test_findings_over_http_carry_runnable_redacted_repros(tmp_path, bundled):
     app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), faults=["pages_overlap"])
-    server = serve_in_thread(app, "127.0.0.1", 0)
-    try:
-        customer = app.customers[0]
-        result = cli(
-            "run",
-            "--base-url",
-            f"http://127.0.0.1:{server.port}/v1.0",
-            "--include",
-            "^GET /tags$",
-            "--max-examples",
-            "1",
-            "--report-dir",
-            "out",
-            cwd=tmp_path,
-            env={"VOIPBIN_TOKEN": customer.token},
-        )
-    finally:
-        server.shutdown()
+    customer = app.customers[0]
+    result = run_served(app, tmp_path, "^GET /tags$", {"VOIPBIN_TOKEN": customer.token})
     assert result.returncode == 1
     findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
     walk = next(f for f in findings if f["check"] == "pagination")
@@ -118,23 +124,7 @@ def test_an_accesskey_with_url_special_characters_leaks_in_no_spelling(tmp_path,
         accesskey=key,
         faults=["list_without_next_page_token"],
     )
-    server = serve_in_thread(app, "127.0.0.1", 0)
-    try:
-        result = cli(
-            "run",
-            "--base-url",
-            f"http://127.0.0.1:{server.port}/v1.0",
-            "--include",
-            "^GET /tags",
-            "--max-examples",
-            "1",
-            "--report-dir",
-            "out",
-            cwd=tmp_path,
-            env={"VOIPBIN_ACCESSKEY": key},
-        )
-    finally:
-        server.shutdown()
+    result = run_served(app, tmp_path, "^GET /tags", {"VOIPBIN_ACCESSKEY": key})
     assert result.returncode == 1, result.stderr
     outputs = [result.stdout, result.stderr] + [p.read_text() for p in (tmp_path / "out").iterdir()]
     for spelling in (key, quote(key, safe=""), quote_plus(key, safe=""), base64.b64encode(key.encode()).decode()):
@@ -146,24 +136,8 @@ def test_an_accesskey_with_url_special_characters_leaks_in_no_spelling(tmp_path,
 def test_a_nightly_job_logs_in_with_username_and_password(tmp_path, bundled, right):
     password = "s3cret-Pa55word-for-the-test"
     app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), login=("agent", password))
-    server = serve_in_thread(app, "127.0.0.1", 0)
     env = {"VOIPBIN_USERNAME": "agent", "VOIPBIN_PASSWORD": password if right else "wrong-password-123"}
-    try:
-        result = cli(
-            "run",
-            "--base-url",
-            f"http://127.0.0.1:{server.port}/v1.0",
-            "--include",
-            "^GET /tags$",
-            "--max-examples",
-            "1",
-            "--report-dir",
-            "out",
-            cwd=tmp_path,
-            env=env,
-        )
-    finally:
-        server.shutdown()
+    result = run_served(app, tmp_path, "^GET /tags$", env)
     if not right:
         assert_one_line_error(result, "refused the login of 'agent'")
         return
