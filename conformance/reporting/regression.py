@@ -83,23 +83,24 @@ def compare_problems(
     """New, spreading (reaches operations it did not), fixed (retested, gone), not retested, persisting."""
     before, after = {p["id"]: p for p in old}, {p["id"]: p for p in new}
     spreading = []
-    for pid in before.keys() & after.keys():
+    for pid in sorted(before.keys() & after.keys()):
         gained = sorted(set(after[pid]["operations"]) - set(before[pid]["operations"]))
         if gained:
             spreading.append(
                 {**after[pid], "gained_operations": gained, "was_affected": len(before[pid]["operations"])}
             )
-    gone = [before[pid] for pid in before.keys() - after.keys()]
+    gone = [before[pid] for pid in sorted(before.keys() - after.keys())]
 
     def retested(problem: dict[str, Any]) -> bool:
-        return problem["check"] in new_checks and bool(set(problem["operations"]) & new_ops)
+        # Fixed only where the new run looked again at every operation it reached, with its check.
+        return problem["check"] in new_checks and set(problem["operations"]) <= new_ops
 
     return {
-        "new": [after[pid] for pid in after.keys() - before.keys()],
+        "new": [after[pid] for pid in sorted(after.keys() - before.keys())],
         "spreading": sorted(spreading, key=lambda p: -len(p["gained_operations"])),
         "fixed": [p for p in gone if retested(p)],
         "not_retested": [p for p in gone if not retested(p)],
-        "persisting": [after[pid] for pid in after.keys() & before.keys()],
+        "persisting": [after[pid] for pid in sorted(after.keys() & before.keys())],
     }
 
 

@@ -87,3 +87,13 @@ def test_diff_shows_a_spreading_problem_first_and_fails(tmp_path):
     assert problems["spreading"] and problems["new"] == []
     back = cli("diff", "wide/results.json", "wide/results.json", "--report-dir", "same", cwd=tmp_path)
     assert back.returncode == 0
+
+
+def test_a_problem_is_fixed_only_where_every_operation_it_reached_was_retested():
+    from conformance.reporting.regression import compare_problems
+
+    gone = {"id": "p1", "check": "error_envelope", "operations": ["GET /tags", "GET /flows"]}
+    partly = compare_problems([gone], [], {"GET /tags"}, {"error_envelope"})
+    assert partly["fixed"] == [] and partly["not_retested"] == [gone]
+    fully = compare_problems([gone], [], {"GET /tags", "GET /flows"}, {"error_envelope"})
+    assert fully["fixed"] == [gone]
