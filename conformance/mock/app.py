@@ -145,11 +145,16 @@ class MockApp:
             429: "Too Many Requests",
             500: "Internal Server Error",
         }.get(response.status, "Status")
-        answer_headers = list(response.headers)
-        if response.status not in NO_CONTENT or response.body:
-            answer_headers.append(("Content-Length", str(len(response.body))))
-        start_response(f"{response.status} {reason}", answer_headers)
+        start_response(f"{response.status} {reason}", self.answer_headers(response))
         return [response.body]
+
+    @staticmethod
+    def answer_headers(response: MockResponse) -> list[tuple[str, str]]:
+        """The headers on the wire: a Content-Length delimits every answer that may carry content."""
+        headers = list(response.headers)
+        if response.status not in NO_CONTENT or response.body:
+            headers.append(("Content-Length", str(len(response.body))))
+        return headers
 
     # -- routing --------------------------------------------------------------------------------------------------
     def _build_routes(self) -> list[_Route]:

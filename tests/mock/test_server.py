@@ -1,0 +1,75 @@
+"""The mock over a real socket: keep-alive, every method answered in the envelope, chunked bodies read whole."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
+
+pytestmark = pytest.mark.http
+
+
+@pytest.fixture
+def served(bundled):
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=1)
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        yield app, server.port
+    finally:
+        server.shutdown()
+
+
+def _exchange(sock: socket.socket, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send one request and read exactly one answer, delimited by its Content-Length."""
+    sock.sendall(request)
+    reader = sock.makefile("rb")
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline().strip()) != b"":
+        name, _, value = line.decode().partition(":")
+        headers[name.lower()] = value.strip()
+    return status, headers, reader.read(int(headers.get("content-length", 0)))
+
+
+def test_one_connection_carries_many_requests_back_to_back(served):
+    app, port = served
+    token = app.customers[0].token.encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        answers = [
+            _exchange(sock, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
+            for _ in range(3)
+        ]
+        # a refused write whose body the app never looks at must not leave its body on the connection
+        body = b'{"name": "x"}'
+        refused = _exchange(sock, b"POST /v1.0/tags HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n" + body)
+        after = _exchange(sock, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert all(headers.get("connection") != "close" for _, headers, _ in answers)
+    assert refused[0] == 401 and after[0] == 200
+
+
+def test_an_unusual_method_is_answered_by_the_mock_in_its_envelope(served):
+    _, port = served
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        status, headers, body = _exchange(sock, b"QUERY /v1.0/tags HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert headers["content-type"] == "application/json"
+    assert status in (401, 404, 405) and "error" in json.loads(body)
+
+
+def test_a_chunked_body_is_read_whole(served):
+    app, port = served
+    token = app.customers[0].token.encode()
+    whole = b'{"name": "ab", "detail": "split in two chunks"}'
+    chunks = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, whole[:5], len(whole) - 5, whole[5:])
+    head = b"POST /v1.0/tags HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        status, _, body = _exchange(sock, head + b"Authorization: Bearer " + token + b"\r\n\r\n" + chunks)
+        again = _exchange(sock, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
+    assert status == 200 and json.loads(body)["name"] == "ab"
+    assert again[0] == 200
