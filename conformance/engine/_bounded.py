@@ -9,6 +9,7 @@ us, never past the cap.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import socket
 import threading
@@ -36,6 +37,7 @@ class Deadline:
 
     at: float
     expired: bool = False
+    done: bool = False  # the request is over: nothing left to shut
     _connections: list[Any] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +52,12 @@ class Deadline:
             if self.expired:
                 _shut(target)
 
+    def close(self) -> None:
+        """The request is over: nothing left to shut (the watchdog drops it when it comes to it)."""
+        with self._lock:
+            self.done = True
+            self._connections.clear()
+
     def attach_response(self, response: requests.Response) -> None:
         """The socket a response reads from: http.client drops it from the connection when the response is
         delimited by closing (no Content-Length), so the connection alone cannot reach it."""
@@ -60,6 +68,8 @@ class Deadline:
 
     def fire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             for connection in self._connections:
                 _shut(connection)
@@ -73,19 +83,48 @@ def _shut(target: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns at once
 
 
+class _Watchdog:
+    """One daemon thread that fires every deadline when it passes: a timer thread per request cost more than
+    the request itself against a fast target."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._wake = threading.Condition()
+        self._count = 0
+        self._thread: threading.Thread | None = None
+
+    def watch(self, limit: Deadline) -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._due, (limit.at, self._count, limit))
+            if self._thread is None or not self._thread.is_alive():  # first use, or a fork left it behind
+                self._thread = threading.Thread(target=self._run, name="conformance-watchdog", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is limit:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and (self._due[0][2].done or self._due[0][0] <= time.monotonic()):
+                    heapq.heappop(self._due)[2].fire()
+                self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextmanager
 def deadline(seconds: float) -> Iterator[Deadline]:
     """Everything in the block — connecting, the headers, every read of the body — ends within `seconds`."""
-    limit = Deadline(time.monotonic() + seconds)
-    timer = threading.Timer(max(seconds, 0.0), limit.fire)
-    timer.daemon = True
+    limit = Deadline(time.monotonic() + max(seconds, 0.0))
     previous = getattr(_local, "deadline", None)
     _local.deadline = limit
-    timer.start()
+    _WATCHDOG.watch(limit)
     try:
         yield limit
     finally:
-        timer.cancel()
+        limit.close()
         _local.deadline = previous
 
 

@@ -143,8 +143,10 @@ class PoliteSession(requests.Session):
                 limit.attach_response(response)
                 try:
                     body = read_body(response, self.max_bytes, limit)
-                finally:
-                    response.close()
+                except BaseException:
+                    response.close()  # a body read in part: the connection cannot carry another request
+                    raise
+                _release(response)
             except (requests.RequestException, OSError, ProtocolError) as exc:
                 if budget < timeout and (limit.expired or limit.remaining <= 0):
                     raise RunBudgetSpent("the --max-time budget is spent") from None
@@ -162,6 +164,16 @@ class PoliteSession(requests.Session):
         url = url.decode() if isinstance(url, bytes) else url
         response, _ = self.fetch(method, url, *args, **kwargs)
         return response
+
+
+def _release(response: requests.Response) -> None:
+    """Hand the connection back to the pool for the next request: `close()` would drop it, and a new TCP
+    connection per request (and a new server thread, on a threaded server) cost the guest and its host alike."""
+    release = getattr(response.raw, "release_conn", None)
+    if release is not None:
+        release()
+    else:
+        response.close()
 
 
 def _retry_after(value: str | None, attempt: int) -> float:
