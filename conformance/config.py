@@ -229,7 +229,7 @@ RUN_OPTIONS = (
     Option("--username", "log in with POST /auth/login for a fresh JWT (default: $VOIPBIN_USERNAME)"),
     Option("--password", "the password to log in with; prefer $VOIPBIN_PASSWORD (flags show in ps)"),
     Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08"),
-    Option("--max-examples", "generated cases per operation and mode (default 10)", int),
+    Option("--max-examples", "random cases per operation, valid and invalid together (default 10)", int),
     Option("--seed", "seed for case generation (default: random, reported)", int),
     Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
     Option("--include", "only operations whose 'METHOD /path' matches this regex"),

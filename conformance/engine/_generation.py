@@ -1,0 +1,151 @@
+"""Generated cases for one operation: `--max-examples` random draws, then deterministic boundary cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.engine._client import EngineClient
+from conformance.engine.runtime import Runtime
+from conformance.spec import Operation, resolve
+
+_CONSTRAINTS = (
+    "format",
+    "pattern",
+    "enum",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "const",
+    "multipleOf",
+)
+
+MAX_BOUNDARY_CASES = 200  # per operation: the coverage phase of a wide schema can list thousands
+
+
+def negatable(runtime: Runtime, operation: Operation) -> bool:
+    """Whether schemathesis can build a request that breaks this operation's schema. A plain string in a path
+    or query cannot be broken (URLs carry only strings): asking hypothesis for one burns ~100 rejected draws."""
+    document = runtime.spec.document
+    if operation.has_body(document):
+        return True
+    for param in operation.parameters(document):
+        if param.get("in") not in ("path", "query", "header"):
+            continue
+        schema = resolve(document, param.get("schema")) or {}
+        if param.get("required") and param.get("in") != "path":
+            return True
+        if schema.get("type") not in (None, "string") or any(key in schema for key in _CONSTRAINTS):
+            return True
+    return False
+
+
+def generate(runtime: Runtime, client: EngineClient, st_operation: Any, operation: Operation) -> None:
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+
+    modes = [GenerationMode.POSITIVE]
+    if negatable(runtime, operation):
+        modes.append(GenerationMode.NEGATIVE)
+    strategies = []
+    for mode in modes:
+        try:
+            strategies.append(st_operation.as_strategy(generation_mode=mode))
+        except Exception as exc:  # nothing to negate, or a schema hypothesis cannot draw from
+            client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
+    if strategies:
+        # `--max-examples` draws in all, valid and invalid alike, as `schemathesis run` counts them.
+        _drive(runtime, client, st.one_of(strategies), runtime.seed_for(f"generated:{operation.label}"))
+    _boundaries(client, st_operation, operation, modes)
+
+
+def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> None:
+    """Let hypothesis draw `max_examples` cases and send each; findings are recorded, never raised, so one
+    operation reports every distinct violation instead of stopping at the first."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import HypothesisException
+    from schemathesis.core.errors import SchemathesisError
+
+    @hypothesis_seed(seed)
+    @settings(
+        max_examples=runtime.config.max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+    )
+    @given(case=strategy)
+    def send(case: Any) -> None:
+        client.send_case(case, purpose=f"{case.meta.generation.mode.value} generated case")
+
+    try:
+        send()
+    except (HypothesisException, SchemathesisError) as exc:
+        client.recorder.notes.append(f"generated cases stopped: {type(exc).__name__}: {str(exc)[:120]}")
+
+
+def _boundaries(client: EngineClient, st_operation: Any, operation: Operation, modes: list[Any]) -> None:
+    """schemathesis's coverage phase: deterministic boundary cases (min/max length and value, enum members,
+    missing required fields, wrong types) that random draws rarely hit, e.g. a 255-character name."""
+    schema = st_operation.schema
+    try:
+        cases = schema.iter_coverage_cases(
+            st_operation,
+            generation_modes=modes,
+            generation_config=schema.config.generation_for(operation=st_operation),
+        )
+        seen: set[tuple[Any, ...]] = set()
+        sent = 0
+        for case in cases:
+            key = boundary_key(case)
+            if case.method.upper() != operation.method or key is None or key in seen:
+                continue  # "Unspecified method" probes are another operation's business (and a write in disguise)
+            if key != _DISTINCT:
+                seen.add(key)
+            client.send_case(case, purpose=f"{case.meta.generation.mode.value} boundary case")
+            sent += 1
+            if sent >= MAX_BOUNDARY_CASES:
+                break
+    except Exception as exc:  # a schema the coverage phase cannot walk: the random cases stand
+        client.recorder.notes.append(f"boundary cases stopped: {type(exc).__name__}: {str(exc)[:120]}")
+
+
+def boundary_key(case: Any) -> tuple[Any, ...] | None:
+    """What a boundary case tests, or None for one this suite leaves to another check.
+
+    The coverage phase lists every wrong JSON type for a field (0, false, null, "AAA", [], {}). The live server
+    is Go: encoding/json rejects each non-null wrong type with the same error, while null "has no effect" on a
+    non-pointer field (it is accepted). So two wrong types per field tell everything: null and one other.
+    Content-Type probes are content_type_enforced's, which sends them only where a body is sent at all."""
+    from schemathesis.generation.meta import CoverageScenario
+
+    data = case.meta.phase.data
+    scenario = getattr(data, "scenario", None)
+    if scenario in (CoverageScenario.MALFORMED_CONTENT_TYPE, CoverageScenario.UNSUPPORTED_CONTENT_TYPE):
+        return None
+    if scenario != CoverageScenario.INCORRECT_TYPE:
+        return _DISTINCT  # every other boundary is a case of its own: each enum member, each length limit
+    is_null = data.parameter_location.value == "body" and _body_value(case.body, data.location) is None
+    return (data.parameter_location, data.parameter, data.location, is_null)
+
+
+def _body_value(body: Any, pointer: str) -> Any:
+    """The value a schema pointer like /properties/actions/items/properties/id/type addresses in a body."""
+    parts = pointer.strip("/").split("/")[:-1]  # the last segment is the keyword, "type"
+    value, index = body, 0
+    while index < len(parts):
+        if parts[index] == "properties" and isinstance(value, dict) and index + 1 < len(parts):
+            value, index = value.get(parts[index + 1], _ABSENT), index + 2
+        elif parts[index] == "items" and isinstance(value, list) and value:
+            value, index = value[0], index + 1
+        else:
+            return _ABSENT
+    return value
+
+
+_ABSENT = object()
+_DISTINCT: tuple[Any, ...] = ()
