@@ -1,4 +1,5 @@
-"""The mock's two customers and their credentials: HS256 JWTs (PyJWT) with an expiry, and random accesskeys."""
+"""The mock's two customers and their credentials (HS256 JWTs by PyJWT with an expiry, random accesskeys), and
+how a request is authenticated."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import uuid
 from dataclasses import dataclass
 
 import jwt
+
+from conformance.mock._wire import Reject
+from conformance.mock.faults import F
+from conformance.profiles import AuthMechanism, Profile
 
 TOKEN_LIFETIME_S = 7 * 24 * 3600  # quickstart_authentication: "The token will be valid for 7 days."
 
@@ -74,3 +79,54 @@ def cookies(header: str) -> dict[str, str]:
         if sep and name and name not in found:
             found[name] = value.strip().strip('"')
     return found
+
+
+def authenticate(
+    authority: Authority, profile: Profile, faults: frozenset[F], headers: dict[str, str], query: dict[str, list[str]]
+) -> Customer | None:
+    """The customer whose credential the request carries, tried in the profile's (the live server's) order.
+    None when nothing was presented; Reject 401 when something was presented and none of it is valid."""
+    presented = False
+    for mechanism in profile.auth_mechanisms:
+        value = _presented(mechanism, headers, query)
+        if value is None:
+            continue
+        presented = True
+        if value is _MALFORMED:
+            continue
+        if _unverified_cookie(faults, mechanism) and value:
+            return authority.customers[0]
+        customer = _check(authority, faults, mechanism.credential, value, mechanism.location == "header")
+        if customer is not None:
+            return customer
+    if presented:
+        raise Reject(401, "INVALID_CREDENTIALS", "the token or access key is invalid or expired")
+    return None
+
+
+_MALFORMED = "\x00malformed"  # a header present without the mechanism's prefix ("Basic …" for a Bearer)
+
+
+def _presented(mechanism: AuthMechanism, headers: dict[str, str], query: dict[str, list[str]]) -> str | None:
+    if mechanism.location == "header":
+        raw = headers.get(mechanism.name.lower())
+        prefix = mechanism.template.split("{value}")[0]
+        if raw is None:
+            return None
+        return raw[len(prefix) :] if raw.startswith(prefix) else _MALFORMED
+    if mechanism.location == "cookie":
+        return cookies(headers.get("cookie", "")).get(mechanism.name)
+    values = query.get(mechanism.name)
+    return values[0] if values else None
+
+
+def _unverified_cookie(faults: frozenset[F], mechanism: AuthMechanism) -> bool:
+    return F.TOKEN_COOKIE_UNVERIFIED in faults and mechanism.location == "cookie" and mechanism.credential == "token"
+
+
+def _check(authority: Authority, faults: frozenset[F], kind: str, value: str, bearer: bool) -> Customer | None:
+    if kind == "accesskey":
+        return None if F.ACCESSKEY_IGNORED in faults else authority.by_accesskey(value)
+    if bearer and value and F.ANY_BEARER_ACCEPTED in faults:
+        return authority.customers[0]
+    return authority.by_token(value, verify_exp=F.EXPIRED_JWT_ACCEPTED not in faults)

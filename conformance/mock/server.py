@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from conformance.mock._wire import answer_headers
 from conformance.mock.app import MockApp
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
@@ -37,7 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(target.path or "/", errors="replace")
         response = self.server.app.handle(self.command, path, target.query, headers, body)
         self.send_response(response.status)
-        for name, value in self.server.app.answer_headers(response):
+        for name, value in answer_headers(response):
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.http
 
 
 def live_created(app: MockApp) -> list[str]:
-    return [rid for bucket in app._store.values() for rid, r in bucket.items() if r.order > 0 and not r.deleted]
+    return [rid for bucket in app.store.buckets.values() for rid, r in bucket.items() if r.order > 0 and not r.deleted]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

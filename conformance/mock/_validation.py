@@ -1,0 +1,101 @@
+"""Reading a request as the live server does: path and query values coerced and validated, the body parsed and
+validated against the operation's schema. Every refusal is a `Reject` in the live server's words."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from conformance.mock._jsonschema import Validators
+from conformance.mock._routes import Route
+from conformance.mock._wire import Reject
+from conformance.mock.faults import F
+from conformance.profiles import Profile
+from conformance.spec import INVALID, coerce, resolve
+
+_LONG_STRING = 20  # fault server_error_on_long_strings: a fixed-size buffer this short
+
+
+class RequestReader:
+    def __init__(self, document: dict[str, Any], profile: Profile, faults: frozenset[F]) -> None:
+        self.document, self.profile, self.faults = document, profile, faults
+        self.validators = Validators(document)
+        self._check = F.SCHEMA_VIOLATIONS_ACCEPTED not in faults
+
+    def params(self, route: Route, path_values: dict[str, str], query: dict[str, list[str]]) -> dict[str, Any]:
+        """The declared path and query values, typed; repeated query values are read by their first (Go)."""
+        values: dict[str, Any] = {}
+        for param in route.params:
+            name, where = param["name"], param.get("in")
+            if where == "path":
+                raw: list[str] | None = [path_values[name]] if name in path_values else None
+            elif where == "query":
+                raw = query.get(name)
+            else:
+                continue
+            if raw is None:
+                if param.get("required") and self._check:
+                    raise Reject(400, "MISSING_REQUEST_PARAMETER", f"missing required {where} parameter {name!r}")
+                continue
+            schema = resolve(self.document, param.get("schema")) or {}
+            value = coerce(raw, schema)
+            if self._check:
+                self._validate(where, name, schema, value)
+            values[name] = value if value is not INVALID else raw[0]
+        return values
+
+    def _validate(self, where: str, name: str, schema: dict[str, Any], value: Any) -> None:
+        if value is INVALID:
+            kind = schema.get("type", "value")
+            raise Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r} is not a valid {kind}")
+        problem = self.validators.first_error(schema, value)
+        if problem is not None:
+            raise Reject(400, "INVALID_REQUEST_PARAMETER", f"{where} parameter {name!r}: {problem}")
+
+    def body(self, route: Route, headers: dict[str, str], body: bytes) -> Any:
+        """The JSON payload, or None for an operation without a request body (or an optional one not sent)."""
+        schema = route.operation.request_schema(self.document)
+        if schema is None:
+            return None
+        if not body:
+            required = (resolve(self.document, schema) or {}).get("required")
+            if (route.operation.body_required(self.document) or required) and self._check:
+                raise Reject(400, "INVALID_ARGUMENT", "a JSON request body is required")
+            return None
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != self.profile.content_type and F.TEXT_PLAIN_ACCEPTED not in self.faults:
+            expected = self.profile.content_type
+            raise Reject(400, "INVALID_ARGUMENT", f"Content-Type must be {expected}, not {content_type or 'absent'}")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            if F.MALFORMED_JSON_500 in self.faults:
+                raise Reject(500, "INTERNAL", "unexpected end of JSON input") from None
+            raise Reject(400, "INVALID_JSON_BODY", "the request body is not valid JSON") from None
+        problem = self.validators.first_error(schema, payload) if self._check else None
+        if problem is not None:
+            raise Reject(400, "INVALID_ARGUMENT", problem)
+        return payload
+
+    def has_long_string(self, query: dict[str, list[str]], path_values: dict[str, str], body: bytes) -> bool:
+        """Fault server_error_on_long_strings: any string sent, credentials aside, longer than the buffer."""
+        auth_names = {m.name for m in self.profile.auth_mechanisms}
+        texts = [v for k, vs in query.items() if k not in auth_names for v in vs]
+        texts += list(path_values.values())
+        with contextlib.suppress(ValueError):
+            texts += list(_strings(json.loads(body))) if body else []
+        return any(len(t) > _LONG_STRING for t in texts)
+
+
+def _strings(node: Any) -> Iterable[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
