@@ -129,6 +129,10 @@ class Profile:
         """What the soft-delete field holds while a resource is live (VoIPBIN uses a 9999 timestamp)."""
         return tuple(self.data["soft_delete"]["live_values"])
 
+    def is_live_delete_value(self, value: object) -> bool:
+        """Whether a soft-delete field says "live": a declared live value, or any far-future 9999 timestamp."""
+        return value in self.live_delete_values or (isinstance(value, str) and value.startswith("9999"))
+
     @property
     def server_assigned(self) -> frozenset[str]:
         return frozenset(self.data["resources"]["server_assigned"])

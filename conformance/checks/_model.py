@@ -161,6 +161,7 @@ class Credentials:
 class Limits:
     page_walk_pages: int = 25
     small_page_size: int = 2
+    search_page_size: int = 100  # looking for one resource in a list: the largest page VoIPBIN serves
     allow_writes: bool = True
 
 

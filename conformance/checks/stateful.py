@@ -6,17 +6,15 @@ Driven by the spec's VoIPBIN shape (`conformance.spec.shape`), never by a list o
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks._model import DEFAULT_AUTH, NOT_JSON, Auth, Context, Exchange, Fail, Request
+from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import check
+from conformance.checks._scenario import Scenario, ok
+from conformance.profiles import Profile
 from conformance.spec import Collection, Operation, fill_path
-
-
-def _ok(exchange: Exchange) -> bool:
-    return exchange.status is not None and 200 <= exchange.status < 300
 
 
 @dataclass
@@ -25,16 +23,55 @@ class Walk:
     ids: list[str] = field(default_factory=list)
     ended: bool = False
     problems: list[tuple[str, str]] = field(default_factory=list)  # (key, message)
+    _first_seen: dict[str, int] = field(default_factory=dict)
+    _tokens: set[str] = field(default_factory=set)
 
-    def describe(self, token_field: str) -> str:
+    def describe(self, profile: Profile) -> str:
         parts = []
         for n, page in enumerate(self.pages, 1):
-            body = page.json if page.json is not NOT_JSON else {}
-            items = body.get("result") if isinstance(body, dict) else None
+            body = page.json if isinstance(page.json, dict) else {}
+            items = body.get(profile.result_field)
             count = len(items) if isinstance(items, list) else "?"
-            token = body.get(token_field, "-") if isinstance(body, dict) else "-"
-            parts.append(f"page {n}: {page.status}, {count} items, next={token!r}")
+            parts.append(f"page {n}: {page.status}, {count} items, next={body.get(profile.next_token_field, '-')!r}")
         return "; ".join(parts)
+
+    def take(self, number: int, items: list[Any], page_size: int | None) -> None:
+        """Note a page's items: too many for page_size, or one already seen on an earlier page."""
+        if page_size is not None and len(items) > page_size:
+            message = f"page {number} holds {len(items)} items, more than page_size={page_size}"
+            self.problems.append(("page-size-exceeded", message))
+        for item in items:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if item_id is None:
+                continue
+            if str(item_id) in self._first_seen:
+                message = f"item {item_id} is on page {self._first_seen[str(item_id)]} and again on page {number}"
+                self.problems.append(("repeated-item", message))
+            else:
+                self._first_seen[str(item_id)] = number
+                self.ids.append(str(item_id))
+
+    def follow(self, number: int, token: str | None, next_token: Any, end_token: str) -> str | None:
+        """The token of the next page, or None where the chain ends (or loops, a problem)."""
+        if next_token in (None, end_token):
+            self.ended = True
+            return None
+        if str(next_token) in self._tokens or next_token == token:
+            message = f"page {number} hands out next_page_token {next_token!r} again: the chain loops"
+            self.problems.append(("token-loop", message))
+            return None
+        self._tokens.add(str(next_token))
+        return str(next_token)
+
+
+def _page_params(profile: Profile, request: Request, page_size: int | None, token: str | None) -> dict[str, Any]:
+    own = (profile.page_token_param, profile.page_size_param)
+    params = {k: v for k, v in request.params.items() if k not in own}
+    if page_size is not None:
+        params[profile.page_size_param] = page_size
+    if token is not None:
+        params[profile.page_token_param] = token
+    return params
 
 
 def walk(
@@ -50,61 +87,24 @@ def walk(
     """Follow next_page_token from the first page to the end, a loop, or the page limit."""
     profile = ctx.profile
     result = Walk()
-    seen_tokens: set[str] = set()
-    first_seen: dict[str, int] = {}
     token: str | None = None
-    declared = {p.get("name") for p in operation.parameters(ctx.spec.document)}
-    if profile.page_size_param not in declared:
+    if profile.page_size_param not in {p.get("name") for p in operation.parameters(ctx.spec.document)}:
         page_size = None  # an undeclared page_size is neither sent nor held against the pages
     for number in range(1, (max_pages or ctx.limits.page_walk_pages) + 1):
-        params = {
-            k: v for k, v in request.params.items() if k not in (profile.page_token_param, profile.page_size_param)
-        }
-        if page_size is not None:
-            params[profile.page_size_param] = page_size
-        if token is not None:
-            params[profile.page_token_param] = token
-        page = ctx.client.send(
-            operation.label, "GET", Request(request.path, params), auth=auth, purpose=f"{purpose}, page {number}"
-        )
+        page_request = Request(request.path, _page_params(profile, request, page_size, token))
+        page = ctx.client.send(operation.label, "GET", page_request, auth=auth, purpose=f"{purpose}, page {number}")
         result.pages.append(page)
         body = page.json
-        if not _ok(page) or not isinstance(body, dict) or not isinstance(body.get(profile.result_field), list):
-            if number > 1 and not _ok(page):
+        if not ok(page) or not isinstance(body, dict) or not isinstance(body.get(profile.result_field), list):
+            if number > 1 and not ok(page):
                 result.problems.append(
                     ("page-status", f"page {number} of the walk answered {page.error or page.status}")
                 )
             return result
-        items = body[profile.result_field]
-        if page_size is not None and len(items) > page_size:
-            result.problems.append(
-                ("page-size-exceeded", f"page {number} holds {len(items)} items, more than page_size={page_size}")
-            )
-        for item in items:
-            item_id = item.get("id") if isinstance(item, dict) else None
-            if item_id is None:
-                continue
-            if str(item_id) in first_seen:
-                result.problems.append(
-                    (
-                        "repeated-item",
-                        f"item {item_id} is on page {first_seen[str(item_id)]} and again on page {number}",
-                    )
-                )
-            else:
-                first_seen[str(item_id)] = number
-                result.ids.append(str(item_id))
-        next_token = body.get(profile.next_token_field)
-        if next_token in (None, profile.end_token):
-            result.ended = True
+        result.take(number, body[profile.result_field], page_size)
+        token = result.follow(number, token, body.get(profile.next_token_field), profile.end_token)
+        if token is None:
             return result
-        if str(next_token) in seen_tokens or next_token == token:
-            result.problems.append(
-                ("token-loop", f"page {number} hands out next_page_token {next_token!r} again: the chain loops")
-            )
-            return result
-        seen_tokens.add(str(next_token))
-        token = str(next_token)
     return result
 
 
@@ -122,7 +122,7 @@ def parent_values(ctx: Context, operation: Operation) -> dict[str, str] | None:
             )
             body = page.json
             items = body.get(ctx.profile.result_field) if isinstance(body, dict) else None
-            if not _ok(page) or not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            if not ok(page) or not isinstance(items, list) or not items or not isinstance(items[0], dict):
                 return None
             values[collection.id_param] = str(items[0].get("id"))
     return values
@@ -146,7 +146,7 @@ def pagination(ctx: Context) -> Iterator[Fail]:
     small = walk(
         ctx, operation, request, ctx.limits.small_page_size, purpose=f"walk, page_size={ctx.limits.small_page_size}"
     )
-    described = small.describe(ctx.profile.next_token_field)
+    described = small.describe(ctx.profile)
     for key, message in dict(small.problems).items():
         yield Fail(f"{message} ({described})", key, small.pages[-1], tuple(small.pages))
     paged = ctx.profile.page_token_param in {p.get("name") for p in operation.parameters(ctx.spec.document)}
@@ -176,13 +176,15 @@ def pagination(ctx: Context) -> Iterator[Fail]:
 
 def _soft_deleted(ctx: Context, body: Any) -> bool:
     value = body.get(ctx.profile.soft_delete_field) if isinstance(body, dict) else None
-    return value not in ctx.profile.live_delete_values and not (isinstance(value, str) and value.startswith("9999"))
+    return not ctx.profile.is_live_delete_value(value)
 
 
 def _listed(ctx: Context, collection: Collection, item_id: str, auth: Auth = DEFAULT_AUTH) -> tuple[bool, Walk]:
     assert collection.list is not None
     request = ctx.client.example(collection.list) or Request(collection.path)
-    found = walk(ctx, collection.list, request, 100, auth=auth, purpose="look for it in the list")
+    found = walk(
+        ctx, collection.list, request, ctx.limits.search_page_size, auth=auth, purpose="look for it in the list"
+    )
     return item_id in found.ids, found
 
 
@@ -198,15 +200,15 @@ def _not_applied(ctx: Context, sent: Any, got: Any) -> Iterator[tuple[str, Any, 
             yield key, value, got[key]
 
 
-def create(ctx: Context, collection: Collection) -> tuple[Exchange | None, str | None, Request | None]:
+def create(scenario: Scenario, collection: Collection) -> tuple[Exchange | None, str | None, Request | None]:
     """Create one resource with a valid generated body (the engine tracks every create for clean-up)."""
     assert collection.create is not None
-    request = ctx.client.example(collection.create)
+    request = scenario.ctx.client.example(collection.create)
     if request is None:
         return None, None, None
-    created = ctx.client.send(collection.create.label, "POST", request, purpose="create")
+    created = scenario.send(collection.create, "POST", request, "create")
     body = created.json
-    item_id = body.get("id") if _ok(created) and isinstance(body, dict) else None
+    item_id = body.get("id") if ok(created) and isinstance(body, dict) else None
     return created, (str(item_id) if item_id is not None else None), request
 
 
@@ -222,105 +224,80 @@ def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)
     if collection is None or collection.create is None or collection.read is None:
         return
-    steps: list[Exchange] = []
-    created, item_id, request = create(ctx, collection)
-    if created is None or request is None:
-        return
-    steps.append(created)
-    if not _ok(created):
+    scenario = Scenario(ctx)
+    created, item_id, request = create(scenario, collection)
+    if created is None or request is None or not ok(created):
         return  # the target refused a generated body (business rules the schema cannot say); nothing to follow
     if item_id is None:
-        yield Fail("the created object has no id", "no-id", created, tuple(steps))
+        yield scenario.fail("the created object has no id", "no-id")
         return
     item = Request(collection.item(item_id))
-    read = ctx.client.send(collection.read.label, "GET", item, purpose="read back")
-    steps.append(read)
-    if not _ok(read):
-        yield Fail(
-            f"the created resource {item_id} cannot be read back: {read.error or read.status}",
-            f"read-after-create:{read.status}",
-            read,
-            tuple(steps),
-        )
+    readable = yield from _read_back(scenario, collection, item, request)
+    if not readable:
         return
-    for key, value, shown in _not_applied(ctx, request.json_body, read.json):
-        yield Fail(
-            f"field {key!r} was created as {value!r} but reads back as {shown!r}",
-            f"field-mismatch:{key}",
-            read,
-            tuple(steps),
-        )
     if collection.list is not None:
         listed, found = _listed(ctx, collection, item_id)
         if not listed and found.ended:
-            yield Fail(
-                f"the created resource {item_id} is not in {collection.list.label}",
-                "not-listed",
-                found.pages[-1] if found.pages else read,
-                tuple(steps + found.pages),
-            )
+            message = f"the created resource {item_id} is not in {collection.list.label}"
+            yield scenario.fail(message, "not-listed", then=found.pages)
     if collection.update is not None and ctx.limits.allow_writes:
-        yield from _update(ctx, collection, item, steps)
-    if collection.delete is None:
-        return
-    deleted = ctx.client.send(collection.delete.label, "DELETE", item, purpose="delete")
-    steps.append(deleted)
-    if not _ok(deleted):
-        yield Fail(
-            f"DELETE of the created resource answered {deleted.error or deleted.status}",
-            f"delete:{deleted.status}",
-            deleted,
-            tuple(steps),
-        )
-        return
-    ctx.client.untrack(item.path)
-    after = ctx.client.send(collection.read.label, "GET", item, purpose="read after delete")
-    steps.append(after)
-    if _ok(after) and not _soft_deleted(ctx, after.json):
-        yield Fail(
-            f"the deleted resource {item_id} still reads as live ({ctx.profile.soft_delete_field} not set)",
-            "zombie-read",
-            after,
-            tuple(steps),
-        )
-    elif not _ok(after) and after.status not in ctx.profile.deleted_get_statuses:
-        yield Fail(
-            f"reading the deleted resource answered {after.error or after.status}, expected one of "
-            f"{sorted(ctx.profile.deleted_get_statuses)}",
-            f"read-after-delete:{after.status}",
-            after,
-            tuple(steps),
-        )
-    if collection.list is not None:
-        listed, found = _listed(ctx, collection, item_id)
-        if listed:
-            yield Fail(
-                f"the deleted resource {item_id} is still in {collection.list.label}",
-                "zombie-listed",
-                found.pages[-1],
-                tuple(steps + found.pages),
-            )
+        yield from _update(scenario, collection, item)
+    if collection.delete is not None:
+        yield from _delete(scenario, collection, item)
 
 
-def _update(ctx: Context, collection: Collection, item: Request, steps: list[Exchange]) -> Iterator[Fail]:
+def _read_back(scenario: Scenario, collection: Collection, item: Request, sent: Request) -> Generator[Fail, None, bool]:
+    """GET the created resource: it exists and shows what was sent. Returns whether it could be read."""
+    assert collection.read is not None
+    read = scenario.send(collection.read, "GET", item, "read back")
+    if not ok(read):
+        item_id = item.path.rsplit("/", 1)[-1]
+        message = f"the created resource {item_id} cannot be read back: {read.error or read.status}"
+        yield scenario.fail(message, f"read-after-create:{read.status}")
+        return False
+    for key, value, shown in _not_applied(scenario.ctx, sent.json_body, read.json):
+        message = f"field {key!r} was created as {value!r} but reads back as {shown!r}"
+        yield scenario.fail(message, f"field-mismatch:{key}")
+    return True
+
+
+def _update(scenario: Scenario, collection: Collection, item: Request) -> Iterator[Fail]:
     assert collection.update is not None and collection.read is not None
+    ctx = scenario.ctx
     template = ctx.client.example(collection.update, {collection.id_param: item.path.rsplit("/", 1)[-1]})
     if template is None:
         return
     update = Request(item.path, template.params, template.json_body, template.has_body)
-    updated = ctx.client.send(collection.update.label, collection.update.method, update, purpose="update")
-    steps.append(updated)
-    if not _ok(updated):
+    if not ok(scenario.send(collection.update, collection.update.method, update, "update")):
         return  # a refused update (state rules) is not a lifecycle failure; status checks judge the answer
-    read = ctx.client.send(collection.read.label, "GET", item, purpose="read after update")
-    steps.append(read)
+    read = scenario.send(collection.read, "GET", item, "read after update")
     for key, value, shown in _not_applied(ctx, update.json_body, read.json):
-        yield Fail(
-            f"PUT set {key!r} to {value!r} but GET still shows {shown!r}",
-            f"update-lost:{key}",
-            read,
-            tuple(steps),
-        )
+        yield scenario.fail(f"PUT set {key!r} to {value!r} but GET still shows {shown!r}", f"update-lost:{key}")
+
+
+def _delete(scenario: Scenario, collection: Collection, item: Request) -> Iterator[Fail]:
+    """DELETE it: afterwards it reads as soft-deleted or not at all, and lists no more."""
+    assert collection.delete is not None and collection.read is not None
+    ctx, item_id = scenario.ctx, item.path.rsplit("/", 1)[-1]
+    deleted = scenario.send(collection.delete, "DELETE", item, "delete")
+    if not ok(deleted):
+        message = f"DELETE of the created resource answered {deleted.error or deleted.status}"
+        yield scenario.fail(message, f"delete:{deleted.status}")
+        return
+    ctx.client.untrack(item.path)
+    after = scenario.send(collection.read, "GET", item, "read after delete")
+    if ok(after) and not _soft_deleted(ctx, after.json):
+        field_name = ctx.profile.soft_delete_field
+        yield scenario.fail(f"the deleted resource {item_id} still reads as live ({field_name} not set)", "zombie-read")
+    elif not ok(after) and after.status not in ctx.profile.deleted_get_statuses:
+        expected = sorted(ctx.profile.deleted_get_statuses)
+        message = f"reading the deleted resource answered {after.error or after.status}, expected one of {expected}"
+        yield scenario.fail(message, f"read-after-delete:{after.status}")
+    if collection.list is not None:
+        listed, found = _listed(ctx, collection, item_id)
+        if listed:
+            message = f"the deleted resource {item_id} is still in {collection.list.label}"
+            yield scenario.fail(message, "zombie-listed", then=found.pages)
 
 
 @check(
@@ -335,50 +312,50 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)
     if collection is None or collection.read is None or not ctx.credentials.other_token:
         return
-    other = Auth(who="other")
-    steps: list[Exchange] = []
-    item_id: str | None = None
-    if ctx.limits.allow_writes and collection.create is not None:
-        created, item_id, _ = create(ctx, collection)
-        if created is not None:
-            steps.append(created)
-    if item_id is None and collection.list is not None:
-        request = ctx.client.example(collection.list) or Request(collection.path)
-        first = walk(ctx, collection.list, request, 1, max_pages=1, purpose="find one of the customer's resources")
-        steps += first.pages
-        item_id = first.ids[0] if first.ids else None
+    scenario = Scenario(ctx)
+    item_id = _one_of_ours(scenario, collection)
     if item_id is None:
         return
-    item = Request(collection.item(item_id))
-    allowed = ctx.profile.foreign_statuses
     probes: list[tuple[Operation | None, str]] = [(collection.read, "read")]
     if ctx.limits.allow_writes:
         probes += [(collection.update, "change"), (collection.delete, "delete")]
     for operation, verb in probes:
-        if operation is None:
-            continue
-        request = item
-        if operation.has_body(ctx.spec.document):
-            template = ctx.client.example(operation, {collection.id_param: item_id})
-            request = Request(item.path, {}, template.json_body if template else {}, True)
-        exchange = ctx.client.send(
-            operation.label, operation.method, request, auth=other, purpose=f"{verb} it as the other customer"
-        )
-        steps.append(exchange)
-        if exchange.status not in allowed:
-            yield Fail(
-                f"the other customer could {verb} resource {item_id}: {exchange.error or exchange.status} "
-                f"(expected one of {sorted(allowed)})",
-                f"{verb}:{exchange.status}",
-                exchange,
-                tuple(steps),
-            )
+        if operation is not None:
+            yield from _as_the_other(scenario, collection, operation, verb, item_id)
     if collection.list is not None:
-        listed, found = _listed(ctx, collection, item_id, auth=other)
+        listed, found = _listed(ctx, collection, item_id, auth=Auth(who="other"))
         if listed:
-            yield Fail(
-                f"resource {item_id} shows in the other customer's {collection.list.label}",
-                "listed",
-                found.pages[-1],
-                tuple(steps + found.pages),
-            )
+            message = f"resource {item_id} shows in the other customer's {collection.list.label}"
+            yield scenario.fail(message, "listed", then=found.pages)
+
+
+def _one_of_ours(scenario: Scenario, collection: Collection) -> str | None:
+    """The id of a resource of the first customer: one it creates (where writes are allowed) or the first listed."""
+    ctx, item_id = scenario.ctx, None
+    if ctx.limits.allow_writes and collection.create is not None:
+        _, item_id, _ = create(scenario, collection)
+    if item_id is None and collection.list is not None:
+        request = ctx.client.example(collection.list) or Request(collection.path)
+        first = walk(ctx, collection.list, request, 1, max_pages=1, purpose="find one of the customer's resources")
+        scenario.record(first.pages)
+        item_id = first.ids[0] if first.ids else None
+    return item_id
+
+
+def _as_the_other(
+    scenario: Scenario, collection: Collection, operation: Operation, verb: str, item_id: str
+) -> Iterator[Fail]:
+    ctx = scenario.ctx
+    request = Request(collection.item(item_id))
+    if operation.has_body(ctx.spec.document):
+        template = ctx.client.example(operation, {collection.id_param: item_id})
+        request = Request(request.path, {}, template.json_body if template else {}, True)
+    purpose = f"{verb} it as the other customer"
+    exchange = scenario.send(operation, operation.method, request, purpose, auth=Auth(who="other"))
+    allowed = ctx.profile.foreign_statuses
+    if exchange.status not in allowed:
+        message = (
+            f"the other customer could {verb} resource {item_id}: {exchange.error or exchange.status} "
+            f"(expected one of {sorted(allowed)})"
+        )
+        yield scenario.fail(message, f"{verb}:{exchange.status}")
