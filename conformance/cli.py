@@ -119,29 +119,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # SIGTERM (a CI job cancelled) stops like Ctrl-C: clean up, write the partial reports, then exit.
     signal.signal(signal.SIGTERM, _interrupt)
     code = run(config)
-    print_summary(config.report_dir, sys.stdout)
-    if config.baseline and not config.update_baseline:
-        return _baseline_verdict(config.report_dir, code)
+    print_summary(config.report_dir, sys.stdout, compared=bool(config.baseline and not config.update_baseline))
     return code
-
-
-def _baseline_verdict(report_dir: str, code: int) -> int:
-    """With a baseline only new findings fail the run."""
-    import json
-    from pathlib import Path
-
-    path = Path(report_dir) / "regression.json"
-    if code != 1 or not path.is_file():
-        return code
-    regression = json.loads(path.read_text(encoding="utf-8"))
-    print(
-        f"Against the baseline: {len(regression['new'])} new, {len(regression['fixed'])} fixed, "
-        f"{len(regression.get('not_retested', []))} not retested, "
-        f"{len(regression['persisting'])} known finding(s); see {Path(report_dir) / 'regression.html'}"
-    )
-    from conformance.reporting.regression import worse
-
-    return 1 if worse(regression) else 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

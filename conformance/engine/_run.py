@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -43,29 +42,27 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     args += ["--conformance", "--assert=plain", "-W", "ignore::DeprecationWarning", *(extra_args or [])]
     if config.workers > 1:
         args += ["-n", str(config.workers)]
-    code = pytest.main(args, plugins=[ConfigCarrier(config, runtime)])
-    return exit_code(config, code, _results(config))
+    carrier = ConfigCarrier(config, runtime)
+    code = pytest.main(args, plugins=[carrier])
+    return exit_code(config, code, carrier.results, carrier.baseline_worse)
 
 
-def exit_code(config: Config, pytest_code: int, results: dict[str, Any] | None) -> int:
-    """The run's verdict as an exit code: 1 for findings or too little reach, 2 when it could not run or
-    finish without finding anything, 0 only for a complete run that found nothing."""
+def exit_code(
+    config: Config, pytest_code: int, results: dict[str, Any] | None, baseline_worse: bool | None = None
+) -> int:
+    """The run's verdict as an exit code, decided here only: 1 for findings (with a baseline: for what is worse
+    than it) or too little reach, 2 when it could not run or finish without finding anything, 0 only for a
+    complete run that found nothing (or nothing the baseline did not already know)."""
     if results is None:
         return EXIT_SETUP
-    findings = bool(results.get("findings"))
+    failing = bool(results.get("findings")) if baseline_worse is None else baseline_worse
     summary = results["summary"]
     short = config.min_reach is not None and summary["reach"]["percent"] < config.min_reach
-    if pytest_code == pytest.ExitCode.OK and summary.get("complete", True):
-        return EXIT_FINDINGS if short else EXIT_OK
+    # Tests fail for their findings or for a suite error; without errors, a complete run's failures are findings.
+    clean = summary.get("complete", True) and not summary.get("errors")
+    if clean and pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return EXIT_FINDINGS if failing or short else EXIT_OK
     if pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
         # Findings fail the run (1); a run that errored or was stopped before finding anything could not run (2).
-        return EXIT_FINDINGS if findings else EXIT_SETUP
+        return EXIT_FINDINGS if failing else EXIT_SETUP
     return EXIT_SETUP
-
-
-def _results(config: Config) -> dict[str, Any] | None:
-    try:
-        results = json.loads((Path(config.report_dir) / "results.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return results if isinstance(results, dict) and "summary" in results else None

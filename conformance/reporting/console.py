@@ -10,8 +10,12 @@ from typing import Any, TextIO
 from conformance.reporting._text import printable
 
 
-def print_summary(report_dir: str, stream: TextIO) -> None:
-    _print_summary(report_dir, _Printable(stream))
+def print_summary(report_dir: str, stream: TextIO, *, compared: bool = False) -> None:
+    """The summary of the run whose reports are in `report_dir`; `compared`: it ran against a baseline."""
+    out = _Printable(stream)
+    _print_summary(report_dir, out)
+    if compared:
+        _baseline(Path(report_dir), out)
 
 
 class _Printable:
@@ -60,6 +64,18 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
     _problems(results.get("problems") or [], out)
     out.write(verdict(results) + "\n")
     out.write(f"Reports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
+
+
+def _baseline(report_dir: Path, out: _Printable) -> None:
+    try:
+        regression = json.loads((report_dir / "regression.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    out.write(
+        f"Against the baseline: {len(regression['new'])} new, {len(regression['fixed'])} fixed, "
+        f"{len(regression.get('not_retested', []))} not retested, "
+        f"{len(regression['persisting'])} known finding(s); see {report_dir / 'regression.html'}\n"
+    )
 
 
 _SCREENFUL = 15

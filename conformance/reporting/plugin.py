@@ -15,24 +15,21 @@ import pytest
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
 from conformance.checks import CHECKS
+from conformance.config import Config
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
 from conformance.reporting._text import printable
 from conformance.reporting.html import compact_findings_html, summary_html
 from conformance.reporting.results import Aggregator
 
-AGGREGATOR = pytest.StashKey[Aggregator]()
-_STATE = pytest.StashKey[dict[str, Any]]()
-
-
-def _is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
+REPORTER = "voipbin-conformance-reporter"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Register one Reporter where the reports are written: the single process, or the xdist controller."""
     run = run_config(config)
-    if run is None or _is_worker(config):
+    if run is None or hasattr(config, "workerinput"):
         return
     from conformance.config import ensure_report_dir
     from conformance.errors import SetupError
@@ -46,14 +43,149 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "htmlpath") and config.option.htmlpath is None:
         config.option.htmlpath = str(report_dir / "report.html")
         config.option.self_contained_html = True
-    target = run.base_url or ("embedded mock (HTTP)" if run.mock_http else "embedded mock (in-process)")
-    spec = run.spec or f"bundled ({bundled_spec_path().name})"
-    config.stash[AGGREGATOR] = Aggregator(run, target, spec)
-    carrier = ConfigCarrier.find(config)
-    config.stash[_STATE] = {
-        "console": isinstance(carrier, ConfigCarrier),
-        "redactor": redactor_for(run),  # where this process has no runtime (an xdist controller)
-    }
+    config.pluginmanager.register(Reporter(config, run), REPORTER)
+
+
+class Reporter:
+    """Everything one run reports: the aggregate of every test's payload, results.json, JUnit's header, the
+    HTML page's summary, progress lines, the baseline comparison, and the scrub of every file at the end."""
+
+    def __init__(self, config: pytest.Config, run: Config) -> None:
+        target = run.base_url or ("embedded mock (HTTP)" if run.mock_http else "embedded mock (in-process)")
+        self.config, self.run = config, run
+        self.aggregator = Aggregator(run, target, run.spec or f"bundled ({bundled_spec_path().name})")
+        self.carrier = ConfigCarrier.find(config)  # the CLI's: it reads the verdict from here
+        self.console = self.carrier is not None
+        self.fallback_redactor = redactor_for(run)  # where this process has no runtime (an xdist controller)
+        self.results: dict[str, Any] | None = None
+        self.regression: dict[str, Any] | None = None
+        self.baseline_error: str | None = None
+
+    @property
+    def redactor(self) -> Redactor:
+        runtime = self.config.stash.get(RUNTIME, None)
+        return runtime.redactor if runtime is not None else self.fallback_redactor
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.aggregator.tests_total = len(session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.aggregator.tests_total = len(ids)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "conformance", None)
+        if data is None:
+            return
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            check, _, why = reason.removeprefix("Skipped: ").partition(": ")  # skips say "<check id>: <why>"
+            if check in CHECKS:  # not a run that stopped (max_time, interrupted)
+                self.aggregator.skip(check, why)
+        self.aggregator.add(data)
+        errored = report.failed and not data.get("findings")
+        if errored:  # the suite itself failed on this test: say so, never pass it off as a finding or a pass
+            text = str(report.longrepr).strip().splitlines()
+            error = {"test": report.nodeid.split("::")[-1], "error": (text[-1] if text else "")[:300]}
+            self.aggregator.errors.append(error)
+        if data.get("findings"):
+            _attach_findings(report, data["findings"])
+        if report.when == "call" or report.skipped:
+            self.aggregator.tests_done += 1
+            if self.console:
+                self._progress(data, report, errored)
+
+    def _progress(self, data: dict[str, Any], report: pytest.TestReport, errored: bool) -> None:
+        outcome = "ERROR (see report)" if errored else "skipped" if report.skipped else "ok"
+        if data.get("findings"):
+            outcome = f"{len(data['findings'])} finding(s)"
+        done, total = self.aggregator.tests_done, self.aggregator.tests_total
+        width = len(str(total or 0))
+        line = f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
+        sys.stderr.write(printable(line))
+        sys.stderr.flush()
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        self.aggregator.interrupted = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.aggregator.interrupted = True
+        if session.shouldstop:
+            self.aggregator.stopped = str(session.shouldstop)
+        _quiet_environment(self.config)
+        results = self.aggregator.write(Path(self.run.report_dir) / "results.json", self.redactor.text)
+        self.results = results
+        from conformance.reporting import ci_summary
+
+        ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None)
+        _junit_header(self.config, results)
+        self._baseline(results)
+        if self.carrier is not None:  # the verdict, handed to the engine in-process
+            from conformance.reporting.regression import worse
+
+            self.carrier.results = results
+            self.carrier.baseline_worse = worse(self.regression) if self.regression is not None else None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
+        if self.results is None:
+            return
+        prefix.extend(summary_html(self.results))
+        if self.baseline_error is not None:  # only reachable through pytest: the CLI refuses a bad one up front
+            prefix.append(f'<p id="vc-baseline">Baseline not compared: {escape(self.baseline_error)}</p>')
+        if self.regression is not None:
+            counts = {k: len(self.regression[k]) for k in ("new", "fixed", "persisting", "not_retested")}
+            prefix.append(
+                f'<p id="vc-baseline">Against the baseline: {counts["new"]} new, {counts["fixed"]} fixed, '
+                f"{counts['not_retested']} not retested, "
+                f'{counts["persisting"]} persisting — <a href="regression.html">regression report</a></p>'
+            )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "VoIPBIN conformance report"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        report_dir = Path(self.run.report_dir)
+        paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html", "summary.md")]
+        paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]
+        self.redactor.scrub_files(paths)
+
+    def _baseline(self, results: dict[str, Any]) -> None:
+        """--baseline: compare before pytest-html writes the page, so the page can link to the comparison."""
+        import shutil
+
+        from conformance.errors import SetupError
+        from conformance.reporting import regression
+
+        if not self.run.baseline:
+            return
+        report_dir = Path(self.run.report_dir)
+        if self.run.update_baseline:
+            Path(self.run.baseline).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(report_dir / "results.json", self.run.baseline)
+            return
+        try:
+            compared = regression.compare(regression.load_results(self.run.baseline), results, force=True)
+        except SetupError as exc:
+            self.baseline_error = str(exc)
+            return
+        regression.write(compared, str(report_dir))
+        self.regression = compared
+
+
+def _attach_findings(report: pytest.TestReport, findings: list[dict[str, Any]]) -> None:
+    try:
+        from pytest_html import extras
+    except ImportError:  # pragma: no cover - pytest-html is a dependency
+        return
+    report.extras = [*getattr(report, "extras", []), extras.html(compact_findings_html(findings))]  # type: ignore[attr-defined]
 
 
 def _quiet_environment(config: pytest.Config) -> None:
@@ -69,100 +201,6 @@ def _quiet_environment(config: pytest.Config) -> None:
     if metadata is not None:
         metadata.clear()
         metadata["voipbin-conformance"] = __version__
-
-
-def _redactor(config: pytest.Config) -> Redactor:
-    runtime = config.stash.get(RUNTIME, None)
-    return runtime.redactor if runtime is not None else config.stash[_STATE]["redactor"]
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    aggregator = session.config.stash.get(AGGREGATOR, None)
-    if aggregator is not None:
-        aggregator.tests_total = len(session.items)
-
-
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    aggregator = node.config.stash.get(AGGREGATOR, None)
-    if aggregator is not None:
-        aggregator.tests_total = len(ids)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    data = getattr(report, "conformance", None)
-    config = _CONFIG.get("config")
-    if config is None or AGGREGATOR not in config.stash:
-        return
-    aggregator = config.stash[AGGREGATOR]
-    state = config.stash[_STATE]
-    if report.skipped and data is not None:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        check, _, why = reason.removeprefix("Skipped: ").partition(": ")  # skips say "<check id>: <why>"
-        if check in CHECKS:  # not a run that stopped (max_time, interrupted)
-            aggregator.skip(check, why)
-    if data is None:
-        return
-    aggregator.add(data)
-    errored = report.failed and not data.get("findings")
-    if errored:  # the suite itself failed on this test: say so, never pass it off as a finding or a pass
-        text = str(report.longrepr).strip().splitlines()
-        aggregator.errors.append({"test": report.nodeid.split("::")[-1], "error": (text[-1] if text else "")[:300]})
-    if data.get("findings"):
-        try:
-            from pytest_html import extras
-        except ImportError:  # pragma: no cover - pytest-html is a dependency
-            pass
-        else:
-            report.extras = [*getattr(report, "extras", []), extras.html(compact_findings_html(data["findings"]))]  # type: ignore[attr-defined]
-    if report.when == "call" or report.skipped:
-        aggregator.tests_done += 1
-        if state["console"]:
-            outcome = (
-                f"{len(data['findings'])} finding(s)"
-                if data.get("findings")
-                else ("skipped" if report.skipped else "ERROR (see report)" if errored else "ok")
-            )
-            done, total = aggregator.tests_done, aggregator.tests_total
-            width = len(str(total or 0))
-            line = f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
-            sys.stderr.write(printable(line))
-            sys.stderr.flush()
-
-
-_CONFIG: dict[str, pytest.Config] = {}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG["config"] = session.config
-
-
-def pytest_keyboard_interrupt(excinfo: Any) -> None:
-    config = _CONFIG.get("config")
-    if config is not None and AGGREGATOR in config.stash:
-        config.stash[AGGREGATOR].interrupted = True
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if AGGREGATOR not in config.stash:
-        return
-    aggregator = config.stash[AGGREGATOR]
-    if exitstatus == pytest.ExitCode.INTERRUPTED:
-        aggregator.interrupted = True
-    if session.shouldstop:
-        aggregator.stopped = str(session.shouldstop)
-    _quiet_environment(config)
-    redactor = _redactor(config)
-    results = aggregator.write(Path(aggregator.config.report_dir) / "results.json", redactor.text)
-    config.stash[_STATE]["results"] = results
-    from conformance.reporting import ci_summary
-
-    ci_summary.write(results, aggregator.config.report_dir, sys.stdout if config.stash[_STATE]["console"] else None)
-    _junit_header(config, results)
-    _baseline(aggregator, results, config.stash[_STATE])
 
 
 def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
@@ -191,59 +229,3 @@ def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
     for check, entry in summary["checks"].items():
         if entry.get("skipped"):
             xml.add_global_property(f"skipped:{check}", entry["skipped"])
-
-
-def _baseline(aggregator: Aggregator, results: dict[str, Any], state: dict[str, Any]) -> None:
-    """--baseline: compare before pytest-html writes the page, so the page can link to the comparison."""
-    import shutil
-
-    from conformance.errors import SetupError
-    from conformance.reporting import regression
-
-    run = aggregator.config
-    if not run.baseline:
-        return
-    report_dir = Path(run.report_dir)
-    if run.update_baseline:
-        Path(run.baseline).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(report_dir / "results.json", run.baseline)
-        return
-    try:
-        compared = regression.compare(regression.load_results(run.baseline), results, force=True)
-    except SetupError as exc:
-        state["baseline_error"] = str(exc)
-        return
-    regression.write(compared, str(report_dir))
-    state["regression"] = compared
-
-
-def pytest_html_results_summary(
-    prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
-) -> None:
-    state = session.config.stash.get(_STATE, None)
-    if state is not None and "results" in state:
-        prefix.extend(summary_html(state["results"]))
-        if "baseline_error" in state:  # only reachable through pytest: the CLI refuses a bad baseline up front
-            prefix.append(f'<p id="vc-baseline">Baseline not compared: {escape(state["baseline_error"])}</p>')
-        if "regression" in state:
-            counts = {k: len(state["regression"][k]) for k in ("new", "fixed", "persisting", "not_retested")}
-            prefix.append(
-                f'<p id="vc-baseline">Against the baseline: {counts["new"]} new, {counts["fixed"]} fixed, '
-                f"{counts['not_retested']} not retested, "
-                f'{counts["persisting"]} persisting — <a href="regression.html">regression report</a></p>'
-            )
-
-
-def pytest_html_report_title(report: Any) -> None:
-    report.title = "VoIPBIN conformance report"
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if AGGREGATOR not in config.stash:
-        return
-    report_dir = Path(config.stash[AGGREGATOR].config.report_dir)
-    paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html", "summary.md")]
-    paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]
-    _redactor(config).scrub_files(paths)
-    _CONFIG.pop("config", None)

@@ -20,7 +20,14 @@ pytestmark = pytest.mark.http
 
 
 def live_created(app: MockApp) -> list[str]:
-    return [rid for bucket in app.store.buckets.values() for rid, r in bucket.items() if r.order > 0 and not r.deleted]
+    """What the run created and has not deleted; read between two requests, since the server thread mutates
+    the store while the run goes on (iterating it mid-request raises "dictionary changed size")."""
+    while True:
+        try:
+            buckets = list(app.store.buckets.values())
+            return [rid for bucket in buckets for rid, r in list(bucket.items()) if r.order > 0 and not r.deleted]
+        except RuntimeError:
+            continue
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
