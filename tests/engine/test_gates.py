@@ -75,3 +75,31 @@ def test_a_full_merge_is_complete(shards):
     assert cli("merge", "s1/results.json", "s2/results.json", "--report-dir", "all", cwd=shards).returncode == 0
     summary = json.loads((shards / "all" / "results.json").read_text())["summary"]
     assert summary["complete"] is True and summary["reach"]["operations"] == summary["operations_tested"]
+
+
+def _results(*, findings: int = 0, complete: bool = True, errors: int = 0, reach: float = 100.0) -> dict:
+    summary = {"complete": complete, "errors": [{}] * errors, "reach": {"percent": reach}}
+    return {"findings": [{}] * findings, "summary": summary}
+
+
+@pytest.mark.parametrize(
+    ("results", "pytest_code", "baseline_worse", "min_reach", "expected"),
+    [
+        (_results(), 0, None, None, 0),
+        (_results(findings=2), 1, None, None, 1),
+        (_results(errors=1), 1, None, None, 2),  # the suite failed, nothing found: no verdict
+        (_results(findings=2, complete=False), 2, None, None, 1),
+        (_results(complete=False), 2, None, None, 2),
+        (_results(findings=2), 1, False, None, 0),  # only what the baseline knew
+        (_results(findings=2), 1, True, None, 1),
+        (_results(findings=2, complete=False), 2, False, None, 2),  # known findings, run not finished: no pass
+        (_results(findings=2, reach=40.0), 1, False, 90.0, 1),  # a baseline does not mask --min-reach
+        (_results(reach=40.0), 0, None, 90.0, 1),
+        (None, 1, None, None, 2),  # the session never wrote results
+    ],
+)
+def test_the_exit_code_is_decided_in_one_place(results, pytest_code, baseline_worse, min_reach, expected):
+    from conformance.config import Config
+    from conformance.engine._run import exit_code
+
+    assert exit_code(Config(min_reach=min_reach), pytest_code, results, baseline_worse) == expected
