@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from conformance._data import bundled_spec_path
 from conformance.config import Config
 from conformance.engine import _session
-from conformance.engine._client import Recorder
+from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +35,10 @@ def real_spec(date: str) -> Path:
 class Outcome:
     recorders: list[Recorder]
 
-    @property
+    @functools.cached_property
     def findings(self) -> list[dict[str, Any]]:
-        return [f for r in self.recorders for f in r.findings.values()]
+        """As results.json holds them: dicts (which problems.group() annotates in place)."""
+        return [f.as_dict() for r in self.recorders for f in r.findings.values()]
 
     @property
     def by_check(self) -> Counter[str]:

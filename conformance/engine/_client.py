@@ -5,24 +5,22 @@ exchange, whichever check asked for it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from conformance._replay import replay_script
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.engine._bounded import TooLarge
+from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
 from conformance.spec import Operation, fill_path
 
-_BODY_SNIPPET = 2000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 
@@ -30,34 +28,6 @@ _TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 class UnsafeWrite(RuntimeError):
     """A check tried to send a write that could change state on a target that did not allow writes: a bug in
     the suite, stopped before anything left the process."""
-
-
-@dataclass
-class Recorder:
-    """What one test saw: tallies per check, distinct findings, requests sent."""
-
-    tallies: dict[str, list[int]] = field(default_factory=dict)
-    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cases: int = 0
-    notes: list[str] = field(default_factory=list)
-    statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
-
-    def saw(self, operation: str, status: int | None) -> None:
-        if status is not None:
-            self.statuses.setdefault(operation, set()).add(status)
-
-    def tally(self, check: str, failed: bool) -> None:
-        counts = self.tallies.setdefault(check, [0, 0])
-        counts[1 if failed else 0] += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "tallies": self.tallies,
-            "findings": list(self.findings.values()),
-            "cases": self.cases,
-            "notes": self.notes,
-            "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
-        }
 
 
 @dataclass(frozen=True)
@@ -102,10 +72,6 @@ class Outgoing:
             elapsed=timeout,
             purpose=self.purpose,
         )
-
-
-def fingerprint(check: str, operation: str, key: str) -> str:
-    return hashlib.sha256(f"{check}|{operation}|{key}".encode()).hexdigest()[:16]
 
 
 class EngineClient:
@@ -335,39 +301,7 @@ class EngineClient:
                 )
 
     def record(self, check: str, operation: str, fail: Fail) -> None:
-        redactor = self.runtime.redactor
-        exchange = fail.exchange
-        finger = fingerprint(check, operation, fail.key)
-        repro = redactor.curl(exchange) if exchange is not None else ""
-        known = self.recorder.findings.get(finger)
-        if known is not None:
-            known["occurrences"] += 1
-            if repro and len(repro) < len(known["repro"]):  # keep the shortest repro: a cheap stand-in for shrinking
-                known.update(self._describe(check, operation, fail, repro, finger, known["occurrences"]))
-            return
-        self.recorder.findings[finger] = self._describe(check, operation, fail, repro, finger, 1)
-
-    def _describe(
-        self, check: str, operation: str, fail: Fail, repro: str, finger: str, occurrences: int
-    ) -> dict[str, Any]:
-        redactor = self.runtime.redactor
-        exchange = fail.exchange
-        return {
-            "check": check,
-            "operation": operation,
-            "message": redactor.text(fail.message),
-            "status": exchange.status if exchange is not None else None,
-            "repro": repro,
-            "fingerprint": finger,
-            "key": fail.key,
-            "occurrences": occurrences,
-            "request": _request(exchange, redactor) if exchange is not None else {},
-            "response": _response(exchange, redactor) if exchange is not None else {},
-            "steps": [_step(step, redactor) for step in fail.steps],
-            "replay": replay_script(fail.steps, redactor, redactor.text(f"[{check}] {operation}: {fail.message}"))
-            if fail.steps
-            else None,
-        }
+        self.recorder.record(Finding.of(check, operation, fail, self.runtime.redactor))
 
 
 @contextlib.contextmanager
@@ -387,34 +321,3 @@ def deferred_interrupts(active: bool = True) -> Iterator[None]:
             signal.signal(sig, handler)
     if received:
         raise KeyboardInterrupt
-
-
-def _request(exchange: Exchange, redactor: Any) -> dict[str, Any]:
-    body = (exchange.request_body or b"")[:_BODY_SNIPPET].decode("utf-8", "replace")
-    return {
-        "method": exchange.method,
-        "url": redactor.text(exchange.url),
-        "purpose": exchange.purpose,
-        "body": redactor.text(body),
-    }
-
-
-def _response(exchange: Exchange, redactor: Any) -> dict[str, Any]:
-    body = exchange.response_body[:_BODY_SNIPPET].decode("utf-8", "replace")
-    return {
-        "status": exchange.status,
-        "error": exchange.error,
-        "content_type": exchange.content_type,
-        "body": redactor.text(body),
-    }
-
-
-def _step(exchange: Exchange, redactor: Any) -> dict[str, Any]:
-    return {
-        "purpose": exchange.purpose,
-        "method": exchange.method,
-        "url": redactor.text(exchange.url),
-        "status": exchange.status,
-        "error": exchange.error,
-        "repro": redactor.curl(exchange),
-    }

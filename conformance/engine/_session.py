@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conformance.checks import CHECKS, Request, of_kind
-from conformance.engine._client import EngineClient, Recorder
+from conformance.engine._client import EngineClient
+from conformance.engine._findings import Recorder
 from conformance.engine._generation import generate
 from conformance.engine.runtime import Runtime
 from conformance.spec import Operation
@@ -67,9 +68,9 @@ def summarize(recorder: Recorder) -> str:
     findings = list(recorder.findings.values())
     lines = [f"{len(findings)} finding(s):"]
     for finding in findings[:_SHOWN]:
-        lines.append(f"  [{finding['check']}] {finding['operation']}: {finding['message']}")
-        if finding["repro"]:
-            lines.append(f"      repro: {finding['repro']}")
+        lines.append(f"  [{finding.check}] {finding.operation}: {finding.message}")
+        if finding.repro:
+            lines.append(f"      repro: {finding.repro}")
     if len(findings) > _SHOWN:
         lines.append(f"  … and {len(findings) - _SHOWN} more (report.html's problems, results.json)")
     return "\n".join(lines)

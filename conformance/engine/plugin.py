@@ -14,7 +14,7 @@ import pytest
 from conformance import config as config_module
 from conformance.config import Config
 from conformance.engine import _session
-from conformance.engine._client import Recorder
+from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
 from conformance.errors import SetupError
 

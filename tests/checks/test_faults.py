@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import CATALOGUE, CHECKS, Exchange
-from conformance.engine._client import EngineClient, Recorder
+from conformance.engine._client import EngineClient
+from conformance.engine._findings import Recorder
 from conformance.mock import FAULTS, MockApp
 from tests.checks._replay import replay
 from tests.conftest import run_in_process

@@ -11,7 +11,8 @@ import pytest
 
 from conformance.checks import Request
 from conformance.engine import _session
-from conformance.engine._client import EngineClient, Recorder
+from conformance.engine._client import EngineClient
+from conformance.engine._findings import Recorder
 from conformance.engine._transport import make_session
 from conformance.engine.runtime import Runtime
 
@@ -72,7 +73,7 @@ def test_a_target_that_does_not_answer_in_time_is_a_finding_not_a_hang(make_runt
     started = time.monotonic()
     EngineClient(runtime, recorder).send("GET /tags", "GET", Request("/slow"), purpose="probe")
     assert time.monotonic() - started < 1.2
-    finding = next(iter(recorder.findings.values()))
+    finding = next(iter(recorder.findings.values())).as_dict()
     assert finding["check"] == "server_error" and "answer within 0.3s" in finding["message"]
 
 

@@ -14,7 +14,8 @@ import pytest
 
 from conformance.checks import Request
 from conformance.engine._bounded import finite_seconds
-from conformance.engine._client import EngineClient, Recorder
+from conformance.engine._client import EngineClient
+from conformance.engine._findings import Recorder
 from conformance.engine._transport import _retry_after, make_session
 from tests._servers import serve
 from tests.engine.test_cli import assert_one_line_error, cli
@@ -77,7 +78,7 @@ def test_a_body_past_the_cap_is_a_finding_in_bounded_memory(make_runtime, hostil
         tracemalloc.stop()
     assert exchange.status is None and "oversized" in (exchange.error or "")
     assert peak < 20_000_000, peak  # a 1 MB cap, not the 64 MB (or endless) body
-    finding = next(iter(recorder.findings.values()))
+    finding = next(iter(recorder.findings.values())).as_dict()
     assert finding["check"] == "server_error" and "larger than the 1,000,000-byte cap" in finding["message"]
 
 
@@ -128,7 +129,7 @@ def test_headers_that_never_end_are_cut_at_the_deadline(make_runtime, slow_heade
 def test_json_nested_100000_deep_is_a_json_response_finding(make_runtime, hostile):
     client, recorder = _client(make_runtime, hostile)
     client.send("GET /tags", "GET", Request("/deep"), purpose="probe")
-    messages = {f["check"]: f["message"] for f in recorder.findings.values()}
+    messages = {f.check: f.message for f in recorder.findings.values()}
     assert "nested too deeply" in messages["json_response"] or "nested deeper" in messages["json_response"]
 
 

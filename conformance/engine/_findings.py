@@ -1,0 +1,129 @@
+"""Findings: a check's Fail turned into what the reports show, built in one place, redacted on the way in."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance._redact import Redactor
+from conformance._replay import replay_script
+from conformance.checks import Exchange, Fail
+
+_BODY_SNIPPET = 2000
+
+
+def fingerprint(check: str, operation: str, key: str) -> str:
+    return hashlib.sha256(f"{check}|{operation}|{key}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class Finding:
+    """One distinct violation: check, operation, stable fingerprint, and the shortest repro seen (redacted)."""
+
+    check: str
+    operation: str
+    message: str
+    status: int | None
+    repro: str
+    fingerprint: str
+    key: str
+    occurrences: int
+    request: dict[str, Any]
+    response: dict[str, Any]
+    steps: list[dict[str, Any]]
+    replay: str | None
+
+    @classmethod
+    def of(cls, check: str, operation: str, fail: Fail, redactor: Redactor) -> Finding:
+        exchange = fail.exchange
+        summary = redactor.text(f"[{check}] {operation}: {fail.message}")
+        return cls(
+            check=check,
+            operation=operation,
+            message=redactor.text(fail.message),
+            status=exchange.status if exchange is not None else None,
+            repro=redactor.curl(exchange) if exchange is not None else "",
+            fingerprint=fingerprint(check, operation, fail.key),
+            key=fail.key,
+            occurrences=1,
+            request=_request(exchange, redactor) if exchange is not None else {},
+            response=_response(exchange, redactor) if exchange is not None else {},
+            steps=[_step(step, redactor) for step in fail.steps],
+            replay=replay_script(fail.steps, redactor, summary) if fail.steps else None,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Recorder:
+    """What one test saw: tallies per check, distinct findings, requests sent."""
+
+    tallies: dict[str, list[int]] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    cases: int = 0
+    notes: list[str] = field(default_factory=list)
+    statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
+
+    def saw(self, operation: str, status: int | None) -> None:
+        if status is not None:
+            self.statuses.setdefault(operation, set()).add(status)
+
+    def tally(self, check: str, failed: bool) -> None:
+        counts = self.tallies.setdefault(check, [0, 0])
+        counts[1 if failed else 0] += 1
+
+    def record(self, finding: Finding) -> None:
+        """One more occurrence of a known finding keeps the shorter repro (a cheap stand-in for shrinking)."""
+        known = self.findings.get(finding.fingerprint)
+        if known is None:
+            self.findings[finding.fingerprint] = finding
+            return
+        finding.occurrences = known.occurrences + 1
+        if finding.repro and len(finding.repro) < len(known.repro):
+            self.findings[finding.fingerprint] = finding
+        else:
+            known.occurrences = finding.occurrences
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tallies": self.tallies,
+            "findings": [finding.as_dict() for finding in self.findings.values()],
+            "cases": self.cases,
+            "notes": self.notes,
+            "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
+        }
+
+
+def _request(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
+    body = (exchange.request_body or b"")[:_BODY_SNIPPET].decode("utf-8", "replace")
+    return {
+        "method": exchange.method,
+        "url": redactor.text(exchange.url),
+        "purpose": exchange.purpose,
+        "body": redactor.text(body),
+    }
+
+
+def _response(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
+    body = exchange.response_body[:_BODY_SNIPPET].decode("utf-8", "replace")
+    return {
+        "status": exchange.status,
+        "error": exchange.error,
+        "content_type": exchange.content_type,
+        "body": redactor.text(body),
+    }
+
+
+def _step(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
+    return {
+        "purpose": exchange.purpose,
+        "method": exchange.method,
+        "url": redactor.text(exchange.url),
+        "status": exchange.status,
+        "error": exchange.error,
+        "repro": redactor.curl(exchange),
+    }
