@@ -67,6 +67,7 @@ class Recorder:
     cases: int = 0
     notes: list[str] = field(default_factory=list)
     statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
+    skipped: dict[str, str] | None = None  # {"check", "why"}: the check could not run on this target
 
     def saw(self, operation: str, status: int | None) -> None:
         if status is not None:
@@ -95,6 +96,7 @@ class Recorder:
             "cases": self.cases,
             "notes": self.notes,
             "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
+            "skipped": self.skipped,
         }
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from conformance import config as config_module
 from conformance.config import Config
-from conformance.engine import _session
+from conformance.engine import _session, suite
 from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
 from conformance.errors import SetupError
@@ -165,7 +165,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ops = runtime.list_operations if "pagination" in runtime.enabled_checks else []
         metafunc.parametrize("list_operation", ops, ids=[op.label for op in ops])
     if "collection" in metafunc.fixturenames:
-        check = metafunc.function.__name__.removeprefix("test_")
+        check = getattr(metafunc.function, suite.KIND, None)
         collections = runtime.collections if check in runtime.enabled_checks else []
         metafunc.parametrize("collection", collections, ids=[c.path for c in collections])
 
@@ -194,11 +194,16 @@ class _TestRun:
 
     def require_writes(self, check: str) -> None:
         if not self.runtime.config.writes_allowed:
-            pytest.skip(f"{check}: creates resources; a --base-url target needs --allow-writes")
+            self._skip(check, "creates resources; a --base-url target needs --allow-writes")
 
     def require_other_customer(self) -> None:
         if not self.runtime.credentials.other_token:
-            pytest.skip("tenant_isolation: needs a second customer (--other-token or VOIPBIN_OTHER_TOKEN)")
+            self._skip("tenant_isolation", "needs a second customer (--other-token or VOIPBIN_OTHER_TOKEN)")
+
+    def _skip(self, check: str, why: str) -> None:
+        """A check that cannot run here: the reason rides on the payload (results.json), and on pytest's line."""
+        self.recorder.skipped = {"check": check, "why": why}
+        pytest.skip(f"{check}: {why}")
 
 
 @pytest.fixture
@@ -217,7 +222,7 @@ _RECORDER = pytest.StashKey[Recorder]()
 def _label(item: pytest.Item) -> tuple[str, str]:
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}
-    kind = item.name.split("[")[0].removeprefix("test_")
+    kind = getattr(getattr(item, "function", None), suite.KIND, item.name)
     for name in ("operation", "list_operation"):
         if name in params:
             return kind, params[name].label

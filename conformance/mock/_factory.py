@@ -62,15 +62,7 @@ class Factory:
         if schema.get("enum"):
             return self.rng.choice([v for v in schema["enum"] if v is not None] or [None])
         if "allOf" in schema:
-            merged: dict[str, Any] = {}
-            for branch in schema["allOf"]:
-                value = self.generate(branch, name, depth + 1)
-                if not isinstance(value, dict):
-                    return value
-                merged.update(value)
-            if schema.get("properties"):
-                merged.update(self._object(schema, depth))
-            return merged
+            return self._all_of(schema, name, depth)
         for key in ("oneOf", "anyOf"):
             if schema.get(key):
                 return self.generate(schema[key][0], name, depth + 1)
@@ -82,31 +74,40 @@ class Factory:
         if kind == "object":
             return self._object(schema, depth)
         if kind == "array":
-            if depth >= _MAX_DEPTH:
-                return []
-            low = int(schema.get("minItems", 0))
-            high = max(low, min(int(schema.get("maxItems", 2)), 2))
-            items = [
-                self.generate(schema.get("items", {}), name, depth + 1) for _ in range(self.rng.randint(low, high))
-            ]
-            if schema.get("uniqueItems"):
-                unique: list[Any] = []
-                for item in items:
-                    if item not in unique:
-                        unique.append(item)
-                items = unique
-            return items
-        if kind == "integer":
-            return self._number(schema, integer=True)
-        if kind == "number":
-            return float(self._number(schema, integer=False))
+            return self._array(schema, name, depth)
+        if kind in ("integer", "number"):
+            number = self._number(schema, integer=kind == "integer")
+            return number if kind == "integer" else float(number)
         if kind == "boolean":
             return self.rng.random() < 0.5
         if kind == "null":
             return None
-        if kind == "string":
-            return self._string(schema, name)
-        return self._by_name(name)
+        return self._string(schema, name) if kind == "string" else self._by_name(name)
+
+    def _all_of(self, schema: dict[str, Any], name: str, depth: int) -> Any:
+        merged: dict[str, Any] = {}
+        for branch in schema["allOf"]:
+            value = self.generate(branch, name, depth + 1)
+            if not isinstance(value, dict):
+                return value
+            merged.update(value)
+        if schema.get("properties"):
+            merged.update(self._object(schema, depth))
+        return merged
+
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        if depth >= _MAX_DEPTH:
+            return []
+        low = int(schema.get("minItems", 0))
+        high = max(low, min(int(schema.get("maxItems", 2)), 2))
+        items = [self.generate(schema.get("items", {}), name, depth + 1) for _ in range(self.rng.randint(low, high))]
+        if not schema.get("uniqueItems"):
+            return items
+        unique: list[Any] = []
+        for item in items:
+            if item not in unique:
+                unique.append(item)
+        return unique
 
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         # writeOnly properties (passwords, secrets) never appear in a response.

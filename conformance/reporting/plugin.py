@@ -14,7 +14,6 @@ import pytest
 
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
-from conformance.checks import CHECKS
 from conformance.config import Config
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
@@ -78,11 +77,8 @@ class Reporter:
         data = getattr(report, "conformance", None)
         if data is None:
             return
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            check, _, why = reason.removeprefix("Skipped: ").partition(": ")  # skips say "<check id>: <why>"
-            if check in CHECKS:  # not a run that stopped (max_time, interrupted)
-                self.aggregator.skip(check, why)
+        if report.skipped and data.get("skipped"):  # a check that cannot run here, not a run that stopped
+            self.aggregator.skip(data["skipped"]["check"], data["skipped"]["why"])
         self.aggregator.add(data)
         errored = report.failed and not data.get("findings")
         if errored:  # the suite itself failed on this test: say so, never pass it off as a finding or a pass
