@@ -19,16 +19,6 @@ from urllib.parse import urlsplit
 
 from conformance.errors import SetupError
 
-ENV = {
-    "token": "VOIPBIN_TOKEN",
-    "accesskey": "VOIPBIN_ACCESSKEY",
-    "other_token": "VOIPBIN_OTHER_TOKEN",
-    "username": "VOIPBIN_USERNAME",
-    "password": "VOIPBIN_PASSWORD",
-    "base_url": "VOIPBIN_BASE_URL",
-    "spec": "VOIPBIN_SPEC",
-    "profile": "VOIPBIN_PROFILE",
-}
 SECRET_FIELDS = ("token", "accesskey", "other_token", "password")
 DEFAULT_PROFILE = "voipbin-2026-01"
 
@@ -206,6 +196,7 @@ class Option:
     action: str | None = None
     pytest: bool = True  # offered to `pytest --spec …` too (workers there are xdist's own -n)
     short: str | None = None  # a one-letter alias, e.g. -H
+    env: str | None = None  # the environment variable that sets it (below flags, above the config file)
 
     @property
     def field(self) -> str:
@@ -221,14 +212,30 @@ class Option:
 
 
 RUN_OPTIONS = (
-    Option("--spec", "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)"),
-    Option("--base-url", "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)"),
-    Option("--token", "JWT (default: $VOIPBIN_TOKEN)"),
-    Option("--accesskey", "access key (default: $VOIPBIN_ACCESSKEY)"),
-    Option("--other-token", "a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)"),
-    Option("--username", "log in with POST /auth/login for a fresh JWT (default: $VOIPBIN_USERNAME)"),
-    Option("--password", "the password to log in with; prefer $VOIPBIN_PASSWORD (flags show in ps)"),
-    Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08"),
+    Option(
+        "--spec", "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)", env="VOIPBIN_SPEC"
+    ),
+    Option(
+        "--base-url",
+        "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)",
+        env="VOIPBIN_BASE_URL",
+    ),
+    Option("--token", "JWT (default: $VOIPBIN_TOKEN)", env="VOIPBIN_TOKEN"),
+    Option("--accesskey", "access key (default: $VOIPBIN_ACCESSKEY)", env="VOIPBIN_ACCESSKEY"),
+    Option(
+        "--other-token",
+        "a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)",
+        env="VOIPBIN_OTHER_TOKEN",
+    ),
+    Option(
+        "--username",
+        "log in with POST /auth/login for a fresh JWT (default: $VOIPBIN_USERNAME)",
+        env="VOIPBIN_USERNAME",
+    ),
+    Option(
+        "--password", "the password to log in with; prefer $VOIPBIN_PASSWORD (flags show in ps)", env="VOIPBIN_PASSWORD"
+    ),
+    Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08", env="VOIPBIN_PROFILE"),
     Option("--max-examples", "random cases per operation, valid and invalid together (default 10)", int),
     Option("--seed", "seed for case generation (default: random, reported)", int),
     Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
@@ -265,6 +272,8 @@ RUN_OPTIONS = (
         pytest=False,
     ),
 )
+
+ENV = {option.field: option.env for option in RUN_OPTIONS if option.env}
 
 
 def flags_from(values: Any) -> dict[str, Any]:
