@@ -203,7 +203,8 @@ class Option:
         return self.flag.removeprefix("--").replace("-", "_")
 
     def kwargs(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"help": self.help, "default": None}
+        text = f"{self.help} (or ${self.env})" if self.env else self.help
+        found: dict[str, Any] = {"help": text, "default": None}
         if self.type is not None:
             found["type"] = self.type
         if self.action is not None:
@@ -220,20 +221,12 @@ RUN_OPTIONS = (
         "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)",
         env="VOIPBIN_BASE_URL",
     ),
-    Option("--token", "JWT (default: $VOIPBIN_TOKEN)", env="VOIPBIN_TOKEN"),
-    Option("--accesskey", "access key (default: $VOIPBIN_ACCESSKEY)", env="VOIPBIN_ACCESSKEY"),
+    Option("--token", "JWT", env="VOIPBIN_TOKEN"),
+    Option("--accesskey", "access key", env="VOIPBIN_ACCESSKEY"),
+    Option("--other-token", "a second customer's JWT, enables tenant_isolation", env="VOIPBIN_OTHER_TOKEN"),
+    Option("--username", "log in with POST /auth/login for a fresh JWT", env="VOIPBIN_USERNAME"),
     Option(
-        "--other-token",
-        "a second customer's JWT, enables tenant_isolation (default: $VOIPBIN_OTHER_TOKEN)",
-        env="VOIPBIN_OTHER_TOKEN",
-    ),
-    Option(
-        "--username",
-        "log in with POST /auth/login for a fresh JWT (default: $VOIPBIN_USERNAME)",
-        env="VOIPBIN_USERNAME",
-    ),
-    Option(
-        "--password", "the password to log in with; prefer $VOIPBIN_PASSWORD (flags show in ps)", env="VOIPBIN_PASSWORD"
+        "--password", "the password to log in with (prefer the environment: flags show in ps)", env="VOIPBIN_PASSWORD"
     ),
     Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08", env="VOIPBIN_PROFILE"),
     Option("--max-examples", "random cases per operation, valid and invalid together (default 10)", int),
