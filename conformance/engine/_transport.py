@@ -20,7 +20,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 from urllib3.exceptions import ProtocolError
 
-from conformance.engine._bounded import RunBudgetSpent, deadline, finite_seconds, read_body, watch_pools
+from conformance.engine._bounded import Deadline, RunBudgetSpent, deadline, finite_seconds, read_body, watch_pools
 
 MAX_RETRY_AFTER_S = 30.0  # one Retry-After is honoured up to this
 MAX_429_WAIT_S = 60.0  # and all the waits of one request up to this
@@ -141,12 +141,7 @@ class PoliteSession(requests.Session):
             try:
                 response = super().request(method, url, timeout=budget, stream=True, **kwargs)
                 limit.attach_response(response)
-                try:
-                    body = read_body(response, self.max_bytes, limit)
-                except BaseException:
-                    response.close()  # a body read in part: the connection cannot carry another request
-                    raise
-                _release(response)
+                body = _read_and_release(response, self.max_bytes, limit)
             except (requests.RequestException, OSError, ProtocolError) as exc:
                 if budget < timeout and (limit.expired or limit.remaining <= 0):
                     raise RunBudgetSpent("the --max-time budget is spent") from None
@@ -166,14 +161,30 @@ class PoliteSession(requests.Session):
         return response
 
 
-def _release(response: requests.Response) -> None:
-    """Hand the connection back to the pool for the next request: `close()` would drop it, and a new TCP
-    connection per request (and a new server thread, on a threaded server) cost the guest and its host alike."""
+def _read_and_release(response: requests.Response, max_bytes: int, limit: Deadline) -> bytes:
+    """The body, then the connection back to the pool for the next request: a new TCP connection per request
+    (and a new server thread, on a threaded server) costs the guest and its host alike. Closed instead where
+    the body was read in part, or where the answer may leave bytes behind: a 204, 304 or HEAD answer has no body
+    by rule, so content it declares anyway is never read and would start the next answer on the connection.
+    That one is closed before reading, since urllib3 pools a connection as soon as a response reads as ended."""
+    if _may_leave_content(response):
+        response.close()
+        return b""
+    try:
+        body = read_body(response, max_bytes, limit)
+    except BaseException:
+        response.close()
+        raise
     release = getattr(response.raw, "release_conn", None)
     if release is not None:
         release()
-    else:
-        response.close()
+    return body
+
+
+def _may_leave_content(response: requests.Response) -> bool:
+    bodiless = response.status_code in (204, 304) or response.status_code < 200 or response.request.method == "HEAD"
+    declared = response.headers.get("Content-Length", "0").strip() not in ("", "0")
+    return bodiless and (declared or "Transfer-Encoding" in response.headers)
 
 
 def _retry_after(value: str | None, attempt: int) -> float:

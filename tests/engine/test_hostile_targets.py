@@ -190,3 +190,44 @@ def test_the_preflight_does_not_follow_a_redirect_to_another_origin(tmp_path):
 def test_a_report_dir_that_is_a_file_is_one_line(tmp_path):
     (tmp_path / "taken").write_text("x")
     assert_one_line_error(cli("run", "--report-dir", "taken", cwd=tmp_path), "report")
+
+
+@pytest.fixture
+def content_with_204():
+    """A keep-alive server whose 204 carries content: a client that reuses the connection reads those bytes as
+    the start of its next answer."""
+    import socketserver
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            late = b""  # the 204's content, sent once the next request is in: past urllib3's dropped-socket check
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    return
+                while self.rfile.readline() not in (b"\r\n", b""):
+                    pass
+                if b"/no-content" in line:
+                    self.wfile.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 13\r\n\r\n")
+                    late = b'{"zombie": 1}'
+                    continue
+                body = b'{"result": [], "next_page_token": ""}'
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                self.wfile.write(late + head % len(body) + body)
+                late = b""
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_content_after_a_204_is_reported_and_never_read_as_the_next_answer(make_runtime, content_with_204):
+    client, recorder = _client(make_runtime, content_with_204)
+    first = client.send("GET /tags", "GET", Request("/no-content"), purpose="probe")
+    second = client.send("GET /tags", "GET", Request("/tags"), purpose="probe")
+    assert first.status == 204
+    assert second.status == 200 and second.error is None, second.error
+    assert "http_semantics" in {f.check for f in recorder.findings.values()}
