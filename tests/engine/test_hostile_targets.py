@@ -86,7 +86,7 @@ def test_a_dribbling_body_ends_at_the_request_deadline(make_runtime, hostile):
     client, _ = _client(make_runtime, hostile, request_timeout=0.8)
     started = time.monotonic()
     exchange = client.send("GET /tags", "GET", Request("/drip"), purpose="probe")
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 10  # the 0.8 s deadline, not the endless target (margin: a busy CI)
     assert "no complete answer within 0.8s" in (exchange.error or "")
 
 
@@ -122,7 +122,7 @@ def test_headers_that_never_end_are_cut_at_the_deadline(make_runtime, slow_heade
     client, _ = _client(make_runtime, slow_headers, request_timeout=0.8)
     started = time.monotonic()
     exchange = client.send("GET /tags", "GET", Request("/x"), purpose="probe")
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 10  # the 0.8 s deadline, not the endless target (margin: a busy CI)
     assert exchange.status is None and exchange.error is not None
 
 
