@@ -44,33 +44,30 @@ class Outgoing:
 
     def answered(self, response: requests.Response, content: bytes) -> Exchange:
         """The exchange of a request the target answered, as it went out (requests adds headers)."""
-        sent = response.request
-        return Exchange(
-            self.label,
-            self.method,
-            sent.url or self.url,
-            dict(sent.headers),
-            self.body,
-            response.status_code,
-            {k.lower(): v for k, v in response.headers.items()},
-            content,
-            elapsed=response.elapsed.total_seconds() if response.elapsed else 0.0,
-            purpose=self.purpose,
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        elapsed = response.elapsed.total_seconds() if response.elapsed else 0.0
+        return self._exchange(
+            response.request,
+            status=response.status_code,
+            response_headers=headers,
+            response_body=content,
+            elapsed=elapsed,
         )
 
     def unanswered(self, error: str, timeout: float) -> Exchange:
         """The exchange of a request that got no usable answer: what was sent, and why nothing came back."""
         prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
-        sent = prepared.prepare()
+        return self._exchange(prepared.prepare(), error=error, elapsed=timeout)
+
+    def _exchange(self, sent: requests.PreparedRequest, **outcome: Any) -> Exchange:
         return Exchange(
             self.label,
             self.method,
             sent.url or self.url,
             dict(sent.headers),
             self.body,
-            error=error,
-            elapsed=timeout,
             purpose=self.purpose,
+            **outcome,
         )
 
 
