@@ -162,23 +162,18 @@ class PoliteSession(requests.Session):
 
 
 def _read_and_release(response: requests.Response, max_bytes: int, limit: Deadline) -> bytes:
-    """The body, then the connection back to the pool for the next request: a new TCP connection per request
-    (and a new server thread, on a threaded server) costs the guest and its host alike. Closed instead where
-    the body was read in part, or where the answer may leave bytes behind: a 204, 304 or HEAD answer has no body
-    by rule, so content it declares anyway is never read and would start the next answer on the connection.
-    That one is closed before reading, since urllib3 pools a connection as soon as a response reads as ended."""
+    """The body. urllib3 hands the connection back to the pool as soon as the body reads as ended, for the next
+    request to reuse; it is closed instead where the body was read in part, or where the answer may leave bytes
+    behind: a 204, 304 or HEAD answer has no body by rule, so content it declares anyway is never read and would
+    start the next answer on the connection (closed before reading, or urllib3 would already have pooled it)."""
     if _may_leave_content(response):
         response.close()
         return b""
     try:
-        body = read_body(response, max_bytes, limit)
+        return read_body(response, max_bytes, limit)
     except BaseException:
         response.close()
         raise
-    release = getattr(response.raw, "release_conn", None)
-    if release is not None:
-        release()
-    return body
 
 
 def _may_leave_content(response: requests.Response) -> bool:
