@@ -88,7 +88,7 @@ def walk(
     profile = ctx.profile
     result = Walk()
     token: str | None = None
-    if profile.page_size_param not in {p.get("name") for p in operation.parameters(ctx.spec.document)}:
+    if profile.page_size_param not in operation.parameter_names(ctx.spec.document):
         page_size = None  # an undeclared page_size is neither sent nor held against the pages
     for number in range(1, (max_pages or ctx.limits.page_walk_pages) + 1):
         page_request = Request(request.path, _page_params(profile, request, page_size, token))
@@ -149,7 +149,7 @@ def pagination(ctx: Context) -> Iterator[Fail]:
     described = small.describe(ctx.profile)
     for key, message in dict(small.problems).items():
         yield Fail(f"{message} ({described})", key, small.pages[-1], tuple(small.pages))
-    paged = ctx.profile.page_token_param in {p.get("name") for p in operation.parameters(ctx.spec.document)}
+    paged = ctx.profile.page_token_param in operation.parameter_names(ctx.spec.document)
     if paged and small.ended and not small.problems:
         default = walk(ctx, operation, request, None, purpose="walk, default page_size")
         if default.ended and not default.problems and set(default.ids) != set(small.ids):

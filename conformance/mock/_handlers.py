@@ -44,7 +44,7 @@ class Handlers:
         live = self.store.visible(customer, key, self.store.list_item_schema(op))
         size, start, token = self._page(route, customer, key, values, live)
         page = live[start : start + size]
-        pages = self.profile.page_token_param in {p["name"] for p in route.params}  # else there is one page
+        pages = self.profile.page_token_param in route.param_names  # else there is one page
         next_token = timestamp(page[-1].order) if pages and start + size < len(live) and page else None
         if next_token is not None:
             self.store.issued.add((customer.id, key, next_token))
@@ -60,8 +60,7 @@ class Handlers:
         """(page size, index of the first item, the page_token sent) of a list request."""
         size = values.get(self.profile.page_size_param, DEFAULT_PAGE_SIZE)
         size = size if isinstance(size, int) and size > 0 else DEFAULT_PAGE_SIZE
-        declared = {p["name"] for p in route.params}
-        if F.PAGE_SIZE_IGNORED in self.faults or self.profile.page_size_param not in declared:
+        if F.PAGE_SIZE_IGNORED in self.faults or self.profile.page_size_param not in route.param_names:
             size = MAX_PAGE_SIZE
         token = values.get(self.profile.page_token_param)
         if not token:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from conformance.mock._wire import Reject
@@ -37,6 +38,10 @@ class Route:
     collection: Collection | None
     parent: Collection | None  # the collection whose item an action or nested list hangs under
     params: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def param_names(self) -> frozenset[str]:
+        return frozenset(param["name"] for param in self.params)
 
 
 def _compile(path: str) -> re.Pattern[str]:

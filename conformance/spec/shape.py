@@ -67,6 +67,9 @@ class Operation:
                 found[(param["name"], param.get("in", ""))] = param
         return list(found.values())
 
+    def parameter_names(self, document: dict[str, Any]) -> set[str]:
+        return {param["name"] for param in self.parameters(document)}
+
     def request_schema(self, document: dict[str, Any]) -> dict[str, Any] | None:
         body = resolve(document, self.definition.get("requestBody"))
         if not isinstance(body, dict):
@@ -152,8 +155,7 @@ class Shape:
         """A list operation: GET that answers `{"result": [...]}` or takes page_token/page_size."""
         if operation.method != "GET":
             return False
-        names = {p.get("name") for p in operation.parameters(self.document)}
-        if {"page_token", "page_size"} & names:
+        if {"page_token", "page_size"} & operation.parameter_names(self.document):
             return True
         result = properties(self.document, operation.success_schema(self.document)).get("result")
         result = resolve(self.document, result)
