@@ -18,7 +18,17 @@ from conformance.checks._model import (
     Limits,
     Request,
 )
-from conformance.checks._registry import CATALOGUE, CHECKS, SEVERITIES, Check, Severity, of_kind, selected
+from conformance.checks._registry import (
+    CATALOGUE,
+    CHECKS,
+    SEVERITIES,
+    Check,
+    ProblemKind,
+    Severity,
+    default_grouping,
+    of_kind,
+    selected,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -34,8 +44,10 @@ __all__ = [
     "Exchange",
     "Fail",
     "Limits",
+    "ProblemKind",
     "Request",
     "Severity",
+    "default_grouping",
     "of_kind",
     "selected",
 ]

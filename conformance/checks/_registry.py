@@ -20,6 +20,38 @@ SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium")
 
 
 @dataclass(frozen=True)
+class ProblemKind:
+    """How one finding groups into a problem: `kind` is stable (a problem's id is its check and kind, so the same
+    cause has the same id in every run), `detail` is what the title adds to the check's problem phrase, in plain
+    words; `severity` where this kind is less (or more) severe than the check's own; `statuses`: the title lists
+    the statuses the problem's findings answered ("answered 200, 404")."""
+
+    kind: str
+    detail: str = ""
+    severity: Severity | None = None
+    statuses: bool = False
+    phrase: str | None = None  # instead of the check's problem phrase, where this kind is another problem
+
+    def title(self, check_phrase: str, statuses: list[int]) -> str:
+        title = self.phrase or check_phrase
+        if self.statuses and statuses:
+            title += f": answered {', '.join(map(str, statuses))}"
+        return f"{title} ({self.detail})" if self.detail else title
+
+
+def _readable(key: str) -> str:
+    return " ".join(key.replace("-", " ").replace("_", " ").split(":")).strip()
+
+
+def default_grouping(key: str, status: int | None) -> ProblemKind:
+    """One problem per key: what most checks' keys already are (the kind of violation, never a value)."""
+    return ProblemKind(key, _readable(key))
+
+
+Grouping = Callable[[str, "int | None"], ProblemKind]
+
+
+@dataclass(frozen=True)
 class Check:
     id: str
     kind: Kind
@@ -32,6 +64,11 @@ class Check:
     # Which exchanges (response checks) or operations (probes, exchange None) the check judges at all. Tallies
     # count only those, so "passed" means "looked and found it right", never "did not apply".
     applies: Callable[..., bool] | None = None
+    grouping: Grouping = default_grouping
+
+    def problem_kind(self, key: str, status: int | None) -> ProblemKind:
+        """The problem a finding of this check with this key (and answer status) belongs to."""
+        return self.grouping(key, status)
 
     def run(self, ctx: Context, *args: Any) -> list[Fail]:
         return list(self.func(ctx, *args) or ())
@@ -73,6 +110,7 @@ def check(
     doc: str,
     schema: str | None = None,
     applies: Callable[..., bool] | None = None,
+    grouping: Grouping = default_grouping,
 ) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
@@ -80,7 +118,7 @@ def check(
     def register(func: Callable[..., Iterable[Fail]]) -> Callable[..., Iterable[Fail]]:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
-        CHECKS[id] = Check(id, kind, severity, problem, summary, doc, schema, func, applies)
+        CHECKS[id] = Check(id, kind, severity, problem, summary, doc, schema, func, applies, grouping)
         return func
 
     return register
@@ -88,9 +126,6 @@ def check(
 
 def of_kind(kind: Kind) -> list[Check]:
     return [CHECKS[i] for i in CATALOGUE if i in CHECKS and CHECKS[i].kind == kind]
-
-
-ResponseCheck = Callable[[Context, Exchange], Iterable[Fail]]
 
 
 def selected(only: tuple[str, ...] = (), excluded: tuple[str, ...] = ()) -> frozenset[str]:

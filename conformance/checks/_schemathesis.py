@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks._model import Exchange
@@ -46,31 +47,156 @@ def validate_response(operation: Any, exchange: Exchange) -> Iterator[tuple[str,
             yield f"{type(failure).__name__}", f"{failure.title}: {(failure.message or '')[:200]}"
 
 
-def negative_mutation(case: Any) -> str | None:
-    """How a generated negative case breaks the schema ("violates `maxLength` at /properties/x"), else None."""
+_SCENARIO_KEYWORDS = {
+    "value_above_maximum": "maximum",
+    "value_below_minimum": "minimum",
+    "string_above_max_length": "maxLength",
+    "string_below_min_length": "minLength",
+    "array_above_max_items": "maxItems",
+    "array_below_min_items": "minItems",
+    "object_above_max_properties": "maxProperties",
+    "object_below_min_properties": "minProperties",
+    "object_unexpected_properties": "additionalProperties",
+    "object_missing_required_property": "required",
+    "object_invalid_property_name": "propertyNames",
+    "incorrect_type": "type",
+    "invalid_enum_value": "enum",
+    "invalid_format": "format",
+    "invalid_pattern": "pattern",
+    "not_multiple_of": "multipleOf",
+    "non_unique_items": "uniqueItems",
+    "missing_parameter": "required",
+    "duplicate_parameter": "duplicate",
+}
+# Keywords that may close a schema pointer: /properties/name/maxLength addresses the field `name`.
+_REQUIRED_PREFIX = "Missing required property: "
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a negative case breaks the schema, named by what it breaks and where, never by the values drawn:
+    the same violation has the same key whatever the seed."""
+
+    keyword: str  # the JSON Schema keyword broken: maxLength, type, required, format, ... or "syntax"
+    location: str  # body, query, path, header, cookie
+    field: str  # "destinations[].name", "page_size"; "" for the whole body
+
+    @property
+    def key(self) -> str:
+        return f"{self.keyword}:{self.location}:{self.field}"
+
+    def describe(self) -> str:
+        where = f"{self.location} {self.field}".strip() if self.field else f"the {self.location}"
+        return f"{keyword_phrase(self.keyword)} ({where})"
+
+
+KEYWORD_PHRASES = {
+    "maxLength": "a string longer than its maxLength",
+    "minLength": "a string shorter than its minLength",
+    "maximum": "a number above its maximum",
+    "exclusiveMaximum": "a number above its maximum",
+    "minimum": "a number below its minimum",
+    "exclusiveMinimum": "a number below its minimum",
+    "maxItems": "an array longer than its maxItems",
+    "minItems": "an array shorter than its minItems",
+    "maxProperties": "an object with more properties than allowed",
+    "minProperties": "an object with fewer properties than required",
+    "required": "a required field or parameter left out",
+    "type": "a value of the wrong JSON type",
+    "enum": "a value outside its enum",
+    "const": "a value other than its const",
+    "format": "a value not in its format (uuid, date-time, email…)",
+    "pattern": "a string not matching its pattern",
+    "multipleOf": "a number that is not a multiple of its multipleOf",
+    "uniqueItems": "an array with repeated items",
+    "propertyNames": "an object with a property name not allowed",
+    "additionalProperties": "an object with a property not declared",
+    "duplicate": "a parameter sent twice",
+    "syntax": "a body that is not JSON at all",
+}
+
+
+def keyword_phrase(keyword: str) -> str:
+    return KEYWORD_PHRASES.get(keyword, f"a value that breaks `{keyword}`")
+
+
+def field_of(pointer: str | None) -> str:
+    """The field a schema pointer addresses, in words a reader knows: /properties/destinations/items/$ref/
+    schema000003/properties/name/maxLength -> destinations[].name (no bundler internals, no keyword)."""
+    parts = [p for p in (pointer or "").split("/") if p]
+    names: list[str] = []
+    index = 0
+    while index < len(parts):
+        part = parts[index]
+        if part == "properties" and index + 1 < len(parts):
+            names.append(parts[index + 1])
+            index += 2
+        elif part == "items":
+            names.append("[]")
+            index += 1
+        elif part in ("$ref", "allOf", "anyOf", "oneOf") and index + 1 < len(parts):
+            index += 2  # a bundled schema's name or a branch number: where the spec keeps it, not the field
+        else:
+            break  # the keyword the pointer ends with
+    return ".".join(names).replace(".[]", "[]")
+
+
+def _location(value: Any) -> str:
+    return str(getattr(value, "value", value) or "body")
+
+
+def negative_violations(case: Any) -> tuple[Violation, ...] | None:
+    """How a generated negative case breaks the schema, or None when it is not negative or breaks only what APIs
+    may ignore (an unknown query parameter, header or cookie)."""
     if case is None or case.meta is None:
         return None
     from schemathesis import GenerationMode
 
     if case.meta.generation.mode != GenerationMode.NEGATIVE:
         return None
-    data = getattr(case.meta.phase, "data", None)
-    mutations = getattr(data, "mutations", ()) or ()
-    if mutations and all(_ignorable(m) for m in mutations):
-        return None
-    description = getattr(data, "description", None)
-    parameter = getattr(data, "parameter", None)
-    location = getattr(data, "parameter_location", None)
-    if _unknown_parameter(description, location):
-        return None
-    where = f" ({getattr(location, 'value', location)} {parameter})" if parameter else ""
-    return f"{description or 'violates the schema'}{where}"
+    data = case.meta.phase.data
+    scenario = getattr(data, "scenario", None)
+    found = _from_coverage(data, scenario) if scenario is not None else _from_mutations(data)
+    return found or None
 
 
-def _unknown_parameter(description: str | None, location: Any) -> bool:
-    """The coverage phase's "unexpected properties" in the query, headers or cookies: an unknown parameter."""
-    where = getattr(location, "value", location)
-    return where in ("query", "header", "cookie", None) and "unexpected properties" in (description or "").lower()
+def _from_coverage(data: Any, scenario: Any) -> tuple[Violation, ...]:
+    keyword = _SCENARIO_KEYWORDS.get(getattr(scenario, "value", str(scenario)))
+    location = _location(data.parameter_location)
+    if keyword is None or (keyword == "additionalProperties" and location != "body"):
+        return ()  # a request-shape probe, or an unknown parameter: nothing the docs promise a 400 for
+    if location == "body":
+        field = field_of(data.location)
+        description = data.description or ""
+        if keyword == "required" and _REQUIRED_PREFIX in description:
+            name = description.rsplit(_REQUIRED_PREFIX, 1)[1].strip()
+            field = f"{field}.{name}" if field else name
+        return (Violation(keyword, location, field),)
+    return (Violation(keyword, location, str(data.parameter or "")),)
+
+
+def _from_mutations(data: Any) -> tuple[Violation, ...]:
+    found: list[Violation] = []
+    for mutation in getattr(data, "mutations", ()) or ():
+        if _ignorable(mutation):
+            continue
+        location = _location(mutation.parameter_location)
+        operator = getattr(mutation.operator, "value", mutation.operator)
+        if operator == "syntax_fuzzing":
+            found.append(Violation("syntax", location, ""))
+            continue
+        field = field_of(mutation.schema_pointer) if location == "body" else str(mutation.parameter or "")
+        if location != "body" and not field:
+            field = field_of(mutation.schema_pointer)
+        name = str(mutation.parameter or "")
+        for raw in mutation.keywords or ("schema",):
+            keyword = str(raw).split(":")[0]  # "format:uuid": the keyword is format
+            if keyword == "required" and name and not name.isdigit() and not field.endswith(name):
+                field = f"{field}.{name}" if field else name  # the property left out (a digit is an item index)
+            found.append(Violation(keyword, location, field))
+    if not found and not getattr(data, "mutations", ()):  # an older schemathesis without mutation records
+        found.append(Violation("schema", _location(getattr(data, "parameter_location", None)), ""))
+    return tuple(dict.fromkeys(found))
 
 
 def _ignorable(mutation: Any) -> bool:

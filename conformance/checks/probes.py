@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import jwt
 
 from conformance.checks._model import Auth, Context, Exchange, Fail, Request
-from conformance.checks._registry import check
+from conformance.checks._registry import ProblemKind, check
 from conformance.spec import fill_path
 
 
@@ -25,6 +25,15 @@ def _unauthenticated(ctx: Context, exchange: Exchange, what: str, key: str) -> I
             f"{key}:{exchange.status if exchange.error is None else 'no-answer'}",
             exchange,
         )
+
+
+def _refusal_grouping(key: str, status: int | None) -> ProblemKind:
+    """The probes differ only in which credential they present (or none): failing the same way is one cause,
+    "the target does not enforce authentication", not seven. A 5xx instead of the 401 is another."""
+    outcome = key.rsplit(":", 1)[-1]
+    if outcome.isdigit():
+        return ProblemKind("server-error" if int(outcome) >= 500 else "not-refused", statuses=True)
+    return ProblemKind(outcome, outcome.replace("-", " "))
 
 
 INERT_PATH_VALUE = "conformance-probe-never-an-id"
@@ -84,6 +93,7 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
     problem="Requests without credentials are not refused",
     summary="every operation without credentials answers 401",
     doc="restful_api 'Authentication': All API requests must be authenticated",
+    grouping=_refusal_grouping,
 )
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
     exchange = _send_example(ctx, Auth.none(), "no credentials")
@@ -138,6 +148,7 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
     problem="Invalid credentials are not refused",
     summary="malformed, wrongly signed, unsigned and expired JWTs and unknown accesskeys answer 401",
     doc="restful_api '401 Unauthorized': Missing or invalid authentication",
+    grouping=_refusal_grouping,
 )
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     for variant, auth in invalid_credentials(ctx):
@@ -153,6 +164,7 @@ def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     problem="Valid credentials are refused",
     summary="each documented mechanism with valid credentials is accepted (not 401)",
     doc="quickstart_authentication 'Using Your Token or Accesskey'",
+    grouping=lambda key, status: ProblemKind(key.rsplit(":", 1)[-1], f"via {key.rsplit(':', 1)[-1]}"),
 )
 def auth_accepted(ctx: Context) -> Iterator[Fail]:
     assert ctx.example is not None

@@ -8,39 +8,21 @@ has the same id in every run: baselines and diffs can follow it as it spreads or
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
-from conformance.checks import CHECKS, SEVERITIES
-
-# Probes of these checks differ only in which bad credential they present: failing the same way (the same
-# answer) is one cause, "the target does not enforce authentication", not seven.
-_VARIANT_CHECKS = ("auth_missing_rejected", "auth_invalid_rejected", "auth_accepted")
+from conformance.checks import CHECKS, SEVERITIES, ProblemKind, default_grouping
 
 
-def kind_of(finding: dict[str, Any]) -> str:
+def kind_of(finding: dict[str, Any]) -> ProblemKind:
+    """The problem a finding belongs to, as its check declares it (the registry decides, not this module)."""
     key = str(finding.get("key") or finding.get("message") or "")
-    if finding["check"] in _VARIANT_CHECKS:
-        outcome = key.rsplit(":", 1)[-1]  # "200", "404", "no-answer", or a mechanism's name
-        if outcome.isdigit():  # 200 or 404 alike: the credential was not refused
-            return "server-error" if int(outcome) >= 500 else "not-refused"
-        return outcome
-    if finding["check"] == "invalid_input_rejected":  # one problem per schema keyword the target lets through
-        keyword = re.search(r"`(\w+)`", key)
-        return f"accepted:{keyword.group(1)}" if keyword else key
-    return key
+    status = finding.get("status") if isinstance(finding.get("status"), int) else None
+    check = CHECKS.get(finding["check"])
+    return check.problem_kind(key, status) if check is not None else default_grouping(key, status)
 
 
 def problem_id(check: str, kind: str) -> str:
     return hashlib.sha256(f"problem|{check}|{kind}".encode()).hexdigest()[:12]
-
-
-def _title(check: str, kind: str, statuses: list[int]) -> str:
-    phrase = CHECKS[check].problem if check in CHECKS else check
-    if check in ("auth_missing_rejected", "auth_invalid_rejected") and statuses:
-        return f"{phrase}: answered {', '.join(map(str, statuses))}"
-    detail = " ".join(kind.replace("-", " ").replace("_", " ").split(":")).strip()
-    return f"{phrase} ({detail})" if detail else phrase
 
 
 def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[str, Any]]:
@@ -48,7 +30,7 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
     problems: dict[str, dict[str, Any]] = {}
     for finding in findings:
         check, kind = finding["check"], kind_of(finding)
-        pid = problem_id(check, kind)
+        pid = problem_id(check, kind.kind)
         finding["problem"] = pid
         problem = problems.get(pid)
         if problem is None:
@@ -56,7 +38,7 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
             problem = problems[pid] = {
                 "id": pid,
                 "check": check,
-                "severity": spec.severity if spec else "medium",
+                "severity": kind.severity or (spec.severity if spec else "medium"),
                 "kind": kind,
                 "doc": spec.doc if spec else "",
                 "operations": set(),
@@ -78,7 +60,8 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
     )
     for problem in ranked:
         problem["statuses"] = sorted(problem.get("statuses", ()))
-        problem["title"] = _title(problem["check"], problem.pop("kind"), problem["statuses"])
+        spec = CHECKS.get(problem["check"])
+        problem["title"] = problem.pop("kind").title(spec.problem if spec else problem["check"], problem["statuses"])
         problem["operations"] = sorted(problem["operations"])
         problem["operations_affected"] = len(problem["operations"])
         problem["operations_tested"] = operations_tested
