@@ -47,6 +47,7 @@ class Exchange:
     error: str | None = None  # "no answer within 5s", "connection refused", ...
     elapsed: float = 0.0
     purpose: str = "generated case"  # what the request was for, shown in reports
+    drawn: bool = False  # a random draw: a run with another seed would not send it (boundary cases would)
     _json: Any = field(default=None, repr=False)
     json_problem: str | None = field(default=None, repr=False)  # why a body that looks like JSON was not parsed
 

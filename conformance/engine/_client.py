@@ -41,6 +41,7 @@ class Outgoing:
     headers: dict[str, str]
     body: bytes | None
     purpose: str
+    drawn: bool = False  # a random draw (another seed sends other cases), not a boundary case or a probe
 
     def answered(self, response: requests.Response, content: bytes) -> Exchange:
         """The exchange of a request the target answered, as it went out (requests adds headers)."""
@@ -67,6 +68,7 @@ class Outgoing:
             dict(sent.headers),
             self.body,
             purpose=self.purpose,
+            drawn=self.drawn,
             **outcome,
         )
 
@@ -142,8 +144,9 @@ class EngineClient:
             self.runtime.created.pop(path, None)
 
     # -- generated cases ------------------------------------------------------------------------------------------
-    def send_case(self, case: Any, purpose: str) -> Exchange | None:
-        """Send a schemathesis case as schemathesis serializes it, with this run's credentials."""
+    def send_case(self, case: Any, purpose: str, *, drawn: bool = False) -> Exchange | None:
+        """Send a schemathesis case as schemathesis serializes it, with this run's credentials. `drawn`: a random
+        draw, which a run with another seed would not send."""
         label = f"{case.operation.method.upper()} {case.operation.path}"
         kwargs = case.as_transport_kwargs(base_url=self.runtime.base_url)
         headers = {**self.runtime.config.extra_headers}
@@ -164,7 +167,8 @@ class EngineClient:
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
         self._apply_auth(DEFAULT_AUTH, headers, params)
         self._guard(kwargs["method"], False, purpose)
-        return self._dispatch(Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose), case)
+        out = Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, drawn)
+        return self._dispatch(out, case)
 
     def _track_created(self, exchange: Exchange) -> None:
         """Every create that succeeded made a real resource: it is deleted at the end of the test."""

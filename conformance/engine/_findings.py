@@ -34,6 +34,7 @@ class Finding:
     response: dict[str, Any]
     steps: list[dict[str, Any]]
     replay: str | None
+    drawn: bool  # seen only on random draws so far: a run with another seed may not send that request
 
     @classmethod
     def of(cls, check: str, operation: str, fail: Fail, redactor: Redactor) -> Finding:
@@ -52,6 +53,7 @@ class Finding:
             response=_response(exchange, redactor) if exchange is not None else {},
             steps=[_step(step, redactor) for step in fail.steps],
             replay=replay_script(fail.steps, redactor, summary) if fail.steps else None,
+            drawn=exchange is not None and exchange.drawn and not fail.steps,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,14 +82,9 @@ class Recorder:
     def record(self, finding: Finding) -> None:
         """One more occurrence of a known finding keeps the shorter repro (a cheap stand-in for shrinking)."""
         known = self.findings.get(finding.fingerprint)
-        if known is None:
-            self.findings[finding.fingerprint] = finding
-            return
-        finding.occurrences = known.occurrences + 1
-        if finding.repro and len(finding.repro) < len(known.repro):
-            self.findings[finding.fingerprint] = finding
-        else:
-            known.occurrences = finding.occurrences
+        if known is not None:
+            finding = Finding(**absorb(known.as_dict(), finding.as_dict()))
+        self.findings[finding.fingerprint] = finding
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +95,18 @@ class Recorder:
             "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
             "skipped": self.skipped,
         }
+
+
+def absorb(known: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Two sightings of one finding (one fingerprint), as one: the shorter repro (a cheap stand-in for shrinking),
+    every occurrence counted, and drawn only if neither was seen on a case every run sends. The one finding-merge
+    of a test, of a run's tests and of shards."""
+    kept = new if new.get("repro") and len(new["repro"]) < len(known.get("repro") or "") else known
+    return {
+        **kept,
+        "occurrences": int(known.get("occurrences", 1)) + int(new.get("occurrences", 1)),
+        "drawn": bool(known.get("drawn", False) and new.get("drawn", False)),
+    }
 
 
 def _request(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:

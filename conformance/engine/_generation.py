@@ -80,7 +80,7 @@ def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> 
     )
     @given(case=strategy)
     def send(case: Any) -> None:
-        client.send_case(case, purpose=f"{case.meta.generation.mode.value} generated case")
+        client.send_case(case, purpose=f"{case.meta.generation.mode.value} generated case", drawn=True)
 
     try:
         send()

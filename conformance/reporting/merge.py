@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from conformance.config import ensure_report_dir
+from conformance.engine._findings import absorb
 from conformance.errors import SetupError
 from conformance.reporting import ci_summary
 from conformance.reporting.problems import group
@@ -102,10 +103,7 @@ def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dic
             del mine["skipped"]
     for finding in part["findings"]:
         known = findings.get(finding["fingerprint"])
-        if known is None:
-            findings[finding["fingerprint"]] = finding
-        else:
-            known["occurrences"] = known.get("occurrences", 1) + finding.get("occurrences", 1)
+        findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
     summary.setdefault("errors", []).extend(other.get("errors", []))
     summary.setdefault("notes", {}).update(other.get("notes", {}))
 

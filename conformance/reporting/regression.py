@@ -31,32 +31,40 @@ def load_results(path: str) -> dict[str, Any]:
 
 @dataclass
 class Regression:
+    """Two runs compared. A finding seen only on random draws (`drawn`) is evidence of what one seed happened to
+    send: with different seeds its absence is "not retested", never "fixed", and its appearance is "newly drawn",
+    never a regression (the boundary cases and probes, which every run sends, are the regression gate)."""
+
     baseline: dict[str, Any]
     new: dict[str, Any]
 
-    def _index(self, results: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {f["fingerprint"]: f for f in results["findings"]}
+    @property
+    def same_seed(self) -> bool:
+        return bool(self.baseline["summary"].get("seed") == self.new["summary"].get("seed"))
+
+    def replayed(self, finding: dict[str, Any]) -> bool:
+        """Whether the other run sent the request behind this finding too: every run sends it, or the seed is one."""
+        return self.same_seed or not finding.get("drawn", False)
 
     def as_dict(self) -> dict[str, Any]:
-        old, new = self._index(self.baseline), self._index(self.new)
+        old, new = _index(self.baseline), _index(self.new)
         old_ops, new_ops = set(self.baseline["summary"]["operations"]), set(self.new["summary"]["operations"])
-
-        def ran(results: dict[str, Any]) -> set[str]:
-            return {c for c, e in results["summary"]["checks"].items() if e["passed"] or e["failed"]}
-
-        old_checks, new_checks = ran(self.baseline), ran(self.new)
+        old_checks, new_checks = _ran(self.baseline), _ran(self.new)
         gone = [old[k] for k in sorted(old.keys() - new.keys())]
+        appeared = [new[k] for k in sorted(new.keys() - old.keys())]
 
         def retested(finding: dict[str, Any]) -> bool:
-            # Fixed means looked at again and not found: the new run tested its operation with its check.
-            return finding["operation"] in new_ops and finding["check"] in new_checks
+            # Fixed means looked at again and not found: the new run sent that request to its operation again.
+            return finding["operation"] in new_ops and finding["check"] in new_checks and self.replayed(finding)
 
         return {
             "format": REGRESSION_FORMAT,
             "baseline": _header(self.baseline),
             "new_run": _header(self.new),
-            "problems": compare_problems(_problems(self.baseline), _problems(self.new), new_ops, new_checks),
-            "new": [new[k] for k in sorted(new.keys() - old.keys())],
+            "same_seed": self.same_seed,
+            "problems": self._problems(new_ops, new_checks),
+            "new": [f for f in appeared if self.replayed(f)],
+            "newly_drawn": [f for f in appeared if not self.replayed(f)],
             "fixed": [f for f in gone if retested(f)],
             "not_retested": [f for f in gone if not retested(f)],
             "persisting": [new[k] for k in sorted(new.keys() & old.keys())],
@@ -66,37 +74,79 @@ class Regression:
             "checks_only_in_new": sorted(new_checks - old_checks),
         }
 
+    def _problems(self, new_ops: set[str], new_checks: set[str]) -> dict[str, list[dict[str, Any]]]:
+        (old, old_findings), (new, new_findings) = _problems(self.baseline), _problems(self.new)
+        return compare_problems(
+            old, new, new_ops, new_checks, firm_old=self._firm(old_findings), firm_new=self._firm(new_findings)
+        )
 
-def _problems(results: dict[str, Any]) -> list[dict[str, Any]]:
+    def _firm(self, findings: list[dict[str, Any]]) -> dict[str, set[str]]:
+        """Per problem, the operations where the other run would have sent the request that showed it."""
+        firm: dict[str, set[str]] = {}
+        for finding in findings:
+            if self.replayed(finding):
+                firm.setdefault(finding.get("problem", ""), set()).add(finding["operation"])
+        return firm
+
+
+def _index(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["fingerprint"]: f for f in results["findings"]}
+
+
+def _ran(results: dict[str, Any]) -> set[str]:
+    return {c for c, e in results["summary"]["checks"].items() if e["passed"] or e["failed"]}
+
+
+def _problems(results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run's problems and its findings, each naming its problem (regrouped for files that predate either)."""
     import copy
 
     from conformance.reporting.problems import group
 
-    if "problems" in results:
-        return list(results["problems"])
-    return group(copy.deepcopy(results["findings"]), results["summary"].get("operations_tested", 0))
+    findings = results["findings"]
+    if "problems" in results and all("problem" in f for f in findings):
+        return list(results["problems"]), findings
+    findings = copy.deepcopy(findings)
+    return group(findings, results["summary"].get("operations_tested", 0)), findings
 
 
 def compare_problems(
-    old: list[dict[str, Any]], new: list[dict[str, Any]], new_ops: set[str], new_checks: set[str]
+    old: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    new_ops: set[str],
+    new_checks: set[str],
+    *,
+    firm_old: dict[str, set[str]] | None = None,
+    firm_new: dict[str, set[str]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """New, spreading (reaches operations it did not), fixed (retested, gone), not retested, persisting."""
+    """New, spreading (reaches operations it did not), fixed (retested, gone), not retested, persisting.
+
+    `firm_*`: per problem, the operations where the other run would have sent the same request (every run sends
+    it, or the seed is the same); a problem only random draws showed is "newly drawn" when it appears, and "not
+    retested" when it disappears. Without them every finding counts as firm."""
     before, after = {p["id"]: p for p in old}, {p["id"]: p for p in new}
+
+    def firm(problem: dict[str, Any], table: dict[str, set[str]] | None) -> set[str]:
+        return set(problem["operations"]) if table is None else table.get(problem["id"], set())
+
     spreading = []
     for pid in sorted(before.keys() & after.keys()):
-        gained = sorted(set(after[pid]["operations"]) - set(before[pid]["operations"]))
+        gained = sorted(firm(after[pid], firm_new) - set(before[pid]["operations"]))
         if gained:
             spreading.append(
                 {**after[pid], "gained_operations": gained, "was_affected": len(before[pid]["operations"])}
             )
+    appeared = [after[pid] for pid in sorted(after.keys() - before.keys())]
     gone = [before[pid] for pid in sorted(before.keys() - after.keys())]
 
     def retested(problem: dict[str, Any]) -> bool:
-        # Fixed only where the new run looked again at every operation it reached, with its check.
-        return problem["check"] in new_checks and set(problem["operations"]) <= new_ops
+        # Fixed only where the new run looked again at every operation it reached, with its check and requests.
+        ops = set(problem["operations"])
+        return problem["check"] in new_checks and ops <= new_ops and ops <= firm(problem, firm_old)
 
     return {
-        "new": [after[pid] for pid in sorted(after.keys() - before.keys())],
+        "new": [p for p in appeared if firm(p, firm_new)],
+        "newly_drawn": [p for p in appeared if not firm(p, firm_new)],
         "spreading": sorted(spreading, key=lambda p: -len(p["gained_operations"])),
         "fixed": [p for p in gone if retested(p)],
         "not_retested": [p for p in gone if not retested(p)],
@@ -131,7 +181,8 @@ def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
 
 
 def worse(regression: dict[str, Any]) -> bool:
-    """A new finding, a new problem, or a problem that reaches more operations than before."""
+    """A new finding, a new problem, or a problem that reaches more operations than before; what only this run's
+    random draws showed ("newly drawn", with another seed) is shown, not held against the target."""
     problems = regression.get("problems") or {}
     return bool(regression["new"] or problems.get("new") or problems.get("spreading"))
 

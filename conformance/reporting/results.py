@@ -11,6 +11,7 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
+from conformance.engine._findings import absorb
 from conformance.reporting.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
@@ -46,10 +47,7 @@ class Aggregator:
             counts[1] += failed
         for finding in data.get("findings", []):
             known = self.findings.get(finding["fingerprint"])
-            if known is None:
-                self.findings[finding["fingerprint"]] = finding
-            else:
-                known["occurrences"] += finding.get("occurrences", 1)
+            self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
         if data.get("notes"):
             self.notes.setdefault(data["operation"], []).extend(data["notes"])
         for operation, codes in data.get("statuses", {}).items():
