@@ -118,7 +118,7 @@ class EngineClient:
         purpose: str,
         case: Any,
     ) -> Exchange:
-        headers = {**self.runtime.config.extra_headers, **(headers or {})}
+        headers = {**self.runtime.headers_for(auth), **(headers or {})}
         body = raw_body
         if body is None and (request.has_body or request.json_body is not None):
             body = json.dumps(request.json_body).encode()
@@ -149,7 +149,7 @@ class EngineClient:
         draw, which a run with another seed would not send."""
         label = f"{case.operation.method.upper()} {case.operation.path}"
         kwargs = case.as_transport_kwargs(base_url=self.runtime.base_url)
-        headers = {**self.runtime.config.extra_headers}
+        headers = self.runtime.headers_for(DEFAULT_AUTH)
         headers.update(
             (k, v)
             for k, v in (kwargs.get("headers") or {}).items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.cookiejar
 import os
 import random
 import re
@@ -17,7 +18,7 @@ import requests
 
 from conformance._data import bundled_spec_path
 from conformance._redact import Redactor
-from conformance.checks import Auth, Credentials, Limits, selected
+from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
 from conformance.config import Config
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
 from conformance.engine._transport import PoliteSession, make_session
@@ -54,6 +55,26 @@ class Runtime:
         if self.config.base_url is not None:
             return self.config.base_url
         return f"embedded mock ({'HTTP ' + self.base_url if self.server else 'in-process'})"
+
+    @cached_property
+    def gateway_headers(self) -> dict[str, str]:
+        """The -H headers every request carries: all but what the API reads as credentials (its auth headers, its
+        credential cookies), which are the run's own credentials and go only on requests meant to carry valid ones
+        — never on a probe that must go without credentials or with invalid ones. A gateway's key stays on all."""
+        mechanisms = self.profile.auth_mechanisms
+        api_headers = {m.name.lower() for m in mechanisms if m.location == "header"}
+        api_cookies = {m.name for m in mechanisms if m.location == "cookie"}
+        kept: dict[str, str] = {}
+        for name, value in self.config.extra_headers.items():
+            if name.lower() == "cookie":
+                value = "; ".join(c for c in value.split(";") if c.strip().partition("=")[0] not in api_cookies)
+            if name.lower() not in api_headers and value.strip():
+                kept[name] = value
+        return kept
+
+    def headers_for(self, auth: Auth) -> dict[str, str]:
+        """The -H headers for a request presenting `auth`: all of them with the run's own credentials."""
+        return dict(self.config.extra_headers if auth == DEFAULT_AUTH else self.gateway_headers)
 
     @cached_property
     def enabled_checks(self) -> frozenset[str]:
@@ -191,9 +212,22 @@ def build_runtime(config: Config) -> Runtime:
     return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """No cookie jar: every request carries exactly the credentials it means to. The live login answers
+    Set-Cookie: token=… and the live server reads that cookie first, so a jar would put valid credentials on every
+    probe meant to go without them or with invalid ones (and a target's cookies into later requests)."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
 def _session(config: Config, base_url: str, handle: Any = None) -> PoliteSession:
     """The run's session, bounded as the config says from its first request (the login included)."""
     session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url)
+    session.cookies.set_policy(_NoCookies())
     session.max_bytes = config.max_response_bytes
     session.default_timeout = config.request_timeout
     if config.max_time is not None:
