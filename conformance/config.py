@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from conformance.errors import SetupError
 
-SECRET_FIELDS = ("token", "accesskey", "other_token", "password")
+SECRET_FIELDS = ("token", "accesskey", "other_token", "password", "other_password")
 DEFAULT_PROFILE = "voipbin-2026-01"
 
 
@@ -32,6 +32,8 @@ class Config:
     other_token: str | None = field(default=None, repr=False)
     username: str | None = None  # with `password`: log in at start (POST /auth/login) for a fresh 7-day JWT
     password: str | None = field(default=None, repr=False)
+    other_username: str | None = None  # with `other_password`: the second customer logs in too
+    other_password: str | None = field(default=None, repr=False)
     profile: str = DEFAULT_PROFILE
     max_examples: int = 10
     seed: int | None = None
@@ -153,6 +155,11 @@ class Config:
                 )
             if bool(self.username) != bool(self.password):
                 raise SetupError("--username and --password go together", "set VOIPBIN_USERNAME and VOIPBIN_PASSWORD")
+            if bool(self.other_username) != bool(self.other_password):
+                raise SetupError(
+                    "--other-username and --other-password go together",
+                    "set VOIPBIN_OTHER_USERNAME and VOIPBIN_OTHER_PASSWORD",
+                )
             if not (self.token or self.accesskey or self.username):
                 raise SetupError(
                     "a live target needs credentials",
@@ -228,6 +235,8 @@ RUN_OPTIONS = (
     Option(
         "--password", "the password to log in with (prefer the environment: flags show in ps)", env="VOIPBIN_PASSWORD"
     ),
+    Option("--other-username", "a second customer's login (enables tenant_isolation)", env="VOIPBIN_OTHER_USERNAME"),
+    Option("--other-password", "the second customer's password (prefer the environment)", env="VOIPBIN_OTHER_PASSWORD"),
     Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08", env="VOIPBIN_PROFILE"),
     Option("--max-examples", "random cases per operation, valid and invalid together (default 10)", int),
     Option("--seed", "seed for case generation (default: random, reported)", int),

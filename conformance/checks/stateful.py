@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
-from conformance.checks._registry import check
+from conformance.checks._registry import ProblemKind, check
 from conformance.checks._scenario import Scenario, ok
 from conformance.profiles import Profile
 from conformance.spec import Collection, Operation, fill_path
@@ -307,6 +307,7 @@ def _delete(scenario: Scenario, collection: Collection, item: Request) -> Iterat
     problem="Another customer's resources are reachable",
     summary="one customer's resources are never read, changed, deleted or listed with another's credentials",
     doc="restful_api-2026-08-22 '403'/'404': the resource belongs to another customer",
+    grouping=lambda key, status: _isolation_kind(key, status),
 )
 def tenant_isolation(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)
@@ -327,6 +328,19 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
         if listed:
             message = f"resource {item_id} shows in the other customer's {collection.list.label}"
             yield scenario.fail(message, "listed", then=found.pages)
+
+
+def _isolation_kind(key: str, status: int | None) -> ProblemKind:
+    """Critical only where the other customer got the resource (a 2xx that read, changed, deleted or listed it);
+    any other answer than the documented 403/404 refuses it, just not as documented: a problem of its own."""
+    if key == "listed" or (status is not None and 200 <= status < 300):
+        return ProblemKind("reachable")
+    return ProblemKind(
+        "refused-otherwise",
+        severity="medium",
+        statuses=True,
+        phrase="Another customer's resources are not refused as documented (403 or 404)",
+    )
 
 
 def _one_of_ours(scenario: Scenario, collection: Collection) -> str | None:
@@ -353,9 +367,10 @@ def _as_the_other(
     purpose = f"{verb} it as the other customer"
     exchange = scenario.send(operation, operation.method, request, purpose, auth=Auth(who="other"))
     allowed = ctx.profile.foreign_statuses
-    if exchange.status not in allowed:
-        message = (
-            f"the other customer could {verb} resource {item_id}: {exchange.error or exchange.status} "
-            f"(expected one of {sorted(allowed)})"
-        )
+    if ok(exchange):
+        message = f"the other customer could {verb} resource {item_id}: {exchange.status}"
+        yield scenario.fail(message, f"{verb}:{exchange.status}")
+    elif exchange.status not in allowed:
+        outcome = exchange.error or exchange.status
+        message = f"the other customer's {verb} of resource {item_id} answered {outcome}, not one of {sorted(allowed)}"
         yield scenario.fail(message, f"{verb}:{exchange.status}")

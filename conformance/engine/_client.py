@@ -22,7 +22,6 @@ from conformance.engine.runtime import Runtime
 from conformance.spec import Operation, fill_path
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 
 
 class UnsafeWrite(RuntimeError):
@@ -124,7 +123,7 @@ class EngineClient:
             body = json.dumps(request.json_body).encode()
             headers.setdefault("Content-Type", self.runtime.profile.content_type)
         params = dict(request.params)
-        self._apply_auth(auth, headers, params)
+        self.runtime.apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
         return self._dispatch(Outgoing(operation, method, url, params, headers, body, purpose or "request"), case)
 
@@ -165,7 +164,7 @@ class EngineClient:
         else:
             data = kwargs.get("data")
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
-        self._apply_auth(DEFAULT_AUTH, headers, params)
+        self.runtime.apply_auth(DEFAULT_AUTH, headers, params)
         self._guard(kwargs["method"], False, purpose)
         out = Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, drawn)
         return self._dispatch(out, case)
@@ -208,33 +207,6 @@ class EngineClient:
             self._cleaning = False
 
     # -- internals ------------------------------------------------------------------------------------------------
-    def _apply_auth(self, auth: Auth, headers: dict[str, str], params: dict[str, Any]) -> None:
-        if auth.who == "none":
-            return
-        creds = self.runtime.credentials
-        values = {
-            "token": creds.other_token if auth.who == "other" else creds.token,
-            "accesskey": None if auth.who == "other" else creds.accesskey,
-        }
-        mechanisms = self.runtime.profile.auth_mechanisms
-        if auth.mechanism is not None:
-            chosen = next((m for m in mechanisms if m.id == auth.mechanism), None)
-        else:  # the default transport: a header where the profile has one, as the docs show first
-            usable = [m for m in mechanisms if values.get(m.credential)]
-            chosen = min(usable, key=lambda m: _TRANSPORT_PREFERENCE.index(m.location), default=None)
-        if chosen is None:
-            return
-        value = auth.value if auth.value is not None else values.get(chosen.credential)
-        if value is None:
-            return
-        if chosen.location == "header":
-            headers[chosen.name] = chosen.render(value)
-        elif chosen.location == "cookie":
-            cookie = f"{chosen.name}={chosen.render(value)}"
-            headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
-        else:
-            params[chosen.name] = chosen.render(value)
-
     def _dispatch(self, out: Outgoing, case: Any) -> Exchange:
         # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
         # deletes: Ctrl-C/SIGTERM wait until its id is tracked.

@@ -198,7 +198,9 @@ class _TestRun:
 
     def require_other_customer(self) -> None:
         if not self.runtime.credentials.other_token:
-            self._skip("tenant_isolation", "needs a second customer (--other-token or VOIPBIN_OTHER_TOKEN)")
+            self._skip(
+                "tenant_isolation", "needs a second customer (VOIPBIN_OTHER_USERNAME/PASSWORD or VOIPBIN_OTHER_TOKEN)"
+            )
 
     def _skip(self, check: str, why: str) -> None:
         """A check that cannot run here: the reason rides on the payload (results.json), and on pytest's line."""

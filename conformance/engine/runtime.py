@@ -29,6 +29,7 @@ from conformance.spec import Collection, Operation, Spec, load_spec
 if TYPE_CHECKING:
     from conformance.engine._examples import Examples
 
+_TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 # In-process runs address the mock where `voipbin-conformance mock` serves by default, so every repro of the
 # run works as given against that command (results.json summary.mock_command names it).
 MOCK_PORT = 8000
@@ -75,6 +76,35 @@ class Runtime:
     def headers_for(self, auth: Auth) -> dict[str, str]:
         """The -H headers for a request presenting `auth`: all of them with the run's own credentials."""
         return dict(self.config.extra_headers if auth == DEFAULT_AUTH else self.gateway_headers)
+
+    def apply_auth(self, auth: Auth, headers: dict[str, str], params: dict[str, Any]) -> None:
+        """Place `auth`'s credential on a request as the profile says: the mechanism asked for, or the run's
+        default transport (a header where the profile has one, as the docs show first)."""
+        if auth.who == "none":
+            return
+        creds = self.credentials
+        values = {
+            "token": creds.other_token if auth.who == "other" else creds.token,
+            "accesskey": None if auth.who == "other" else creds.accesskey,
+        }
+        mechanisms = self.profile.auth_mechanisms
+        if auth.mechanism is not None:
+            chosen = next((m for m in mechanisms if m.id == auth.mechanism), None)
+        else:  # the default transport: a header where the profile has one, as the docs show first
+            usable = [m for m in mechanisms if values.get(m.credential)]
+            chosen = min(usable, key=lambda m: _TRANSPORT_PREFERENCE.index(m.location), default=None)
+        if chosen is None:
+            return
+        value = auth.value if auth.value is not None else values.get(chosen.credential)
+        if value is None:
+            return
+        if chosen.location == "header":
+            headers[chosen.name] = chosen.render(value)
+        elif chosen.location == "cookie":
+            cookie = f"{chosen.name}={chosen.render(value)}"
+            headers["Cookie"] = f"{headers['Cookie']}; {cookie}" if headers.get("Cookie") else cookie
+        else:
+            params[chosen.name] = chosen.render(value)
 
     @cached_property
     def enabled_checks(self) -> frozenset[str]:
@@ -206,8 +236,11 @@ def build_runtime(config: Config) -> Runtime:
         assert config.base_url is not None
         base_url = config.base_url.rstrip("/")
         session = _session(config, base_url)
-        token = config.token or (login(session, config) if config.username else None)
-        credentials = Credentials(token, config.accesskey, config.other_token)
+        token = config.token or (login(session, config, config.username, config.password) if config.username else None)
+        other_token = config.other_token
+        if other_token is None and config.other_username:
+            other_token = login(session, config, config.other_username, config.other_password)
+        credentials = Credentials(token, config.accesskey, other_token)
     redactor = redactor_for(config, credentials)
     return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
 
@@ -246,6 +279,7 @@ def redactor_for(config: Config, credentials: Credentials | None = None) -> Reda
             "VOIPBIN_OTHER_TOKEN": creds.other_token,
             "VOIPBIN_EXPIRED_TOKEN": creds.expired_token if config.uses_mock else None,
             "VOIPBIN_PASSWORD": config.password,
+            "VOIPBIN_OTHER_PASSWORD": config.other_password,
             **{
                 "VOIPBIN_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): value
                 for name, value in config.secret_headers.items()
@@ -262,13 +296,13 @@ def login_url(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/auth/login"
 
 
-def login(session: PoliteSession, config: Config) -> str:
-    """A fresh 7-day JWT from the username and password, so a nightly job never runs on an expired token."""
+def login(session: PoliteSession, config: Config, username: str | None, password: str | None) -> str:
+    """A fresh 7-day JWT from a username and password, so a nightly job never runs on an expired token."""
     url = login_url(config.base_url or "")
     try:
         response = session.post(
             url,
-            json={"username": config.username, "password": config.password},
+            json={"username": username, "password": password},
             timeout=config.request_timeout,
             allow_redirects=False,
         )
@@ -279,9 +313,11 @@ def login(session: PoliteSession, config: Config) -> str:
     except (ValueError, AttributeError):
         token = None
     if response.status_code != 200 or not isinstance(token, str) or not token:
+        which = "VOIPBIN_USERNAME / VOIPBIN_PASSWORD"
+        if username == config.other_username and username != config.username:
+            which = "VOIPBIN_OTHER_USERNAME / VOIPBIN_OTHER_PASSWORD"
         raise SetupError(
-            f"the target refused the login of {config.username!r} ({response.status_code} on POST {url})",
-            "check VOIPBIN_USERNAME / VOIPBIN_PASSWORD",
+            f"the target refused the login of {username!r} ({response.status_code} on POST {url})", f"check {which}"
         )
     return token
 
@@ -302,18 +338,34 @@ def require_selection(runtime: Runtime) -> None:
 
 
 def preflight(runtime: Runtime) -> None:
-    """Before any test: the target answers, and the given credentials are not refused."""
+    """Before any test: the target answers, and the credentials of each customer are not refused (a stored second
+    customer's JWT expires after 7 days like the first's: after a week every isolation probe would read 401)."""
     probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
     url = runtime.base_url + (probe.path if probe else "/")
-    headers, params = dict(runtime.config.extra_headers), {}
-    creds = runtime.credentials
-    if creds.token:
-        headers["Authorization"] = f"Bearer {creds.token}"
-    elif creds.accesskey:
-        params["accesskey"] = creds.accesskey
+    customers = [("customer", "VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (or VOIPBIN_USERNAME / VOIPBIN_PASSWORD)")]
+    if runtime.credentials.other_token:
+        _distinct_customers(runtime.credentials)
+        customers.append(("other", "VOIPBIN_OTHER_TOKEN (or VOIPBIN_OTHER_USERNAME / VOIPBIN_OTHER_PASSWORD)"))
+    for who, variables in customers:
+        response = _first_request(runtime, url, Auth(who=who))
+        if response is None:
+            return  # it answered, with a body over the cap: the tests will report it
+        if probe is not None and response.status_code == runtime.profile.unauthenticated_status:
+            whose = "the given credentials" if who == "customer" else "the second customer's credentials"
+            raise SetupError(
+                f"the target rejected {whose} ({response.status_code} on GET {probe.path})",
+                f"check {variables}; tokens expire after 7 days, a login does not",
+            )
+
+
+def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response | None:
+    """One GET with `auth`'s credentials placed as every request of the run places them; None for an answer
+    over the body cap."""
+    headers, params = runtime.headers_for(auth), dict[str, Any]()
+    runtime.apply_auth(auth, headers, params)
     try:
         # Not redirected: a redirect to another origin would carry the credentials there.
-        response = runtime.session.get(
+        return runtime.session.get(
             url, headers=headers, params=params, timeout=runtime.config.request_timeout, allow_redirects=False
         )
     except requests.Timeout:
@@ -322,7 +374,7 @@ def preflight(runtime: Runtime) -> None:
             "check --base-url, or raise --request-timeout",
         ) from None
     except TooLarge:
-        return  # it answered: the tests will report the oversized body
+        return None
     except RunBudgetSpent:
         raise SetupError(
             f"--max-time ran out before the target answered the first request ({runtime.session.waited_s:g}s of "
@@ -334,8 +386,22 @@ def preflight(runtime: Runtime) -> None:
         raise SetupError(
             f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
         ) from None
-    if probe is not None and response.status_code == runtime.profile.unauthenticated_status:
+
+
+def _distinct_customers(credentials: Credentials) -> None:
+    """The second customer must be another customer: the same one twice would make every isolation probe read its
+    own resources and report a breach."""
+    import jwt
+
+    def customer_of(token: str | None) -> object:
+        try:
+            return jwt.decode(token or "", options={"verify_signature": False}).get("customer_id")
+        except (jwt.PyJWTError, AttributeError):
+            return None
+
+    first, second = customer_of(credentials.token), customer_of(credentials.other_token)
+    if credentials.token == credentials.other_token or (first is not None and first == second):
         raise SetupError(
-            f"the target rejected the given credentials ({response.status_code} on GET {probe.path})",
-            "check VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (tokens expire after 7 days)",
+            "the second customer's credentials belong to the first customer",
+            "tenant_isolation needs another customer: set VOIPBIN_OTHER_TOKEN or VOIPBIN_OTHER_USERNAME to one",
         )

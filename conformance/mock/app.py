@@ -49,13 +49,15 @@ class MockApp:
         rate_limit: float | None = None,
         seed_items: int = SEED_ITEMS,
         login: tuple[str, str] | None = None,
+        other_login: tuple[str, str] | None = None,
     ) -> None:
         self.spec, self.profile, self.seed = spec, profile, seed
         self.faults = validate_faults(tuple(faults))
         self.auth = Authority(
             seed, token=token, accesskey=accesskey, other_token=other_token, other_accesskey=other_accesskey
         )
-        self.login = login  # (username, password) that POST /auth/login at the root accepts
+        # (username, password) that POST /auth/login at the root accepts, for the first and the second customer
+        self.logins = {pair: n for n, pair in enumerate((login, other_login)) if pair is not None}
         self.store = Store(spec.document, profile, self.faults, self.customers, seed=seed, seed_items=seed_items)
         self.reader = RequestReader(spec.document, profile, self.faults)
         self.render = Render(spec.document, profile, self.faults)
@@ -125,15 +127,16 @@ class MockApp:
         self._bucket = (tokens - 1, now)
 
     def _login(self, body: bytes) -> MockResponse:
-        """auth_overview-2026-08-22: username/password for the customer's JWT; any failure is a bare 400."""
+        """auth_overview-2026-08-22: username/password for the customer's JWT and, as the live server does
+        (bin-api-manager PostLogin), the same JWT in a Secure, HttpOnly token cookie; any failure is a bare 400."""
         try:
             sent = json.loads(body) if body else None
         except ValueError:
             sent = None
         given = (sent.get("username"), sent.get("password")) if isinstance(sent, dict) else None
-        if self.login is None or given != self.login:
-            raise Reject(400, "BAD_REQUEST", "login failed")
-        customer = self.customers[0]
+        if given not in self.logins:
+            return MockResponse(400, [], b"")  # as the live PostLogin: AbortWithStatus(400), no body
+        customer = self.customers[self.logins[given]]
         body_out = json.dumps({"username": given[0], "token": customer.token}).encode()
-        cookie = f"token={customer.token}; HttpOnly; Secure; SameSite=Strict; Path=/"
+        cookie = f"token={customer.token}; Path=/; Max-Age={7 * 24 * 3600}; Secure; HttpOnly; SameSite=Strict"
         return MockResponse(200, [("Content-Type", "application/json"), ("Set-Cookie", cookie)], body_out)

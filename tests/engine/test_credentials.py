@@ -106,3 +106,77 @@ def test_the_session_keeps_no_cookie(make_runtime, bundled):
         assert len(runtime.session.cookies) == 0
     finally:
         server.shutdown()
+
+
+def _isolation_run(app: MockApp, tmp_path, env: dict[str, str], *extra: str):
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        from tests.engine.test_cli import cli
+
+        return cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--include", "^(GET|POST) /tags$",
+            "--max-examples", "1", "--report-dir", "out", *extra, cwd=tmp_path, env=env,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+
+
+def test_both_customers_log_in_and_isolation_runs_read_only(bundled, tmp_path):
+    spec = load_spec(str(bundled))
+    app = MockApp(
+        spec, profile=load_profile("voipbin-2026-01"), seed=3, login=("a", "pw-a-0123"), other_login=("b", "pw-b-0123")
+    )
+    env = {"VOIPBIN_USERNAME": "a", "VOIPBIN_PASSWORD": "pw-a-0123"}
+    env |= {"VOIPBIN_OTHER_USERNAME": "b", "VOIPBIN_OTHER_PASSWORD": "pw-b-0123"}
+    result = _isolation_run(app, tmp_path, env)
+    assert result.returncode == 0, result.stdout[-2000:]
+    checks = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]["checks"]
+    assert checks["tenant_isolation"]["passed"] >= 1 and "skipped" not in checks["tenant_isolation"]
+    leaky = MockApp(spec, profile=load_profile("voipbin-2026-01"), seed=3, login=("a", "pw-a-0123"),
+                    other_login=("b", "pw-b-0123"), faults=("foreign_visible",))  # fmt: skip
+    assert _isolation_run(leaky, tmp_path, env).returncode == 1
+    problems = json.loads((tmp_path / "out" / "results.json").read_text())["problems"]
+    assert problems[0]["severity"] == "critical" and problems[0]["check"] == "tenant_isolation"
+
+
+@pytest.mark.parametrize("case", ["expired", "same-customer", "bad-login"])
+def test_a_second_customer_that_cannot_take_part_is_one_line_at_start(bundled, tmp_path, case):
+    from tests.engine.test_cli import assert_one_line_error
+
+    app = MockApp(
+        load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3, other_login=("b", "pw-b-0123")
+    )
+    customer = app.customers[0]
+    env = {"VOIPBIN_TOKEN": customer.token}
+    env |= {
+        "expired": {"VOIPBIN_OTHER_TOKEN": app.auth.issue(app.customers[1].id, expired=True)},
+        "same-customer": {"VOIPBIN_OTHER_TOKEN": app.auth.issue(customer.id)},
+        "bad-login": {"VOIPBIN_OTHER_USERNAME": "b", "VOIPBIN_OTHER_PASSWORD": "wrong-password"},
+    }[case]
+    result = _isolation_run(app, tmp_path, env)
+    expected = {"expired": "second customer's credentials", "same-customer": "belong to the first", "bad-login": "'b'"}
+    assert_one_line_error(result, expected[case])
+    assert "VOIPBIN_OTHER" in result.stderr
+
+
+def test_an_answer_other_than_403_404_to_the_other_customer_is_not_a_breach(bundled, tmp_path):
+    """A 500 (or a 401, or 410) to the other customer refuses the resource, just not as documented: one medium
+    problem, never the critical 'reachable' (3 false criticals from one 500 fault before)."""
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    customer, other = app.customers
+    handle = app.handle
+
+    def foreign_500(method, path, query, headers, body):
+        from conformance.mock._wire import MockResponse
+
+        if other.token in headers.get("authorization", "") and path.count("/") > 2:
+            return MockResponse(500, [("Content-Type", "application/json")], b'{"error": "x", "message": "boom"}')
+        return handle(method, path, query, headers, body)
+
+    app.handle = foreign_500  # type: ignore[method-assign]
+    env = {"VOIPBIN_TOKEN": customer.token, "VOIPBIN_OTHER_TOKEN": other.token}
+    assert _isolation_run(app, tmp_path, env, "--checks", "tenant_isolation").returncode == 1
+    problems = json.loads((tmp_path / "out" / "results.json").read_text())["problems"]
+    assert [(p["severity"], p["title"]) for p in problems] == [
+        ("medium", "Another customer's resources are not refused as documented (403 or 404): answered 500")
+    ]
