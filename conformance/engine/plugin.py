@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance",
         action="store_true",
         default=False,
-        help="run the conformance suite (implied by --spec or --base-url)",
+        help="run the conformance suite (implied by --spec; --base-url alone is pytest-base-url's, not ours)",
     )
     for option in config_module.RUN_OPTIONS:
         if not option.pytest:
@@ -73,7 +73,9 @@ def _base_url_taken(parser: pytest.Parser) -> bool:
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.getoption("conformance") or config.getoption("spec") or config.getoption("base_url"))
+    """Only when asked: --base-url is also pytest-base-url's (pytest-playwright, pytest-selenium), and a UI suite
+    run with it must run its own tests, not this suite."""
+    return bool(config.getoption("conformance") or config.getoption("spec"))
 
 
 def _from_options(config: pytest.Config) -> Config:

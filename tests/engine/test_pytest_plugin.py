@@ -82,3 +82,11 @@ def test_the_plugin_coexists_with_pytest_base_url_and_reuses_its_option(tmp_path
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     summary = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]
     assert summary["target"].startswith("http://127.0.0.1:")
+
+
+def test_base_url_alone_leaves_an_unrelated_suite_alone(tmp_path):
+    """A UI suite run with pytest-base-url's --base-url (no VoIPBIN credentials) runs its own tests."""
+    (tmp_path / "test_ui.py").write_text("def test_page(base_url):\n    assert base_url == 'http://app.invalid'\n")
+    result = pytest_run("--base-url", "http://app.invalid", "test_ui.py", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
