@@ -8,7 +8,7 @@ import contextlib
 import json
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +22,12 @@ from conformance.engine.runtime import Runtime
 from conformance.spec import Operation, fill_path
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
+CONNECTION_FAILED = "connection failed"
+
+
+class TargetGone(Exception):
+    """The target stopped accepting connections mid-run: the run stops instead of reporting each request."""
 
 
 class UnsafeWrite(RuntimeError):
@@ -79,6 +85,9 @@ class EngineClient:
         self._response_checks = [c for c in of_kind("response") if c.id in runtime.enabled_checks]
         self._cleaning = False  # the clean-up goes out even when --max-time is spent
         self._origins: dict[str, Exchange] = {}  # item path -> the create that made it
+        # What was said of requests the target refused a connection for, held until it answers again: if it never
+        # does, they were the target going away, not findings.
+        self._unjudged: list[Callable[[], None]] = []
 
     # -- Client protocol ------------------------------------------------------------------------------------------
     def send(
@@ -193,6 +202,7 @@ class EngineClient:
 
     def clean_up(self) -> None:
         """Delete everything this process created and has not deleted yet."""
+        self.judge_pending()
         with self.runtime.cleanup_lock:
             pending = list(self.runtime.created.items())
         self._cleaning = True
@@ -203,6 +213,8 @@ class EngineClient:
                 # it could only do where writes are allowed.
                 self._send(label, "DELETE", Request(path), auth, None, None, "clean-up", None)
                 self.untrack(path)
+        except TargetGone:
+            self.note(f"clean-up stopped: the target went away; {len(self.runtime.created)} resource(s) left")
         finally:
             self._cleaning = False
 
@@ -213,13 +225,33 @@ class EngineClient:
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)
-        self._judge(exchange, case)
+        if _refused(exchange):
+            self._unjudged.append(lambda: self._judge(exchange, case))
+        else:
+            self.judge_pending()
+            self._judge(exchange, case)
         return exchange
+
+    def judge_pending(self) -> None:
+        """Judge the requests the target refused a connection for: it still answers, so each was a finding."""
+        pending, self._unjudged = self._unjudged, []
+        for judge in pending:
+            judge()
+
+    def _unreachable(self) -> None:
+        """One more request refused a connection; past a handful in a row the target is gone (TargetGone)."""
+        runtime = self.runtime
+        runtime.unreachable_streak += 1
+        if runtime.unreachable_streak >= TARGET_GONE_AFTER:
+            self._unjudged = []  # the target going away, not findings
+            answered = runtime.sent - runtime.unreachable_streak
+            raise TargetGone(f"the target stopped answering after {answered} requests")
 
     def _exchange(self, out: Outgoing) -> Exchange:
         timeout = self.runtime.config.request_timeout
         if not self._cleaning:  # a case is a request a check sent; deleting what the run created is not one
             self.recorder.cases += 1
+        self.runtime.sent += 1
         try:
             response, content = self.runtime.session.fetch(
                 out.method,
@@ -233,13 +265,12 @@ class EngineClient:
             )
         except TooLarge as exc:
             return out.unanswered(exc.describe(), timeout)
+        except requests.Timeout:
+            return out.unanswered(f"no complete answer within {timeout:g}s", timeout)
         except requests.RequestException as exc:
-            error = (
-                f"no complete answer within {timeout:g}s"
-                if isinstance(exc, requests.Timeout)
-                else f"connection failed ({type(exc).__name__})"
-            )
-            return out.unanswered(error, timeout)
+            self._unreachable()
+            return out.unanswered(f"{CONNECTION_FAILED} ({type(exc).__name__})", timeout)
+        self.runtime.unreachable_streak = 0
         return out.answered(response, content)
 
     def context(self, label: str, case: Any = None) -> Context:
@@ -274,7 +305,15 @@ class EngineClient:
                 )
 
     def record(self, check: str, operation: str, fail: Fail) -> None:
-        self.recorder.record(Finding.of(check, operation, fail, self.runtime.redactor))
+        finding = Finding.of(check, operation, fail, self.runtime.redactor)
+        if fail.exchange is not None and _refused(fail.exchange) and self.runtime.unreachable_streak:
+            self._unjudged.append(lambda: self.recorder.record(finding))  # the target may be going away
+        else:
+            self.recorder.record(finding)
+
+
+def _refused(exchange: Exchange) -> bool:
+    return (exchange.error or "").startswith(CONNECTION_FAILED)
 
 
 @contextlib.contextmanager

@@ -70,6 +70,7 @@ class Recorder:
     notes: list[str] = field(default_factory=list)
     statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
     skipped: dict[str, str] | None = None  # {"check", "why"}: the check could not run on this target
+    target_gone: str | None = None  # the target stopped accepting connections during this test
 
     def saw(self, operation: str, status: int | None) -> None:
         if status is not None:
@@ -94,6 +95,7 @@ class Recorder:
             "notes": self.notes,
             "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
             "skipped": self.skipped,
+            "target_gone": self.target_gone,
         }
 
 

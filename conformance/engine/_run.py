@@ -57,6 +57,8 @@ def exit_code(
         return EXIT_SETUP
     failing = bool(results.get("findings")) if baseline_worse is None else baseline_worse
     summary = results["summary"]
+    if summary.get("target_gone"):
+        return EXIT_SETUP  # the run could not finish: the target went away (what it found so far is reported)
     short = config.min_reach is not None and summary["reach"]["percent"] < config.min_reach
     # Tests fail for their findings or for a suite error; without errors, a complete run's failures are findings.
     clean = summary.get("complete", True) and not summary.get("errors")

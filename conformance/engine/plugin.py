@@ -282,9 +282,16 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     """--max-time ran out inside a test (a slow answer, a long Retry-After): the test stops where it is, keeps
     what it found, and no further test starts."""
     from conformance.engine._bounded import RunBudgetSpent
+    from conformance.engine._client import TargetGone
 
     try:
         return (yield)
+    except TargetGone as gone:  # a deploy restarting: stop, keep what was found, never a flood of findings
+        recorder = item.stash.get(_RECORDER, None)
+        if recorder is not None:
+            recorder.target_gone = str(gone)
+        item.session.shouldstop = str(gone)
+        pytest.skip(str(gone))
     except RunBudgetSpent:
         built = item.config.stash.get(CONFIG, None)
         budget = f"{built.max_time:g}s" if built is not None and built.max_time is not None else "budget"

@@ -50,6 +50,8 @@ class Runtime:
     cleanup_lock: threading.Lock = field(default_factory=threading.Lock)
     # What this process created and has not deleted yet: item path -> (its DELETE operation, the credentials).
     created: dict[str, tuple[str, Auth]] = field(default_factory=dict)
+    sent: int = 0  # requests this process sent
+    unreachable_streak: int = 0  # requests in a row the target did not even accept a connection for
 
     @property
     def target_label(self) -> str:

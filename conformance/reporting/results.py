@@ -36,6 +36,7 @@ class Aggregator:
     errors: list[dict[str, str]] = field(default_factory=list)
     tests_done: int = 0
     statuses: dict[str, set[int]] = field(default_factory=dict)
+    target_gone: str | None = None  # why the run stopped: the target stopped answering
 
     def add(self, data: dict[str, Any]) -> None:
         if data["kind"] == "operation":
@@ -48,6 +49,8 @@ class Aggregator:
         for finding in data.get("findings", []):
             known = self.findings.get(finding["fingerprint"])
             self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
+        if data.get("target_gone"):
+            self.target_gone = data["target_gone"]
         if data.get("notes"):
             self.notes.setdefault(data["operation"], []).extend(data["notes"])
         for operation, codes in data.get("statuses", {}).items():
@@ -95,6 +98,7 @@ class Aggregator:
             "max_examples": self.config.max_examples,
             "interrupted": self.interrupted,
             "stopped": self.stopped,
+            "target_gone": self.target_gone,
             "tests": {"done": self.tests_done, "total": self.tests_total},
             "complete": self.complete,
             "min_reach": self.config.min_reach,

@@ -1,0 +1,53 @@
+"""A target that goes away mid-run (a staging deploy restarting): the run stops, keeps what it found, says why,
+and exits 2, instead of turning every later request into a 'connection failed' finding."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
+from tests.engine.test_cli import cli
+
+pytestmark = pytest.mark.http
+
+
+class _GoesAway(MockApp):
+    """Answers `budget` requests, then shuts its server: the listening socket and every kept-alive connection."""
+
+    budget = 150
+    server = None
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        self.budget -= 1
+        if self.budget == 0 and self.server is not None:
+            threading.Thread(target=self.server.shutdown).start()
+        if self.budget <= 0:
+            raise ConnectionAbortedError("deploying")  # the handler thread drops this connection
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_target_that_goes_away_stops_the_run_with_exit_2(tmp_path, bundled):
+    app = _GoesAway(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    server = app.server = serve_in_thread(app, "127.0.0.1", 0)
+    env = {"VOIPBIN_TOKEN": app.customers[0].token, "VOIPBIN_ACCESSKEY": app.customers[0].accesskey}
+    try:
+        result = cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--max-examples", "2", "--report-dir", "out",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    summary = json.loads((tmp_path / "out" / "results.json").read_text())["summary"]
+    assert summary["target_gone"].startswith("the target stopped answering after ")
+    assert summary["complete"] is False
+    findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
+    assert len([f for f in findings if "connection failed" in f["message"]]) <= 1
+    assert "the target stopped answering after" in result.stdout
