@@ -154,9 +154,8 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     )
     if summary["missing_shards"]:
         print(f"Incomplete: shard(s) {summary['missing_shards']} missing; their operations were not tested.")
-    if merged["findings"]:
-        return 1
-    return 0 if summary["complete"] else 2
+    print(summary["verdict"]["headline"] + ".")
+    return int(summary["verdict"]["exit_code"])
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from conformance.config import Config, ensure_report_dir
+from conformance.engine._verdict import EXIT_SETUP, Verdict
 from conformance.engine.plugin import SUITE, ConfigCarrier
 from conformance.engine.runtime import build_runtime, preflight, require_selection, resolve_seed
-
-EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
 
 
 def run(config: Config, *, extra_args: list[str] | None = None) -> int:
@@ -44,27 +43,15 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
         args += ["-n", str(config.workers)]
     carrier = ConfigCarrier(config, runtime)
     code = pytest.main(args, plugins=[carrier])
-    return exit_code(config, code, carrier.results, carrier.baseline_worse)
+    return exit_code(code, carrier.results)
 
 
-def exit_code(
-    config: Config, pytest_code: int, results: dict[str, Any] | None, baseline_worse: bool | None = None
-) -> int:
-    """The run's verdict as an exit code, decided here only: 1 for findings (with a baseline: for what is worse
-    than it) or too little reach, 2 when it could not run or finish without finding anything, 0 only for a
-    complete run that found nothing (or nothing the baseline did not already know)."""
-    if results is None:
+def exit_code(pytest_code: int, results: dict[str, Any] | None) -> int:
+    """The run's exit code: the verdict results.json stores (engine/_verdict.py decides it once, for every output),
+    or 2 where the session ended in pytest's own error (a usage or internal error) or wrote no results."""
+    if results is None or pytest_code not in SESSION_OK:
         return EXIT_SETUP
-    failing = bool(results.get("findings")) if baseline_worse is None else baseline_worse
-    summary = results["summary"]
-    if summary.get("target_gone"):
-        return EXIT_SETUP  # the run could not finish: the target went away (what it found so far is reported)
-    short = config.min_reach is not None and summary["reach"]["percent"] < config.min_reach
-    # Tests fail for their findings or for a suite error; without errors, a complete run's failures are findings.
-    clean = summary.get("complete", True) and not summary.get("errors")
-    if clean and pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        return EXIT_FINDINGS if failing or short else EXIT_OK
-    if pytest_code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
-        # Findings fail the run (1); a run that errored or was stopped before finding anything could not run (2).
-        return EXIT_FINDINGS if failing else EXIT_SETUP
-    return EXIT_SETUP
+    return Verdict.of(results).exit_code
+
+
+SESSION_OK = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED)

@@ -31,9 +31,9 @@ class ConfigCarrier:
     def __init__(self, config: Config, runtime: Runtime | None = None) -> None:
         self.config = config
         self.runtime = runtime
-        # Handed back by the reporting plugin at the end of the session, for the verdict (engine/_run.exit_code):
-        self.results: dict[str, Any] | None = None  # results.json as written; None if the session never got there
-        self.baseline_worse: bool | None = None  # with --baseline: a new or spreading problem, or a new finding
+        # Handed back by the reporting plugin at the end of the session: results.json as written, its verdict
+        # (engine/_verdict.py) included; None if the session never got there.
+        self.results: dict[str, Any] | None = None
 
     @staticmethod
     def find(config: pytest.Config) -> ConfigCarrier | None:

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.engine._verdict import Verdict
 from conformance.reporting._text import printable
-from conformance.reporting.problems import headline
 
 _ROWS = 30
 
@@ -19,18 +19,15 @@ def _cell(text: Any) -> str:
 
 def markdown(results: dict[str, Any], report_dir: str) -> str:
     summary, problems = results["summary"], results.get("problems") or []
-    if problems:
-        verdict = f"**Failed: {headline(problems)}**"
-    elif not summary.get("complete", True):
-        verdict = "**Incomplete: no verdict**"
-    else:
-        verdict = "**Passed: no problem found**"
+    verdict = Verdict.of(results)
     reach = summary.get("reach") or {}
     lines = [
         "## VoIPBIN conformance",
         "",
-        verdict,
+        f"**{_cell(verdict.headline)}**",
         "",
+        *[f"- {_cell(reason)}" for reason in verdict.reasons],
+        *([""] if verdict.reasons else []),
         f"Target `{_cell(summary['target'])}`, profile `{_cell(summary['profile'])}`, seed {_cell(summary['seed'])}: "
         f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
         f"{len(results['findings'])} findings; {_cell(reach.get('reached_2xx', '?'))} of "

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance.engine._verdict import Verdict
 from conformance.reporting._text import printable
 
 
@@ -56,13 +57,12 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
             f"  reach: {reach['reached_2xx']} of {reach['operations']} operations answered a 2xx "
             f"({reach['percent']:g}%); the others had their success path untested\n"
         )
-        minimum = summary.get("min_reach")
-        if minimum is not None and reach["percent"] < minimum:
-            out.write(f"  FAILED --min-reach: {reach['percent']:g}% of operations reached, {minimum:g}% required\n")
     for error in summary.get("errors", []):
         out.write(f"  suite error in {error['test']}: {error['error']}\n")
     _problems(results.get("problems") or [], out)
     out.write(verdict(results) + "\n")
+    for reason in Verdict.of(results).reasons:
+        out.write(f"  - {reason}\n")
     out.write(f"Reports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
 
 
@@ -94,21 +94,5 @@ def _problems(problems: list[dict[str, Any]], out: _Printable) -> None:
 
 
 def verdict(results: dict[str, Any]) -> str:
-    """The one-sentence verdict. "Conformant" only for a complete run that found nothing and had no error."""
-    summary = results["summary"]
-    total = len(results["findings"])
-    tests = summary.get("tests") or {}
-    if not summary.get("complete", True):
-        ran = f"{tests.get('done', '?')} of {tests.get('total', '?')} tests ran"
-        return f"Incomplete: {ran}; {total} finding(s) in what ran." if total else f"Incomplete: {ran}, no verdict."
-    if total:
-        from conformance.reporting.problems import headline
-
-        problems = results.get("problems")
-        return f"{headline(problems).capitalize()} ({total} findings)." if problems else f"{total} finding(s)."
-    if summary.get("errors"):
-        return "No findings, but the suite failed on some tests (see above): no verdict."
-    reach, minimum = summary.get("reach") or {}, summary.get("min_reach")
-    if minimum is not None and reach.get("percent", 100.0) < minimum:
-        return f"No findings, but only {reach['percent']:g}% of operations were reached (--min-reach {minimum:g}%)."
-    return "No findings: the target follows every checked convention."
+    """The one-sentence verdict, as results.json stores it (engine/_verdict.py decides it for every output)."""
+    return Verdict.of(results).headline + "."

@@ -79,20 +79,20 @@ PAGE_STYLE = (
 )
 
 
-def banner_html(results: dict[str, Any]) -> str:
-    """The verdict first: passed, or how many problems and how many critical; incomplete runs never pass."""
-    from conformance.reporting.problems import headline
+_OUTCOME_COLOUR = {"passed": "#1b7a1b", "failed": "#b00020", "incomplete": "#7a6400", "error": "#7a6400"}
 
-    summary, problems = results["summary"], results.get("problems") or []
-    if problems:
-        text, colour = f"Failed: {headline(problems)}", "#b00020"
-    elif not summary.get("complete", True):
-        text, colour = "Incomplete: no verdict", "#7a6400"
-    else:
-        text, colour = "Passed: no problem found", "#1b7a1b"
+
+def banner_html(results: dict[str, Any]) -> str:
+    """The verdict first, as results.json stores it (engine/_verdict.py decides it for every output)."""
+    from conformance.engine._verdict import Verdict
+
+    verdict = Verdict.of(results)
+    reasons = "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons)
     return (
-        f'<div id="vc-verdict" style="background:{colour};color:#fff;padding:.6em 1em;font-size:1.3em;'
-        f'overflow-wrap:anywhere">{escape(text)}</div>'
+        f'<div id="vc-verdict" data-outcome="{escape(verdict.outcome)}" style="background:'
+        f"{_OUTCOME_COLOUR.get(verdict.outcome, '#7a6400')};color:#fff;padding:.6em 1em;font-size:1.3em;"
+        f'overflow-wrap:anywhere">{escape(verdict.headline)}</div>'
+        + (f'<ul id="vc-verdict-reasons">{reasons}</ul>' if reasons else "")
     )
 
 

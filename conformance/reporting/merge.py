@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 from conformance.config import ensure_report_dir
 from conformance.engine._findings import absorb
+from conformance.engine._verdict import decide
 from conformance.errors import SetupError
 from conformance.reporting import ci_summary
 from conformance.reporting.problems import group
@@ -82,6 +83,7 @@ def merge(
     summary["findings"] = len(merged["findings"])
     merged["problems"] = group(merged["findings"], summary["operations_tested"])
     summary["problems"] = len(merged["problems"])
+    summary["verdict"] = decide(merged).as_dict()  # the shards' --min-reach, completeness and findings together
     return merged
 
 

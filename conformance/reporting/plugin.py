@@ -19,7 +19,7 @@ from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
 from conformance.reporting._text import printable
 from conformance.reporting.html import compact_findings_html, summary_html
-from conformance.reporting.results import Aggregator
+from conformance.reporting.results import Aggregator, write_results
 
 REPORTER = "voipbin-conformance-reporter"
 
@@ -112,18 +112,28 @@ class Reporter:
         if session.shouldstop:
             self.aggregator.stopped = str(session.shouldstop)
         _quiet_environment(self.config)
-        results = self.aggregator.write(Path(self.run.report_dir) / "results.json", self.redactor.text)
+        results = self.aggregator.as_dict()
+        self._baseline(results)  # before the verdict, which it bears on, and before pytest-html writes the page
+        from conformance.engine._run import SESSION_OK
+        from conformance.engine._verdict import decide
+        from conformance.reporting.regression import worse
+
+        baseline_worse = worse(self.regression) if self.regression is not None else None
+        verdict = decide(results, session_ok=exitstatus in SESSION_OK, baseline_worse=baseline_worse)
+        results["summary"]["verdict"] = verdict.as_dict()
         self.results = results
+        write_results(Path(self.run.report_dir) / "results.json", results, self.redactor.text)
+        if self.run.update_baseline and self.run.baseline:
+            import shutil
+
+            Path(self.run.baseline).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(self.run.report_dir) / "results.json", self.run.baseline)
         from conformance.reporting import ci_summary
 
         ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None)
         _junit_header(self.config, results)
-        self._baseline(results)
-        if self.carrier is not None:  # the verdict, handed to the engine in-process
-            from conformance.reporting.regression import worse
-
+        if self.carrier is not None:  # the results, verdict included, handed to the engine in-process
             self.carrier.results = results
-            self.carrier.baseline_worse = worse(self.regression) if self.regression is not None else None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(
@@ -155,18 +165,12 @@ class Reporter:
 
     def _baseline(self, results: dict[str, Any]) -> None:
         """--baseline: compare before pytest-html writes the page, so the page can link to the comparison."""
-        import shutil
-
         from conformance.errors import SetupError
         from conformance.reporting import regression
 
-        if not self.run.baseline:
+        if not self.run.baseline or self.run.update_baseline:
             return
         report_dir = Path(self.run.report_dir)
-        if self.run.update_baseline:
-            Path(self.run.baseline).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(report_dir / "results.json", self.run.baseline)
-            return
         try:
             compared = regression.compare(regression.load_results(self.run.baseline), results, force=True)
         except SetupError as exc:
@@ -209,6 +213,8 @@ def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
     if xml is None:
         return
     summary = results["summary"]
+    xml.add_global_property("verdict", summary["verdict"]["headline"])
+    xml.add_global_property("exit_code", str(summary["verdict"]["exit_code"]))
     names = (
         "target",
         "spec",

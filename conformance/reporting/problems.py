@@ -66,11 +66,3 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
         problem["operations_affected"] = len(problem["operations"])
         problem["operations_tested"] = operations_tested
     return ranked
-
-
-def headline(problems: list[dict[str, Any]]) -> str:
-    """'3 problems, 1 critical' or 'no problem'."""
-    if not problems:
-        return "no problem"
-    critical = sum(1 for p in problems if p["severity"] == "critical")
-    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}, {critical} critical"

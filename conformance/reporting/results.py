@@ -132,11 +132,10 @@ class Aggregator:
             "findings": findings,
         }
 
-    def write(self, path: Path, redact: Any) -> dict[str, Any]:
-        data = self.as_dict()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(redact(json.dumps(data, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
-        return data
+
+def write_results(path: Path, results: dict[str, Any], redact: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact(json.dumps(results, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
 
 
 def reach(operations: list[str], statuses: dict[str, list[int]]) -> dict[str, Any]:

@@ -35,7 +35,9 @@ def test_reach_is_reported_and_min_reach_fails_a_run_below_it(tmp_path):
     assert reach["operations"] > reach["reached_2xx"] > 0
     assert "POST /calls/{id}/hangup" in reach["never_2xx"]  # actions on ids that do not exist: only 4xx
     assert 404 in reach["statuses"]["POST /calls/{id}/hangup"]
-    assert result.returncode == 1 and "FAILED --min-reach" in result.stdout
+    assert (
+        result.returncode == 1 and "Failed: only 80% of operations answered a 2xx (--min-reach 100%)" in result.stdout
+    )
     assert "follows every checked convention" not in result.stdout
     assert "Never reached" in (tmp_path / "low" / "report.html").read_text()
     assert cli(*common, "ok", "--min-reach", "50", cwd=tmp_path).returncode == 0
@@ -77,29 +79,65 @@ def test_a_full_merge_is_complete(shards):
     assert summary["complete"] is True and summary["reach"]["operations"] == summary["operations_tested"]
 
 
-def _results(*, findings: int = 0, complete: bool = True, errors: int = 0, reach: float = 100.0) -> dict:
-    summary = {"complete": complete, "errors": [{}] * errors, "reach": {"percent": reach}}
-    return {"findings": [{}] * findings, "summary": summary}
+def _results(*, findings: int = 0, complete: bool = True, errors: int = 0, reach: float = 100.0, **more) -> dict:
+    summary = {
+        "complete": complete,
+        "errors": [{"test": "t", "error": "e"}] * errors,
+        "reach": {"percent": reach, "operations": 10, "reached_2xx": int(reach / 10), "never_2xx": []},
+        "writes_allowed": True,
+        "target": "https://staging.invalid/v1.0",
+        "profile": "voipbin-2026-01",
+        "seed": 1,
+        "operations_tested": 10,
+        "cases": 100,
+        "checks": {},
+        "tests": {"done": 10 if complete else 4, "total": 10},
+    }
+    found = [{"check": "json_response", "operation": "GET /x", "message": "m", "repro": "curl"}] * findings
+    return {"findings": found, "summary": summary | more}
+
+
+_GONE = _results(findings=2, target_gone="the target stopped answering after 9 requests")
 
 
 @pytest.mark.parametrize(
-    ("results", "pytest_code", "baseline_worse", "min_reach", "expected"),
+    ("results", "session_ok", "baseline_worse", "min_reach", "expected", "outcome"),
     [
-        (_results(), 0, None, None, 0),
-        (_results(findings=2), 1, None, None, 1),
-        (_results(errors=1), 1, None, None, 2),  # the suite failed, nothing found: no verdict
-        (_results(findings=2, complete=False), 2, None, None, 1),
-        (_results(complete=False), 2, None, None, 2),
-        (_results(findings=2), 1, False, None, 0),  # only what the baseline knew
-        (_results(findings=2), 1, True, None, 1),
-        (_results(findings=2, complete=False), 2, False, None, 2),  # known findings, run not finished: no pass
-        (_results(findings=2, reach=40.0), 1, False, 90.0, 1),  # a baseline does not mask --min-reach
-        (_results(reach=40.0), 0, None, 90.0, 1),
-        (None, 1, None, None, 2),  # the session never wrote results
+        (_results(), True, None, None, 0, "passed"),
+        (_results(findings=2), True, None, None, 1, "failed"),
+        (_results(errors=1), True, None, None, 2, "error"),  # the suite failed, nothing found: no verdict
+        (_results(findings=2, complete=False), True, None, None, 1, "incomplete"),
+        (_results(complete=False), True, None, None, 2, "incomplete"),
+        (_results(findings=2), True, False, None, 0, "passed"),  # only what the baseline knew
+        (_results(findings=2), True, True, None, 1, "failed"),
+        (_results(findings=2, complete=False), True, False, None, 2, "incomplete"),  # known findings, not finished
+        (_results(findings=2, reach=40.0), True, False, 90.0, 1, "failed"),  # a baseline does not mask --min-reach
+        (_results(reach=40.0), True, None, 90.0, 1, "failed"),
+        (_GONE, True, None, None, 2, "incomplete"),
+        (_results(), False, None, None, 2, "error"),  # pytest's own usage or internal error
+        (None, True, None, None, 2, "error"),  # the session never wrote results
     ],
 )
-def test_the_exit_code_is_decided_in_one_place(results, pytest_code, baseline_worse, min_reach, expected):
-    from conformance.config import Config
+def test_one_verdict_decides_the_exit_code_and_every_output_says_it(
+    results, session_ok, baseline_worse, min_reach, expected, outcome
+):
     from conformance.engine._run import exit_code
+    from conformance.engine._verdict import decide
+    from conformance.reporting import ci_summary, console, html
 
-    assert exit_code(Config(min_reach=min_reach), pytest_code, results, baseline_worse) == expected
+    verdict = decide(results, min_reach=min_reach, session_ok=session_ok, baseline_worse=baseline_worse)
+    assert (verdict.exit_code, verdict.outcome) == (expected, outcome)
+    if results is None:
+        assert exit_code(0, None) == 2
+        return
+    results["summary"]["verdict"] = verdict.as_dict()
+    assert exit_code(0 if session_ok else 4, results) == expected
+    outputs = {
+        "console": console.verdict(results),
+        "report.html": html.banner_html(results),
+        "summary.md": ci_summary.markdown(results, "reports"),
+    }
+    for name, text in outputs.items():
+        assert verdict.headline in text, name
+        if expected != 0:  # nothing that failed, erred or did not finish is called passed anywhere
+            assert "Passed" not in text, name
