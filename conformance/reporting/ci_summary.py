@@ -53,9 +53,13 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
 
 
 def write(results: dict[str, Any], report_dir: str, annotations: TextIO | None = None) -> Path:
+    """summary.md beside the reports; under GitHub Actions also the job summary and ::error annotations — but not
+    for one shard of a run (`summary.shard`): the merge publishes them once, for the whole run."""
     text = markdown(results, report_dir)
     path = Path(report_dir) / "summary.md"
     path.write_text(text, encoding="utf-8")
+    if results["summary"].get("shard"):
+        return path
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         try:
