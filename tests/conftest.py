@@ -59,16 +59,11 @@ def run_in_process(runtime: Runtime, *, stateful: bool = True, operations: bool 
         recorder = Recorder()
         _session.run_operation(runtime, op, recorder)
         recorders.append(recorder)
-    if stateful:
-        for op in runtime.list_operations:
+    for case in _session.stateful_cases(runtime) if stateful else []:
+        if _session.unmet_need(runtime, case.check) is None:
             recorder = Recorder()
-            _session.run_stateful(runtime, "pagination", op, recorder)
+            _session.run_stateful(runtime, case.check.id, case.operation, recorder)
             recorders.append(recorder)
-        for collection in runtime.collections:
-            for check, op in (("resource_lifecycle", collection.create), ("tenant_isolation", collection.read)):
-                recorder = Recorder()
-                _session.run_stateful(runtime, check, op, recorder)
-                recorders.append(recorder)
     return Outcome(recorders)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Literal
 
 from conformance.checks._model import Context, Exchange, Fail
@@ -17,6 +18,22 @@ Kind = Literal["response", "probe", "stateful"]
 # medium: the rest of the documented format. Reports rank problems by this, then by how many operations.
 Severity = Literal["critical", "high", "medium"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium")
+
+
+class Subject(Enum):
+    """What one run of a stateful check is about: a list operation, or a collection (by the operation whose label
+    its findings carry)."""
+
+    LIST_OPERATION = "list operation"
+    COLLECTION_CREATE = "collection, by its create"
+    COLLECTION_READ = "collection, by its read"
+
+
+class Need(Enum):
+    """What a check needs of the run; without it the check is skipped, with the reason given here."""
+
+    WRITES = "creates resources; a --base-url target needs --allow-writes"
+    OTHER_CUSTOMER = "needs a second customer (VOIPBIN_OTHER_USERNAME/PASSWORD or VOIPBIN_OTHER_TOKEN)"
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,8 @@ class Check:
     # count only those, so "passed" means "looked and found it right", never "did not apply".
     applies: Callable[..., bool] | None = None
     grouping: Grouping = default_grouping
+    subject: Subject | None = None  # stateful checks: what one run is about
+    needs: frozenset[Need] = frozenset()
 
     def problem_kind(self, key: str, status: int | None) -> ProblemKind:
         """The problem a finding of this check with this key (and answer status) belongs to."""
@@ -111,14 +130,20 @@ def check(
     schema: str | None = None,
     applies: Callable[..., bool] | None = None,
     grouping: Grouping = default_grouping,
+    subject: Subject | None = None,
+    needs: Iterable[Need] = (),
 ) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
+    if (kind == "stateful") != (subject is not None):
+        raise ValueError(f"check {id!r}: a stateful check, and only one, declares its subject")
 
     def register(func: Callable[..., Iterable[Fail]]) -> Callable[..., Iterable[Fail]]:
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
-        CHECKS[id] = Check(id, kind, severity, problem, summary, doc, schema, func, applies, grouping)
+        CHECKS[id] = Check(
+            id, kind, severity, problem, summary, doc, schema, func, applies, grouping, subject, frozenset(needs)
+        )
         return func
 
     return register

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
-from conformance.checks._registry import ProblemKind, check
+from conformance.checks._registry import Need, ProblemKind, Subject, check
 from conformance.checks._scenario import Scenario, ok
 from conformance.profiles import Profile
 from conformance.spec import Collection, Operation, fill_path
@@ -136,6 +136,7 @@ def parent_values(ctx: Context, operation: Operation) -> dict[str, str] | None:
     summary="page chains respect page_size, never repeat an item, end, and agree with larger pages",
     doc="common_overview 'Pagination'; restful_api 'List Response'",
     schema="list-envelope.schema.json",
+    subject=Subject.LIST_OPERATION,
 )
 def pagination(ctx: Context) -> Iterator[Fail]:
     operation = ctx.operation
@@ -219,6 +220,8 @@ def create(scenario: Scenario, collection: Collection) -> tuple[Exchange | None,
     problem="Resources do not live as documented (create, read, update, delete)",
     summary="created resources read back, list, update, delete, and are then gone or soft-deleted",
     doc="common_overview 'Soft Deletion'; restful_api 'Success Response (2xx)'",
+    subject=Subject.COLLECTION_CREATE,
+    needs=(Need.WRITES,),
 )
 def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)
@@ -308,6 +311,8 @@ def _delete(scenario: Scenario, collection: Collection, item: Request) -> Iterat
     summary="one customer's resources are never read, changed, deleted or listed with another's credentials",
     doc="restful_api-2026-08-22 '403'/'404': the resource belongs to another customer",
     grouping=lambda key, status: _isolation_kind(key, status),
+    subject=Subject.COLLECTION_READ,
+    needs=(Need.OTHER_CUSTOMER,),
 )
 def tenant_isolation(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)

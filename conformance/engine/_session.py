@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conformance.checks import CHECKS, Request, of_kind
+from dataclasses import dataclass
+
+from conformance.checks import CHECKS, Check, Need, Request, Subject, of_kind
 from conformance.engine._client import EngineClient
 from conformance.engine._findings import Recorder
 from conformance.engine._generation import generate
@@ -46,6 +48,40 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
         recorder.tally(check.id, bool(fails))
         for fail in fails:
             client.record(check.id, operation.label, fail)
+
+
+@dataclass(frozen=True)
+class StatefulCase:
+    """One run of a stateful check: the check, and the operation it is about (its findings carry its label)."""
+
+    check: Check
+    operation: Operation
+    name: str  # the test id: the list operation's label, or the collection's path
+
+    def __str__(self) -> str:
+        return f"{self.check.id} {self.name}"
+
+
+def stateful_cases(runtime: Runtime) -> list[StatefulCase]:
+    """Every stateful check the run applies, on everything its declared subject names: the registry decides."""
+    cases: list[StatefulCase] = []
+    for check in of_kind("stateful"):
+        if check.id not in runtime.enabled_checks:
+            continue
+        if check.subject is Subject.LIST_OPERATION:
+            cases += [StatefulCase(check, op, op.label) for op in runtime.list_operations]
+            continue
+        for collection in runtime.collections:
+            operation = collection.create if check.subject is Subject.COLLECTION_CREATE else collection.read
+            if operation is not None:
+                cases.append(StatefulCase(check, operation, collection.path))
+    return cases
+
+
+def unmet_need(runtime: Runtime, check: Check) -> Need | None:
+    """The first thing `check` needs that this run does not have."""
+    met = {Need.WRITES: runtime.config.writes_allowed, Need.OTHER_CUSTOMER: bool(runtime.credentials.other_token)}
+    return next((need for need in check.needs if not met[need]), None)
 
 
 def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder: Recorder) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from conformance import config as config_module
+from conformance.checks import Check
 from conformance.config import Config
 from conformance.engine import _session, suite
 from conformance.engine._findings import Recorder
@@ -163,13 +164,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation" in metafunc.fixturenames:
         ops = runtime.operations
         metafunc.parametrize("operation", ops, ids=[op.label for op in ops])
-    if "list_operation" in metafunc.fixturenames:
-        ops = runtime.list_operations if "pagination" in runtime.enabled_checks else []
-        metafunc.parametrize("list_operation", ops, ids=[op.label for op in ops])
-    if "collection" in metafunc.fixturenames:
-        check = getattr(metafunc.function, suite.KIND, None)
-        collections = runtime.collections if check in runtime.enabled_checks else []
-        metafunc.parametrize("collection", collections, ids=[c.path for c in collections])
+    if "stateful" in metafunc.fixturenames:
+        cases = _session.stateful_cases(runtime)
+        metafunc.parametrize("stateful", cases, ids=[str(case) for case in cases])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -194,15 +191,11 @@ class _TestRun:
         if self.recorder.findings:
             raise _session.ConformanceFailure(_session.summarize(self.recorder))
 
-    def require_writes(self, check: str) -> None:
-        if not self.runtime.config.writes_allowed:
-            self._skip(check, "creates resources; a --base-url target needs --allow-writes")
-
-    def require_other_customer(self) -> None:
-        if not self.runtime.credentials.other_token:
-            self._skip(
-                "tenant_isolation", "needs a second customer (VOIPBIN_OTHER_USERNAME/PASSWORD or VOIPBIN_OTHER_TOKEN)"
-            )
+    def require(self, check: Check) -> None:
+        """Skip, saying why, where the run lacks what the check declares it needs."""
+        need = _session.unmet_need(self.runtime, check)
+        if need is not None:
+            self._skip(check.id, need.value)
 
     def _skip(self, check: str, why: str) -> None:
         """A check that cannot run here: the reason rides on the payload (results.json), and on pytest's line."""
@@ -227,12 +220,11 @@ def _label(item: pytest.Item) -> tuple[str, str]:
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}
     kind = getattr(getattr(item, "function", None), suite.KIND, item.name)
-    for name in ("operation", "list_operation"):
-        if name in params:
-            return kind, params[name].label
-    if "collection" in params:
-        collection = params["collection"]
-        return kind, (collection.create or collection.read).label
+    if "operation" in params:
+        return kind, params["operation"].label
+    if "stateful" in params:
+        case = params["stateful"]
+        return case.check.id, case.operation.label
     return kind, item.name
 
 

@@ -1,7 +1,7 @@
 """The conformance suite as pytest collects it. The plugin parametrizes these from the spec.
 
-Each test declares its kind (`operation` or the stateful check it runs): results.json and the parametrization
-read the declaration, never the function's name.
+Each test declares its kind (`operation`, or `stateful`: the check it runs is its parameter's): results.json and
+the parametrization read the declaration, never the function's name.
 """
 
 from __future__ import annotations
@@ -28,21 +28,9 @@ def test_operation(conformance: Any, operation: Any) -> None:
     conformance.finish()
 
 
-@kind("pagination")
-def test_pagination(conformance: Any, list_operation: Any) -> None:
-    _session.run_stateful(conformance.runtime, "pagination", list_operation, conformance.recorder)
-    conformance.finish()
-
-
-@kind("resource_lifecycle")
-def test_resource_lifecycle(conformance: Any, collection: Any) -> None:
-    conformance.require_writes("resource_lifecycle")
-    _session.run_stateful(conformance.runtime, "resource_lifecycle", collection.create, conformance.recorder)
-    conformance.finish()
-
-
-@kind("tenant_isolation")
-def test_tenant_isolation(conformance: Any, collection: Any) -> None:
-    conformance.require_other_customer()
-    _session.run_stateful(conformance.runtime, "tenant_isolation", collection.read, conformance.recorder)
+@kind("stateful")
+def test_stateful(conformance: Any, stateful: Any) -> None:
+    """Every stateful check on every subject the registry names (engine/_session.stateful_cases)."""
+    conformance.require(stateful.check)
+    _session.run_stateful(conformance.runtime, stateful.check.id, stateful.operation, conformance.recorder)
     conformance.finish()
