@@ -55,7 +55,7 @@ class Config:
     password: str | None = option(
         None, "the password to log in with (prefer the environment: flags show in ps)", secret=True
     )
-    other_username: str | None = option(None, "with --other-password: log in as a second customer")
+    other_username: str | None = option(None, "a second customer's login (enables tenant_isolation)")
     other_password: str | None = option(None, "the second customer's password (prefer the environment)", secret=True)
     profile: str = option(DEFAULT_PROFILE, "conventions profile: voipbin-2026-01 or voipbin-2026-08")
     max_examples: int = option(10, "random cases per operation, valid and invalid together", check=_o.at_least(1))
@@ -105,10 +105,17 @@ class Config:
         secret_items=_secret_headers,
         example="X-Gateway-Key: abc",
     )
-    ca_bundle: str | None = option(None, "CA certificates (PEM) to verify the target with", check=_o.readable_file)
-    client_cert: str | None = option(None, "a client certificate (PEM) to present", check=_o.readable_file)
-    client_key: str | None = option(None, "the client certificate's key (PEM)", check=_o.readable_file)
-    insecure: bool = option(False, "do not verify the target's TLS certificate")
+    # TLS for an https:// target (trust: --insecure, else --ca-bundle, else REQUESTS_CA_BUNDLE, else the system's)
+    ca_bundle: str | None = option(
+        None, "a PEM file of CA certificates to trust for an https:// target", check=_o.readable_file
+    )
+    client_cert: str | None = option(
+        None,
+        "a PEM client certificate, for a gateway that wants mutual TLS (key inside, or --client-key)",
+        check=_o.readable_file,
+    )
+    client_key: str | None = option(None, "the unencrypted PEM private key of --client-cert", check=_o.readable_file)
+    insecure: bool = option(False, "do not verify the target's TLS certificate (every report says so)")
     max_failures: int | None = option(
         None, "stop after N findings; the reports are written and say the run is incomplete", check=_o.at_least(1)
     )

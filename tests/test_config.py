@@ -77,10 +77,13 @@ def test_only_the_embedded_mock_is_writable_by_default(url, loopback):
         ({"rate_limit": float("inf")}, "--rate-limit"),
         ({"workers": 10_000}, "--workers"),
         ({"max_response_bytes": 10}, "--max-response-bytes"),
+        ({"max_examples": "abc"}, "--max-examples expects an integer, got 'abc' (e.g. --max-examples 10)"),
+        ({"shard": "1/100000000"}, "--shard expects I/N with 1 <= I <= N <= 1000, got '1/100000000'"),
+        ({"shard": "1/1001"}, "--shard expects I/N with 1 <= I <= N <= 1000"),
     ],
 )
 def test_values_no_run_can_use_are_refused(flags, fragment, tmp_path):
-    with pytest.raises(SetupError, match=fragment):
+    with pytest.raises(SetupError, match=re.escape(fragment)):
         config_module.build(flags, cwd=tmp_path, environ={})
 
 

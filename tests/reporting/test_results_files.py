@@ -34,6 +34,10 @@ def runs(tmp_path_factory):
     return where
 
 
+def test_the_schema_is_a_valid_draft_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(json.loads((schemas_dir() / "results.schema.json").read_text()))
+
+
 @pytest.mark.parametrize("name", ["shard", "stopped", "merged"])
 def test_what_the_code_writes_is_a_valid_results_file(runs, name):
     path = runs / name / "results.json"
