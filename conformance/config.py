@@ -103,7 +103,7 @@ class Config:
         separator="\n",  # in VOIPBIN_HEADERS: one header a line (a value may hold commas)
         check=_o.header_lines,
         secret_items=_secret_headers,
-        example="X-Gateway-Key: abc",
+        example="X-Request-Source: nightly",  # not credential-like: a file may hold it
     )
     # TLS for an https:// target (trust: --insecure, else --ca-bundle, else REQUESTS_CA_BUNDLE, else the system's)
     ca_bundle: str | None = option(

@@ -95,7 +95,7 @@ def test_values_no_run_can_use_are_refused(flags, fragment, tmp_path):
     [
         (b"spec = '\xff\xfe'\n", "is not UTF-8 text (byte 0xff at offset 8)"),
         (b"spec = 123\n", "spec expects a string, got 123"),
-        (b"headers = [1]\n", 'headers expects a list of strings (e.g. headers = ["X-Gateway-Key: abc"])'),
+        (b"headers = [1]\n", 'headers expects a list of strings (e.g. headers = ["X-Request-Source: nightly"])'),
         (b"[tool]\nvoipbin-conformance = 3\n", "tool.voipbin-conformance must be a table, got 3"),
         (b"checks = {a = 1}\n", "checks expects a list of strings, got a table"),
         (b"[max-examples]\nx = 1\n", "max-examples expects an integer, got a table"),
