@@ -49,8 +49,9 @@ def _run_parser(sub: Any) -> None:
     from conformance.config import RUN_OPTIONS
 
     run = sub.add_parser("run", help="run the conformance suite against a target (default: the embedded mock)")
-    for option in RUN_OPTIONS:
-        run.add_argument(*([option.short] if option.short else []), option.flag, **option.kwargs())
+    for option in RUN_OPTIONS:  # text in; config.build() converts and validates through the same declaration
+        names, kwargs = option.arguments()
+        run.add_argument(*names, **kwargs)
     run.add_argument(
         "--config", help="a TOML file of settings (default: [tool.voipbin-conformance] in ./pyproject.toml)"
     )

@@ -1,61 +1,133 @@
 """One typed config for a run: `pyproject.toml` ([tool.voipbin-conformance]) or a file, then the environment,
-then command-line flags, each overriding the one before.
+then command-line flags, each overriding the one before. Each option is declared once, on its `Config` field.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import ipaddress
-import math
 import os
-import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance import _options as _o
+from conformance._options import ENVIRONMENT, FLAGS, Layer, Option, declared, describe, option, parse
+from conformance._options import MAX_SHARDS as MAX_SHARDS  # the bound merge holds results files to
 from conformance.errors import SetupError
 
-SECRET_FIELDS = ("token", "accesskey", "other_token", "password", "other_password")
 DEFAULT_PROFILE = "voipbin-2026-01"
+MAX_REQUEST_TIMEOUT_S = 600.0
+MAX_CONFIG_BYTES = 1024 * 1024  # a settings file, not a data set: read no more than this
+
+
+def is_secret_header(name: str) -> bool:
+    """A header whose value is a credential (redacted like tokens, refused in files): Authorization, Cookie,
+    Proxy-Authorization, *-Key, *-Token, *-Secret. The one place this rule is written."""
+    lower = name.strip().lower()
+    return lower in ("authorization", "cookie", "proxy-authorization") or lower.endswith(("-key", "-token", "-secret"))
+
+
+def _secret_headers(lines: tuple[str, ...]) -> list[str]:
+    return [name for name in (line.partition(":")[0].strip() for line in lines) if is_secret_header(name)]
 
 
 @dataclass
 class Config:
-    spec: str | None = None  # None: the bundled VoIPBIN-shaped document
-    base_url: str | None = None  # None: the embedded mock
-    token: str | None = field(default=None, repr=False)
-    accesskey: str | None = field(default=None, repr=False)
-    other_token: str | None = field(default=None, repr=False)
-    username: str | None = None  # with `password`: log in at start (POST /auth/login) for a fresh 7-day JWT
-    password: str | None = field(default=None, repr=False)
-    other_username: str | None = None  # with `other_password`: the second customer logs in too
-    other_password: str | None = field(default=None, repr=False)
-    profile: str = DEFAULT_PROFILE
-    max_examples: int = 10
-    seed: int | None = None
-    workers: int = 1
-    include: str | None = None
-    exclude: str | None = None
-    request_timeout: float = 5.0
-    allow_writes: bool = False
-    report_dir: str = "reports"
-    rate_limit: float | None = None  # requests per second; None: unbounded on loopback, 10/s elsewhere
-    max_time: float | None = None
-    max_response_bytes: int = 8 * 1024 * 1024  # a bigger body (inflated) is a finding, not a crash
-    min_reach: float | None = None  # percent of operations that must answer a 2xx at least once
-    checks: tuple[str, ...] = ()  # only these check ids (empty: all)
-    exclude_checks: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()  # "Name: value", sent with every request (a staging gateway's key)
-    max_failures: int | None = None  # stop after this many findings; the reports say the run is incomplete
-    shard: str | None = None  # "I/N": this job runs the I-th of N disjoint parts of the spec
-    baseline: str | None = None  # a results.json to compare with; only new findings fail the run
-    update_baseline: bool = False  # write this run's results.json to `baseline`
-    mock_faults: tuple[str, ...] = ()  # faults for the embedded mock (used by tests and demos)
-    mock_http: bool = False  # serve the embedded mock on a loopback port instead of in-process
+    """Every run option, each declared once on its field (see `conformance._options`): the flag, the environment
+    variable (VOIPBIN_ and the field's name), help, validation; the annotation is its type."""
+
+    spec: str | None = option(None, "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)")
+    base_url: str | None = option(
+        None,
+        "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)",
+        check=_o.http_url,
+        example="https://api.voipbin.net/v1.0",
+    )
+    token: str | None = option(None, "JWT", secret=True)
+    accesskey: str | None = option(None, "access key", secret=True)
+    other_token: str | None = option(None, "a second customer's JWT, enables tenant_isolation", secret=True)
+    username: str | None = option(None, "with --password: log in with POST /auth/login for a fresh JWT")
+    password: str | None = option(
+        None, "the password to log in with (prefer the environment: flags show in ps)", secret=True
+    )
+    other_username: str | None = option(None, "a second customer's login (enables tenant_isolation)")
+    other_password: str | None = option(None, "the second customer's password (prefer the environment)", secret=True)
+    profile: str = option(DEFAULT_PROFILE, "conventions profile: voipbin-2026-01 or voipbin-2026-08")
+    max_examples: int = option(10, "random cases per operation, valid and invalid together", check=_o.at_least(1))
+    seed: int | None = option(None, "seed for case generation (default: random, reported)", example="1")
+    workers: int = option(1, "parallel processes (pytest-xdist)", check=_o.workers, pytest=False)
+    include: str | None = option(
+        None, "only operations whose 'METHOD /path' matches this regex", check=_o.regex, example="^GET /calls$"
+    )
+    exclude: str | None = option(
+        None, "leave out operations whose 'METHOD /path' matches this regex", check=_o.regex, example="^GET /calls$"
+    )
+    request_timeout: float = option(
+        5.0, "seconds per request, all of it", check=_o.seconds(MAX_REQUEST_TIMEOUT_S), shown_default="5"
+    )
+    allow_writes: bool = option(
+        False, "allow POST/PUT/PATCH/DELETE that could succeed on a --base-url target (loopback included)"
+    )
+    report_dir: str = option("reports", "where report.html, junit.xml and results.json go")
+    rate_limit: float | None = option(
+        None,
+        "requests per second, 0 unbounded (default: 10 for a live target, unbounded on loopback)",
+        check=_o.per_second,
+        example="10",
+    )
+    max_time: float | None = option(
+        None, "a whole-run budget in seconds; the reports are still written", check=_o.seconds(), example="600"
+    )
+    max_response_bytes: int = option(
+        8 * 1024 * 1024,  # a bigger body (inflated) is a finding, not a crash
+        "the largest response body read, once inflated",
+        check=_o.at_least(1024),
+        shown_default="8 MiB",
+    )
+    min_reach: float | None = option(
+        None, "fail (exit 1) when fewer than PCT% of the operations ever answered a 2xx", check=_o.percent, example="90"
+    )
+    checks: tuple[str, ...] = option((), "only these check ids, comma-separated (default: all)", example="pagination")
+    exclude_checks: tuple[str, ...] = option((), "leave out these check ids, comma-separated", example="pagination")
+    headers: tuple[str, ...] = option(
+        (),
+        "'Name: value' sent with every request, repeatable (credential-like names are redacted, and refused in files)",
+        flag="--header",
+        short="-H",
+        repeat=True,
+        separator="\n",  # in VOIPBIN_HEADERS: one header a line (a value may hold commas)
+        check=_o.header_lines,
+        secret_items=_secret_headers,
+        example="X-Request-Source: nightly",  # not credential-like: a file may hold it
+    )
+    # TLS for an https:// target (trust: --insecure, else --ca-bundle, else REQUESTS_CA_BUNDLE, else the system's)
+    ca_bundle: str | None = option(
+        None, "a PEM file of CA certificates to trust for an https:// target", check=_o.readable_file
+    )
+    client_cert: str | None = option(
+        None,
+        "a PEM client certificate, for a gateway that wants mutual TLS (key inside, or --client-key)",
+        check=_o.readable_file,
+    )
+    client_key: str | None = option(None, "the unencrypted PEM private key of --client-cert", check=_o.readable_file)
+    insecure: bool = option(False, "do not verify the target's TLS certificate (every report says so)")
+    max_failures: int | None = option(
+        None, "stop after N findings; the reports are written and say the run is incomplete", check=_o.at_least(1)
+    )
+    shard: str | None = option(
+        None, "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)", check=_o.shard, example="1/4"
+    )
+    baseline: str | None = option(None, "a results.json to compare with: known findings do not fail the run")
+    update_baseline: bool = option(False, "write this run's results.json to --baseline")
+    mock_faults: tuple[str, ...] = option(
+        (), "break the embedded mock (see `mock --list-faults`)", flag="--mock-fault", repeat=True, example="html_401"
+    )
+    mock_http: bool = option(False, "serve the embedded mock on a loopback port instead of in-process", pytest=False)
 
     # -- derived --------------------------------------------------------------------------------------------------
     @property
@@ -98,12 +170,7 @@ class Config:
     @property
     def secret_headers(self) -> dict[str, str]:
         """Header values that are credentials: redacted like tokens (Authorization, Cookie, *-Key, *-Token)."""
-        return {
-            name: value
-            for name, value in self.extra_headers.items()
-            if name.lower() in ("authorization", "cookie", "proxy-authorization")
-            or name.lower().endswith(("-key", "-token", "-secret"))
-        }
+        return {name: value for name, value in self.extra_headers.items() if is_secret_header(name)}
 
     @property
     def shard_index(self) -> tuple[int, int] | None:
@@ -114,69 +181,33 @@ class Config:
         return int(index), int(total)
 
     def validate(self) -> Config:
-        if self.max_examples < 1:
-            raise SetupError(f"--max-examples must be at least 1, got {self.max_examples}")
-        cores = os.cpu_count() or 1
-        if not 1 <= self.workers <= cores:
-            raise SetupError(f"--workers must be between 1 and {cores} (this machine's cores), got {self.workers}")
-        _seconds("--request-timeout", self.request_timeout, low=0.0, high=MAX_REQUEST_TIMEOUT_S)
-        if self.max_time is not None:
-            _seconds("--max-time", self.max_time, low=0.0, high=math.inf)
-        if self.rate_limit is not None and (not math.isfinite(self.rate_limit) or self.rate_limit < 0):
-            raise SetupError(f"--rate-limit must be a finite number >= 0 (0: unbounded), got {self.rate_limit}")
-        if self.min_reach is not None and not 0 <= self.min_reach <= 100:
-            raise SetupError(f"--min-reach is a percentage from 0 to 100, got {self.min_reach}")
-        for raw in self.headers:
-            name, sep, _ = raw.partition(":")
-            if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name.strip()):
-                raise SetupError(f"--header expects 'Name: value', got {raw!r}", "e.g. -H 'X-Gateway-Key: abc'")
-        if self.max_failures is not None and self.max_failures < 1:
-            raise SetupError(f"--max-failures must be at least 1, got {self.max_failures}")
-        if self.max_response_bytes < 1024:
-            raise SetupError(f"--max-response-bytes must be at least 1024, got {self.max_response_bytes}")
-        if self.shard is not None:
-            match = re.fullmatch(r"(\d+)/(\d+)", self.shard)
-            if match is None or not 1 <= int(match[1]) <= int(match[2]):
-                raise SetupError(f"--shard expects I/N with 1 <= I <= N, got {self.shard!r}", "e.g. --shard 1/4")
+        """Each option's own validation (for a Config built in code; the layers check as they read), then the rules
+        that span options."""
+        for declared_option in RUN_OPTIONS:
+            value = getattr(self, declared_option.field)
+            check = declared_option.check
+            problem = check(value) if value is not None and check is not None else None
+            if problem is not None:
+                raise FLAGS.error(declared_option, problem, value)
+        for first, second in (("username", "password"), ("other_username", "other_password")):
+            if bool(getattr(self, first)) != bool(getattr(self, second)):
+                one, other = BY_FIELD[first], BY_FIELD[second]
+                raise SetupError(f"{one.flag} and {other.flag} go together", f"set {one.env} and {other.env}")
+        if self.client_key and not self.client_cert:
+            raise SetupError("--client-key needs --client-cert (the certificate it is the key of)")
         if self.update_baseline and not self.baseline:
             raise SetupError("--update-baseline needs --baseline FILE to write to")
-        for flag, pattern in (("--include", self.include), ("--exclude", self.exclude)):
-            if pattern is None:
-                continue
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise SetupError(f"{flag} {pattern!r} is not a valid regular expression: {exc}") from None
-        if self.base_url is not None:
-            parts = urlsplit(self.base_url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise SetupError(
-                    f"--base-url {self.base_url!r} is not an http(s) URL", "e.g. https://api.voipbin.net/v1.0"
-                )
-            if bool(self.username) != bool(self.password):
-                raise SetupError("--username and --password go together", "set VOIPBIN_USERNAME and VOIPBIN_PASSWORD")
-            if bool(self.other_username) != bool(self.other_password):
-                raise SetupError(
-                    "--other-username and --other-password go together",
-                    "set VOIPBIN_OTHER_USERNAME and VOIPBIN_OTHER_PASSWORD",
-                )
-            if not (self.token or self.accesskey or self.username):
-                raise SetupError(
-                    "a live target needs credentials",
-                    "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY "
-                    "(or VOIPBIN_USERNAME / VOIPBIN_PASSWORD to log in)",
-                )
+        if self.base_url is not None and not (self.token or self.accesskey or self.username):
+            raise SetupError(
+                "a live target needs credentials",
+                "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY "
+                "(or VOIPBIN_USERNAME / VOIPBIN_PASSWORD to log in)",
+            )
         return self
 
 
-MAX_REQUEST_TIMEOUT_S = 600.0
-
-
-def _seconds(flag: str, value: float, *, low: float, high: float) -> None:
-    """A duration that is a real number of seconds: finite where it must be, above `low`, at most `high`."""
-    if math.isnan(value) or value <= low or value > high:
-        limit = f" and at most {high:g}" if math.isfinite(high) else ""
-        raise SetupError(f"{flag} must be a number of seconds above {low:g}{limit}, got {value}")
+RUN_OPTIONS = declared(Config)  # for `voipbin-conformance run` (argparse) and pytest (addoption) alike
+BY_FIELD = {option.field: option for option in RUN_OPTIONS}
 
 
 def ensure_report_dir(path: str) -> Path:
@@ -193,167 +224,108 @@ def ensure_report_dir(path: str) -> Path:
     return directory
 
 
-@dataclass(frozen=True)
-class Option:
-    """One run option, declared once for both fronts: `voipbin-conformance run` (argparse) and pytest."""
-
-    flag: str
-    help: str
-    type: type | None = None
-    action: str | None = None
-    pytest: bool = True  # offered to `pytest --spec …` too (workers there are xdist's own -n)
-    short: str | None = None  # a one-letter alias, e.g. -H
-    env: str | None = None  # the environment variable that sets it (below flags, above the config file)
-
-    @property
-    def field(self) -> str:
-        return self.flag.removeprefix("--").replace("-", "_")
-
-    def kwargs(self) -> dict[str, Any]:
-        text = f"{self.help} (or ${self.env})" if self.env else self.help
-        found: dict[str, Any] = {"help": text, "default": None}
-        if self.type is not None:
-            found["type"] = self.type
-        if self.action is not None:
-            found["action"] = self.action
-        return found
-
-
-RUN_OPTIONS = (
-    Option(
-        "--spec", "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)", env="VOIPBIN_SPEC"
-    ),
-    Option(
-        "--base-url",
-        "live target, e.g. https://api.voipbin.net/v1.0 (default: the embedded mock)",
-        env="VOIPBIN_BASE_URL",
-    ),
-    Option("--token", "JWT", env="VOIPBIN_TOKEN"),
-    Option("--accesskey", "access key", env="VOIPBIN_ACCESSKEY"),
-    Option("--other-token", "a second customer's JWT, enables tenant_isolation", env="VOIPBIN_OTHER_TOKEN"),
-    Option("--username", "log in with POST /auth/login for a fresh JWT", env="VOIPBIN_USERNAME"),
-    Option(
-        "--password", "the password to log in with (prefer the environment: flags show in ps)", env="VOIPBIN_PASSWORD"
-    ),
-    Option("--other-username", "a second customer's login (enables tenant_isolation)", env="VOIPBIN_OTHER_USERNAME"),
-    Option("--other-password", "the second customer's password (prefer the environment)", env="VOIPBIN_OTHER_PASSWORD"),
-    Option("--profile", "conventions profile: voipbin-2026-01 (default) or voipbin-2026-08", env="VOIPBIN_PROFILE"),
-    Option("--max-examples", "random cases per operation, valid and invalid together (default 10)", int),
-    Option("--seed", "seed for case generation (default: random, reported)", int),
-    Option("--workers", "parallel processes (pytest-xdist)", int, pytest=False),
-    Option("--include", "only operations whose 'METHOD /path' matches this regex"),
-    Option("--exclude", "leave out operations whose 'METHOD /path' matches this regex"),
-    Option("--checks", "only these check ids, comma-separated (default: all)"),
-    Option("--exclude-checks", "leave out these check ids, comma-separated"),
-    Option(
-        "--header",
-        "'Name: value' sent with every request, repeatable (credential-like names are redacted)",
-        action="append",
-        short="-H",
-    ),
-    Option("--max-failures", "stop after N findings; the reports are written and say the run is incomplete", int),
-    Option("--request-timeout", "seconds per request (default 5)", float),
-    Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),
-    Option(
-        "--allow-writes",
-        "allow POST/PUT/PATCH/DELETE that could succeed on a --base-url target (loopback included)",
-        action="store_true",
-    ),
-    Option("--max-time", "a whole-run budget in seconds; the reports are still written", float),
-    Option("--max-response-bytes", "the largest response body read, once inflated (default 8 MiB)", int),
-    Option("--min-reach", "fail (exit 1) when fewer than PCT%% of the operations ever answered a 2xx", float),
-    Option("--report-dir", "where report.html, junit.xml and results.json go (default reports/)"),
-    Option("--shard", "I/N: run the I-th of N disjoint parts of the spec (a CI matrix)"),
-    Option("--baseline", "a results.json to compare with: known findings do not fail the run"),
-    Option("--update-baseline", "write this run's results.json to --baseline", action="store_true"),
-    Option("--mock-fault", "break the embedded mock (see `mock --list-faults`)", action="append"),
-    Option(
-        "--mock-http",
-        "serve the embedded mock on a loopback port instead of in-process",
-        action="store_true",
-        pytest=False,
-    ),
-)
-
-ENV = {option.field: option.env for option in RUN_OPTIONS if option.env}
-
-
 def flags_from(values: Any) -> dict[str, Any]:
-    """Config fields from parsed options (an argparse namespace or pytest's option object)."""
-    flags = {option.field: getattr(values, option.field, None) for option in RUN_OPTIONS}
-    faults = flags.pop("mock_fault")
-    flags["mock_faults"] = tuple(faults) if faults else None
-    headers = flags.pop("header")
-    flags["headers"] = tuple(headers) if headers else None
-    for name in ("checks", "exclude_checks"):
-        raw = flags[name]
-        if isinstance(raw, str):
-            flags[name] = tuple(part.strip() for part in raw.split(",") if part.strip())
-    return flags
+    """The flags as given (an argparse namespace or pytest's option object): None where a flag was not given."""
+    return {option.field: getattr(values, option.field, None) for option in RUN_OPTIONS}
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+def from_flags(flags: dict[str, Any]) -> dict[str, Any]:
+    return {name: parse(BY_FIELD[name], value, FLAGS) for name, value in flags.items() if value is not None}
 
 
-def _coerce(name: str, value: Any, source: str) -> Any:
-    kind = str(_FIELDS[name].type)
-    try:
-        if kind.startswith("int"):
-            return int(value)
-        if kind.startswith("float"):
-            return float(value)
-        if kind == "bool":
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-        if kind.startswith("tuple"):
-            return tuple(value if isinstance(value, list | tuple) else str(value).split(","))
-    except (TypeError, ValueError):
-        raise SetupError(f"{source}: {name.replace('_', '-')} expects {kind.split(' ')[0]}, got {value!r}") from None
-    return value
-
-
-def _from_mapping(data: dict[str, Any], source: str) -> dict[str, Any]:
-    values = {}
-    for raw_key, value in data.items():
-        key = raw_key.replace("-", "_")
-        if key not in _FIELDS:
-            close = difflib.get_close_matches(key, list(_FIELDS), n=1)
-            hint = f"did you mean {close[0].replace('_', '-')}?" if close else None
-            raise SetupError(f"{source}: unknown setting {raw_key!r}", hint)
-        if key in SECRET_FIELDS:
-            raise SetupError(
-                f"{source}: {raw_key} is a secret and does not belong in a file",
-                f"set {ENV[key]} in the environment instead",
-            )
-        values[key] = _coerce(key, value, source)
-    return values
+def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """VOIPBIN_<OPTION> for every option (an empty variable is unset), converted and validated as a flag is."""
+    environ = os.environ if environ is None else environ
+    return {o.field: parse(o, environ[o.env], ENVIRONMENT) for o in RUN_OPTIONS if environ.get(o.env)}
 
 
 def from_file(path: Path) -> dict[str, Any]:
+    """A TOML file's settings: TOML's own types, strictly (`allow-writes = "maybe"` is an error), no secrets."""
+    layer = Layer(f"config file {path}", text=False)
+    values = {}
+    for raw_key, value in _settings(_read_toml(path), path).items():
+        option = _named(raw_key, layer)
+        if option.secret:
+            raise SetupError(
+                f"{layer.name}: {raw_key} is a secret and does not belong in a file",
+                f"set {option.env} in the environment instead",
+            )
+        parsed = parse(option, value, layer)
+        found = option.secret_items(parsed) if option.secret_items is not None else []
+        if found:
+            raise SetupError(
+                f"{layer.name}: {raw_key} {', '.join(found)} carries a credential and does not belong in a file",
+                f"pass it with {option.short or option.flag} or set {option.env} in the environment instead",
+            )
+        values[option.field] = parsed
+    return values
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SetupError(f"config file {path} could not be read: {exc}") from None
-    table = data.get("tool", {}).get("voipbin-conformance") if isinstance(data.get("tool"), dict) else None
-    if path.name == "pyproject.toml" or table is not None:  # a --config file may hold the pyproject table too
-        data = table or {}
-    return _from_mapping(data, str(path))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise SetupError(f"config file {path} not found", "pass the path of a TOML file") from None
+    except OSError as exc:
+        raise SetupError(f"config file {path} could not be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise SetupError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KiB: not a settings file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SetupError(
+            f"config file {path} is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start})",
+            "save it as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SetupError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SetupError(f"config file {path} is nested too deeply to be a settings file") from None
 
 
-def from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    environ = dict(os.environ if environ is None else environ)
-    return {name: environ[var] for name, var in ENV.items() if environ.get(var)}
+def _settings(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The settings: the [tool.voipbin-conformance] table (all a pyproject.toml is read for), or the top level."""
+    tool = data.get("tool")
+    table = tool.get("voipbin-conformance") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise SetupError(
+            f"config file {path}: tool.voipbin-conformance must be a table, got {describe(table)}",
+            "write the settings under a [tool.voipbin-conformance] header",
+        )
+    if path.name == "pyproject.toml":
+        return table or {}
+    if table is None:
+        return data
+    others = sorted(set(data) - {"tool"})
+    if others:
+        raise SetupError(
+            f"config file {path} has settings both at the top ({', '.join(others)}) and in [tool.voipbin-conformance]",
+            "keep them in one place",
+        )
+    return table
+
+
+def _named(raw_key: str, layer: Layer) -> Option:
+    option = BY_FIELD.get(raw_key.replace("-", "_"))
+    if option is None:
+        close = difflib.get_close_matches(raw_key.replace("_", "-"), [o.key for o in RUN_OPTIONS], n=1)
+        hint = f"did you mean {close[0]}?" if close else None
+        raise SetupError(f"{layer.name}: unknown setting {describe(raw_key)}", hint)
+    return option
 
 
 def build(
     flags: dict[str, Any],
     *,
     config_file: str | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Config:
-    """Layer file < environment < flags (flags that are None were not given)."""
+    """Layer file < environment < flags (flags that are None were not given); every value goes through its
+    option's declaration on the way in."""
     values: dict[str, Any] = {}
     if config_file is not None:
         values.update(from_file(Path(config_file)))
@@ -362,5 +334,5 @@ def build(
         if pyproject.is_file():
             values.update(from_file(pyproject))
     values.update(from_env(environ))
-    values.update({k: v for k, v in flags.items() if v is not None})
+    values.update(from_flags(flags))
     return Config(**values).validate()

@@ -14,6 +14,7 @@ LAYERS = {
     "errors": 0,
     "_data": 0,
     "config": 0,
+    "_options": 0,
     "spec": 1,
     "profiles": 1,
     "checks": 2,

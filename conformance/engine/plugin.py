@@ -54,7 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             continue
         if option.flag == "--base-url" and _base_url_taken(parser):
             continue  # pytest-base-url's --base-url fills the same `base_url`: reuse it
-        group.addoption(*([option.short] if option.short else []), option.flag, **option.kwargs())
+        names, kwargs = option.arguments()
+        group.addoption(*names, **kwargs)
 
 
 def _base_url_taken(parser: pytest.Parser) -> bool:

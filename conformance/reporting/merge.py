@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from conformance.config import ensure_report_dir
+from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.engine._findings import absorb
 from conformance.engine._verdict import decide
 from conformance.errors import SetupError
@@ -20,11 +21,18 @@ from conformance.reporting.static_html import render_results
 
 
 def _shard(part: dict[str, Any], name: str) -> tuple[int, int]:
+    """(I, N) from a shard's results; N is bounded, since a merge lists every shard it is missing."""
     shard = part["summary"].get("shard")
-    if not isinstance(shard, str) or "/" not in shard:
+    match = re.fullmatch(r"(\d{1,4})/(\d{1,4})", shard) if isinstance(shard, str) else None
+    if match is None:
         raise SetupError(f"{name} is not the results of a shard (run with --shard I/N)", "merge only shard results")
-    index, _, total = shard.partition("/")
-    return int(index), int(total)
+    index, total = int(match[1]), int(match[2])
+    if not 1 <= index <= total <= MAX_SHARDS:
+        raise SetupError(
+            f"{name} claims to be shard {index}/{total}: a shard is I/N with 1 <= I <= N <= {MAX_SHARDS}",
+            "merge the results of `run --shard I/N`",
+        )
+    return index, total
 
 
 def check_shards(parts: list[tuple[str, dict[str, Any]]], *, allow_partial: bool) -> list[int]:
@@ -43,8 +51,11 @@ def check_shards(parts: list[tuple[str, dict[str, Any]]], *, allow_partial: bool
     total = totals.pop()
     missing = [n for n in range(1, total + 1) if n not in seen]
     if missing and not allow_partial:
+        listed = ", ".join(f"{n}/{total}" for n in missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
         raise SetupError(
-            f"shard(s) {', '.join(f'{n}/{total}' for n in missing)} missing: the merge would not cover the spec",
+            f"shard(s) {listed} missing: the merge would not cover the spec",
             "pass every shard's results.json, or --allow-partial to merge what there is (marked incomplete)",
         )
     return missing

@@ -10,7 +10,6 @@ from typing import Any
 
 from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
-from conformance.reporting.results import FORMAT
 
 REGRESSION_FORMAT = "voipbin-conformance/regression/1"
 # What only one of the two runs tested: a diff is only as good as the overlap it compares.
@@ -18,15 +17,10 @@ ONE_SIDED = ("operations_only_in_baseline", "operations_only_in_new", "checks_on
 
 
 def load_results(path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SetupError(f"results file not found: {path}", "pass the results.json of a run") from None
-    except (OSError, ValueError) as exc:
-        raise SetupError(f"{path} is not a results file: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SetupError(f"{path} is not a voipbin-conformance results file (format {FORMAT!r} expected)")
-    return data
+    """A results file, bounded and validated against results.schema.json before anything reads it."""
+    from conformance.reporting.results_file import load
+
+    return load(path)
 
 
 @dataclass
