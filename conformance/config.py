@@ -54,6 +54,11 @@ class Config:
     update_baseline: bool = False  # write this run's results.json to `baseline`
     mock_faults: tuple[str, ...] = ()  # faults for the embedded mock (used by tests and demos)
     mock_http: bool = False  # serve the embedded mock on a loopback port instead of in-process
+    # TLS for an https:// target (trust: --insecure, else --ca-bundle, else REQUESTS_CA_BUNDLE, else the system's)
+    ca_bundle: str | None = None  # a PEM file of CA certificates to trust (a staging's private CA)
+    client_cert: str | None = None  # mutual TLS: a PEM client certificate (its key inside, or client_key)
+    client_key: str | None = None
+    insecure: bool = False  # no verification at all: said on the console and in every report
 
     # -- derived --------------------------------------------------------------------------------------------------
     @property
@@ -242,6 +247,12 @@ RUN_OPTIONS = (
         action="append",
         short="-H",
     ),
+    Option("--ca-bundle", "a PEM file of CA certificates to trust for an https:// target (or $REQUESTS_CA_BUNDLE)"),
+    Option(
+        "--client-cert", "a PEM client certificate, for a gateway that wants mutual TLS (key inside, or --client-key)"
+    ),
+    Option("--client-key", "the unencrypted PEM private key of --client-cert"),
+    Option("--insecure", "do not verify the target's TLS certificate (every report says so)", action="store_true"),
     Option("--max-failures", "stop after N findings; the reports are written and say the run is incomplete", int),
     Option("--request-timeout", "seconds per request (default 5)", float),
     Option("--rate-limit", "requests per second, 0 unbounded (default: 10 for a live target)", float),

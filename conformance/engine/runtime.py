@@ -6,6 +6,7 @@ import hashlib
 import os
 import random
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from conformance._redact import Redactor
 from conformance.checks import Auth, Credentials, Limits, selected
 from conformance.config import Config
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
+from conformance.engine._tls import INSECURE, TLS
+from conformance.engine._tls import failure as tls_failure
 from conformance.engine._transport import PoliteSession, make_session
 from conformance.errors import SetupError
 from conformance.profiles import Profile, load_profile
@@ -193,7 +196,8 @@ def build_runtime(config: Config) -> Runtime:
 
 def _session(config: Config, base_url: str, handle: Any = None) -> PoliteSession:
     """The run's session, bounded as the config says from its first request (the login included)."""
-    session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url)
+    tls = TLS.of(config)
+    session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url, tls=tls)
     session.max_bytes = config.max_response_bytes
     session.default_timeout = config.request_timeout
     if config.max_time is not None:
@@ -235,11 +239,13 @@ def login(session: PoliteSession, config: Config) -> str:
         response = session.post(
             url,
             json={"username": config.username, "password": config.password},
+            headers=dict(config.extra_headers),  # a gateway in front refuses the login without its header too
             timeout=config.request_timeout,
             allow_redirects=False,
         )
     except (requests.RequestException, TooLarge, RunBudgetSpent) as exc:
-        raise SetupError(f"could not log in at {url}: {type(exc).__name__}", "check --base-url") from None
+        failed = tls_failure(exc) or SetupError(f"could not log in at {url}: {type(exc).__name__}", "check --base-url")
+        raise failed from None
     try:
         token = response.json().get("token")
     except (ValueError, AttributeError):
@@ -268,7 +274,10 @@ def require_selection(runtime: Runtime) -> None:
 
 
 def preflight(runtime: Runtime) -> None:
-    """Before any test: the target answers, and the given credentials are not refused."""
+    """Before any test: the target answers, over TLS that the client trusts, and the given credentials are not
+    refused."""
+    if runtime.config.insecure and runtime.base_url.lower().startswith("https://"):
+        sys.stderr.write(f"voipbin-conformance: WARNING: {INSECURE}.\n")
     probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
     url = runtime.base_url + (probe.path if probe else "/")
     headers, params = dict(runtime.config.extra_headers), {}
@@ -297,9 +306,10 @@ def preflight(runtime: Runtime) -> None:
         ) from None
     except requests.RequestException as exc:
         reason = type(exc).__name__
-        raise SetupError(
+        unreachable = SetupError(
             f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
-        ) from None
+        )
+        raise (tls_failure(exc) or unreachable) from None
     if probe is not None and response.status_code == runtime.profile.unauthenticated_status:
         raise SetupError(
             f"the target rejected the given credentials ({response.status_code} on GET {probe.path})",

@@ -26,11 +26,13 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
     else:
         verdict = "**Passed: no problem found**"
     reach = summary.get("reach") or {}
+    insecure = summary.get("tls_verified") is False
     lines = [
         "## VoIPBIN conformance",
         "",
         verdict,
         "",
+        *(["**TLS NOT VERIFIED (--insecure)**: the target's certificate was never checked.", ""] if insecure else []),
         f"Target `{_cell(summary['target'])}`, profile `{_cell(summary['profile'])}`, seed {_cell(summary['seed'])}: "
         f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
         f"{len(results['findings'])} findings; {_cell(reach.get('reached_2xx', '?'))} of "
