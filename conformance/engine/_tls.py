@@ -22,6 +22,7 @@ INSECURE = (
     "TLS NOT VERIFIED (--insecure): the target's certificate was not checked, so anyone on the path could read "
     "the credentials and forge the answers this run judged"
 )
+_CLIENT_HINT = "if the target wants a client certificate, pass --client-cert PATH [--client-key PATH]"
 _TRUST_HINT = "pass --ca-bundle PATH (or set REQUESTS_CA_BUNDLE) to the certificate of the CA that signed it"
 
 
@@ -146,12 +147,10 @@ def failure(exc: BaseException) -> SetupError | None:
             "the target does not speak TLS on this port", "check the scheme of --base-url (http:// or https://)"
         )
     if any(word in text.upper() for word in ("CERTIFICATE_REQUIRED", "HANDSHAKE_FAILURE", "BAD_CERTIFICATE")):
-        return SetupError(
-            "the target refused the TLS handshake (it may want a client certificate)",
-            "pass --client-cert PATH [--client-key PATH] with the certificate the gateway expects",
-        )
+        return SetupError("the target refused the TLS handshake (it may want a client certificate)", _CLIENT_HINT)
     ssl_errors = [c for c in causes if isinstance(c, ssl.SSLError)]
     if ssl_errors or isinstance(exc, requests.exceptions.SSLError):
+        # A gateway that wants a client certificate may just end the connection (EOF in violation of protocol).
         detail = (ssl_errors[0].reason or ssl_errors[0].strerror) if ssl_errors else None
-        return SetupError(f"the TLS handshake with the target failed ({detail or 'SSLError'})")
+        return SetupError(f"the TLS connection to the target failed ({detail or 'SSLError'})", _CLIENT_HINT)
     return None

@@ -251,9 +251,12 @@ def login(session: PoliteSession, config: Config) -> str:
     except (ValueError, AttributeError):
         token = None
     if response.status_code != 200 or not isinstance(token, str) or not token:
+        html = "html" in response.headers.get("Content-Type", "").lower()  # not the API's answer: its gateway's
         raise SetupError(
             f"the target refused the login of {config.username!r} ({response.status_code} on POST {url})",
-            "check VOIPBIN_USERNAME / VOIPBIN_PASSWORD",
+            "a gateway answered: pass the header it wants with -H 'Name: value'"
+            if html
+            else "check VOIPBIN_USERNAME / VOIPBIN_PASSWORD",
         )
     return token
 
