@@ -72,6 +72,16 @@ def _mock_parser(sub: Any) -> None:
     mock.add_argument("--seed", type=int, default=0, help="seed for the generated data (default 0)")
     mock.add_argument("--rate-limit", help="N/s: answer 429 with Retry-After beyond N requests per second")
     mock.add_argument("--list-faults", action="store_true", help="list the faults and the check that catches each")
+    mock.add_argument("--tls", action="store_true", help="serve HTTPS with a certificate from a CA made for it")
+    mock.add_argument("--tls-dir", help="with --tls: where ca.pem and the server's pair go (default: a temp dir)")
+    mock.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (with --tls-key)")
+    mock.add_argument("--tls-key", help="the unencrypted PEM key of --tls-cert")
+    mock.add_argument(
+        "--require-header",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="rehearse a gateway: a request without this header gets an HTML 403, the login too (repeatable)",
+    )
 
 
 def _diff_parser(sub: Any) -> None:
@@ -173,6 +183,7 @@ def _cmd_mock(args: argparse.Namespace) -> int:
         return 0
     from conformance.mock.server import serve_forever
 
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a CI job like Ctrl-C: its generated TLS files go too
     rate = None
     if args.rate_limit:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from socketserver import ThreadingMixIn
@@ -17,16 +18,24 @@ class _Quiet(WSGIRequestHandler):
 
 class _Threaded(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> Any:
+        sock, address = super().get_request()
+        if self.tls is not None:  # the handshake happens on the first read, in the connection's thread
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
 
 
 @contextlib.contextmanager
-def serve(app: Callable[..., Any]) -> Iterator[str]:
-    """Serve a WSGI app on 127.0.0.1 in a thread; yields its base URL."""
+def serve(app: Callable[..., Any], tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve a WSGI app on 127.0.0.1 in a thread (over TLS with a server context `tls`); yields its base URL."""
     server = make_server("127.0.0.1", 0, app, server_class=_Threaded, handler_class=_Quiet)
+    server.tls = tls
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()

@@ -121,7 +121,7 @@ def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
     forged_key = secrets.token_hex(32)
     malformed = "not.a.jwt"
     wrongly_signed = jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")
-    unsigned = jwt.encode({**claims, "exp": now + 3600}, None, algorithm="none")
+    unsigned = jwt.encode({**claims, "exp": now + 3600}, "", algorithm="none")  # "": no key (typed)
     expired = creds.expired_token or jwt.encode(
         {**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"
     )

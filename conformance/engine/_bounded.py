@@ -12,6 +12,7 @@ import contextlib
 import heapq
 import math
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -128,17 +129,32 @@ def deadline(seconds: float) -> Iterator[Deadline]:
         _local.deadline = previous
 
 
-class _WatchedPool(HTTPConnectionPool):
+class _Watched:
+    """Hands every connection a pool gives out to the current deadline: its socket, once it has one (the TCP
+    socket while the TLS handshake runs, then the TLS socket), is what the watchdog shuts."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
-        connection = super()._get_conn(timeout)
+        connection = super()._get_conn(timeout)  # type: ignore[misc]
         limit = getattr(_local, "deadline", None)
         if limit is not None:
             limit.attach(connection)
         return connection
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    _get_conn = _WatchedPool._get_conn
+class _WatchedPool(_Watched, HTTPConnectionPool):
+    pass
+
+
+class _WatchedHTTPSPool(_Watched, HTTPSConnectionPool):
+    def _validate_conn(self, conn: Any) -> None:
+        """As urllib3's, less its warning on every unverified request: a run without verification (--insecure)
+        says so once on the console and in every report instead."""
+        if self.cert_reqs not in ("CERT_NONE", ssl.CERT_NONE):
+            super()._validate_conn(conn)
+            return
+        HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()
 
 
 def watch_pools(adapter: requests.adapters.HTTPAdapter) -> None:

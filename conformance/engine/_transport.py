@@ -21,6 +21,8 @@ from urllib3 import HTTPResponse
 from urllib3.exceptions import ProtocolError
 
 from conformance.engine._bounded import Deadline, RunBudgetSpent, deadline, finite_seconds, read_body, watch_pools
+from conformance.engine._tls import TLS
+from conformance.engine._tls import apply as apply_tls
 
 MAX_RETRY_AFTER_S = 30.0  # one Retry-After is honoured up to this
 MAX_429_WAIT_S = 60.0  # and all the waits of one request up to this
@@ -198,10 +200,16 @@ def _from_environment(session: requests.Session, url: str) -> None:
 
 
 def make_session(
-    *, rate_limit: float | None, handle: Handler | None = None, base_url: str = "", honour_429: bool = True
+    *,
+    rate_limit: float | None,
+    handle: Handler | None = None,
+    base_url: str = "",
+    honour_429: bool = True,
+    tls: TLS | None = None,
 ) -> PoliteSession:
     session = PoliteSession(rate_limit, (429,) if honour_429 else ())
     _from_environment(session, base_url or "https://example.invalid/")
+    apply_tls(session, tls or TLS(), "" if handle is not None else base_url)
     if handle is not None:
         session.mount(base_url.rstrip("/") + "/", InProcessAdapter(handle))
     session.headers["User-Agent"] = "voipbin-conformance"

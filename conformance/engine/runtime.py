@@ -7,6 +7,7 @@ import http.cookiejar
 import os
 import random
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from conformance._redact import Redactor
 from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
 from conformance.config import Config
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
+from conformance.engine._tls import INSECURE, TLS
+from conformance.engine._tls import failure as tls_failure
 from conformance.engine._transport import PoliteSession, make_session
 from conformance.errors import SetupError
 from conformance.profiles import Profile, load_profile
@@ -261,7 +264,8 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
 def _session(config: Config, base_url: str, handle: Any = None) -> PoliteSession:
     """The run's session, bounded as the config says from its first request (the login included)."""
-    session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url)
+    tls = TLS.of(config)
+    session = make_session(rate_limit=config.effective_rate_limit, handle=handle, base_url=base_url, tls=tls)
     session.cookies.set_policy(_NoCookies())
     session.max_bytes = config.max_response_bytes
     session.default_timeout = config.request_timeout
@@ -305,11 +309,13 @@ def login(session: PoliteSession, config: Config, username: str | None, password
         response = session.post(
             url,
             json={"username": username, "password": password},
+            headers=dict(config.extra_headers),  # a gateway in front refuses the login without its header too
             timeout=config.request_timeout,
             allow_redirects=False,
         )
     except (requests.RequestException, TooLarge, RunBudgetSpent) as exc:
-        raise SetupError(f"could not log in at {url}: {type(exc).__name__}", "check --base-url") from None
+        failed = tls_failure(exc) or SetupError(f"could not log in at {url}: {type(exc).__name__}", "check --base-url")
+        raise failed from None
     try:
         token = response.json().get("token")
     except (ValueError, AttributeError):
@@ -318,8 +324,10 @@ def login(session: PoliteSession, config: Config, username: str | None, password
         which = "VOIPBIN_USERNAME / VOIPBIN_PASSWORD"
         if username == config.other_username and username != config.username:
             which = "VOIPBIN_OTHER_USERNAME / VOIPBIN_OTHER_PASSWORD"
+        html = "html" in response.headers.get("Content-Type", "").lower()  # not the API's answer: its gateway's
         raise SetupError(
-            f"the target refused the login of {username!r} ({response.status_code} on POST {url})", f"check {which}"
+            f"the target refused the login of {username!r} ({response.status_code} on POST {url})",
+            "a gateway answered: pass the header it wants with -H 'Name: value'" if html else f"check {which}",
         )
     return token
 
@@ -340,8 +348,11 @@ def require_selection(runtime: Runtime) -> None:
 
 
 def preflight(runtime: Runtime) -> None:
-    """Before any test: the target answers, and the credentials of each customer are not refused (a stored second
-    customer's JWT expires after 7 days like the first's: after a week every isolation probe would read 401)."""
+    """Before any test: the target answers, over TLS that the client trusts, and the credentials of each customer
+    are not refused (a stored second customer's JWT expires after 7 days like the first's: after a week every
+    isolation probe would read 401)."""
+    if runtime.config.insecure and runtime.base_url.lower().startswith("https://"):
+        sys.stderr.write(f"voipbin-conformance: WARNING: {INSECURE}.\n")
     probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
     url = runtime.base_url + (probe.path if probe else "/")
     customers = [("customer", "VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (or VOIPBIN_USERNAME / VOIPBIN_PASSWORD)")]
@@ -385,9 +396,10 @@ def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response 
         ) from None
     except requests.RequestException as exc:
         reason = type(exc).__name__
-        raise SetupError(
+        unreachable = SetupError(
             f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
-        ) from None
+        )
+        raise (tls_failure(exc) or unreachable) from None
 
 
 def _distinct_customers(credentials: Credentials) -> None:

@@ -16,6 +16,30 @@ from conformance.profiles import Profile
 from conformance.spec import INVALID, coerce, resolve
 
 _LONG_STRING = 20  # fault server_error_on_long_strings: a fixed-size buffer this short
+MAX_JSON_DEPTH = 100  # a request body nested deeper is refused (400), as Go's decoder refuses past its own limit
+
+
+class _TooDeep(ValueError):
+    pass
+
+
+def parse_json(body: bytes) -> Any:
+    """The body as JSON: ValueError if it is not JSON, _TooDeep (a ValueError) if nested past MAX_JSON_DEPTH.
+
+    Nothing downstream (jsonschema, the handlers) recurses deeper than this; json.loads itself raises
+    RecursionError long before a thread's stack runs out."""
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise _TooDeep from None
+    stack = [(payload, 1)] if isinstance(payload, dict | list) else []
+    while stack:  # iterative: the check must not recurse either
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _TooDeep
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return payload
 
 
 class RequestReader:
@@ -69,7 +93,11 @@ class RequestReader:
             expected = self.profile.content_type
             raise Reject(400, "INVALID_ARGUMENT", f"Content-Type must be {expected}, not {content_type or 'absent'}")
         try:
-            payload = json.loads(body)
+            payload = parse_json(body)
+        except _TooDeep:
+            raise Reject(
+                400, "INVALID_JSON_BODY", f"the request body is nested deeper than {MAX_JSON_DEPTH} levels"
+            ) from None
         except ValueError:
             if F.MALFORMED_JSON_500 in self.faults:
                 raise Reject(500, "INTERNAL", "unexpected end of JSON input") from None
@@ -84,8 +112,8 @@ class RequestReader:
         auth_names = {m.name for m in self.profile.auth_mechanisms}
         texts = [v for k, vs in query.items() if k not in auth_names for v in vs]
         texts += list(path_values.values())
-        with contextlib.suppress(ValueError):
-            texts += list(_strings(json.loads(body))) if body else []
+        with contextlib.suppress(ValueError):  # not JSON, or too deep: body() refuses it
+            texts += list(_strings(parse_json(body))) if body else []
         return any(len(t) > _LONG_STRING for t in texts)
 
 

@@ -1,23 +1,74 @@
-"""Serving the mock over HTTP: a threaded http.server with HTTP/1.1 keep-alive that calls `MockApp.handle`.
+"""Serving the mock over HTTP(S): a threaded http.server with HTTP/1.1 keep-alive that calls `MockApp.handle`.
 
 werkzeug's development server closes every connection (it drains the socket after each answer, which would eat
 the next request), so a run against it paid a new TCP connection and a new thread for every request.
+
+Bounded, whatever its clients do: a body is read in chunks against one budget shared by every connection (beyond
+it a 503, beyond the per-request cap a 413, both in the profile's envelope), and a client that goes away
+mid-request or mid-answer just ends its connection. Optionally TLS (handshake in the connection's own thread) and
+a gateway in front that answers an HTML 403 to any request without its header, as staging's does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import re
+import shlex
+import shutil
+import socket
 import socketserver
+import ssl
+import sys
+import tempfile
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.mock._wire import answer_headers
+from conformance.mock._tls import DEFAULT_NAMES, TLSFiles, generate
+from conformance.mock._wire import MockResponse, answer_headers
 from conformance.mock.app import MockApp
 
-MAX_REQUEST_BYTES = 64 * 1024 * 1024
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # one request's body (a 413 beyond)
+MAX_BUFFERED_BYTES = 32 * 1024 * 1024  # the bodies being read at once, across every connection (a 503 beyond)
 IDLE_SECONDS = 30  # a kept-alive connection with nothing to say is closed after this
+_CHUNK = 64 * 1024
+_GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n"
+    b"<hr><center>gateway</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class Budget:
+    """Bytes of request bodies held in memory, across connections; `held` never exceeds `total`."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.held, self.peak = total, 0, 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if self.held + size > self.total:
+                return False
+            self.held += size
+            self.peak = max(self.peak, self.held)
+            return True
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.held -= size
+
+
+class _Refused(Exception):
+    """The body cannot be read: answered (413, 503, 400) or the client went away; the connection ends."""
+
+    def __init__(self, answer: MockResponse | None) -> None:
+        super().__init__()
+        self.answer = answer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,69 +81,151 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _serve(self) -> None:
-        body = self._read_body()
-        if body is None:
+        if not self._through_gateway():
             return
-        target = urlsplit(self.path)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        path = unquote(target.path or "/", errors="replace")
-        response = self.server.app.handle(self.command, path, target.query, headers, body)
+        held = [0]
+        try:
+            body = self._read_body(held)
+        except _Refused as refused:
+            self.server.budget.give(held[0])
+            self.close_connection = True
+            if refused.answer is not None:
+                self._answer(refused.answer)
+            return
+        try:
+            target = urlsplit(self.path)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            path = unquote(target.path or "/", errors="replace")
+            response = self.server.app.handle(self.command, path, target.query, headers, body)
+        finally:
+            del body
+            self.server.budget.give(held[0])
+        self._answer(response)
+
+    def _answer(self, response: MockResponse) -> None:
         self.send_response(response.status)
         for name, value in answer_headers(response):
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _through_gateway(self) -> bool:
+        """The rehearsed gateway: without its header(s), an HTML 403 before the API sees anything."""
+        if all(self.headers.get(name, "").strip() == value for name, value in self.server.required.items()):
+            return True
+        self.close_connection = True  # the body, if any, is never read
+        self._answer(MockResponse(403, [("Content-Type", "text/html")], _GATEWAY_PAGE))
+        return False
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("do_"):  # every method, TRACE and QUERY included, is the app's to answer
             return self._serve
         raise AttributeError(name)
 
-    def _read_body(self) -> bytes | None:
-        """The whole body, so that the connection is clean for the next request; None after refusing it."""
+    def _refusal(self, status: int, reason: str, message: str) -> _Refused:
+        answer = self.server.app.render.error(status, reason, message, f"req_{uuid.uuid4().hex[:20]}")
+        if status == 503:
+            answer.headers.append(("Retry-After", "1"))
+        return _Refused(answer)
+
+    def _read_body(self, held: list[int]) -> bytes:
+        """The whole body, so that the connection is clean for the next request; `held[0]` is what it took from
+        the budget (the caller gives it back)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
+            return self._read_chunked(held)
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if not 0 <= length <= MAX_REQUEST_BYTES:
-            self.close_connection = True
-            self.send_error(400 if length < 0 else 413)
-            return None
-        return self.rfile.read(length)
+        if length < 0:
+            raise self._refusal(400, "INVALID_ARGUMENT", "the Content-Length is not a number of bytes")
+        body = io.BytesIO()
+        self._read_into(body, length, held)
+        return body.getvalue()  # BytesIO hands over its buffer: no second copy of the body
 
-    def _read_chunked(self) -> bytes | None:
-        body = bytearray()
+    def _read_into(self, body: io.BytesIO, size: int, held: list[int]) -> None:
+        """Append `size` bytes, a chunk at a time, each taken from the shared budget before it is read."""
+        if body.tell() + size > self.server.max_request_bytes:
+            cap = self.server.max_request_bytes
+            raise self._refusal(413, "REQUEST_TOO_LARGE", f"the request body is larger than {cap} bytes")
+        while size > 0:
+            want = min(size, _CHUNK)
+            if not self.server.budget.take(want):
+                raise self._refusal(503, "SERVICE_UNAVAILABLE", "too many request bodies at once; try again")
+            held[0] += want
+            chunk = self.rfile.read(want)
+            if len(chunk) < want:
+                raise _Refused(None)  # the client went away mid-body: nobody to answer
+            body.write(chunk)
+            size -= want
+
+    def _read_chunked(self, held: list[int]) -> bytes:
+        body = io.BytesIO()
         while True:
             line = self.rfile.readline(1024)
             try:
                 size = int(line.split(b";")[0].strip(), 16)
             except ValueError:
                 size = -1
-            if size < 0 or len(body) + size > MAX_REQUEST_BYTES:
-                self.close_connection = True
-                self.send_error(400 if size < 0 else 413)
-                return None
+            if size < 0:
+                raise self._refusal(400, "INVALID_ARGUMENT", "malformed chunked encoding")
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
-                return bytes(body)
-            body += self.rfile.read(size)
+                return body.getvalue()
+            self._read_into(body, size, held)
             self.rfile.readline(8)  # the CRLF after each chunk
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, app: MockApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: MockApp,
+        *,
+        tls: ssl.SSLContext | None = None,
+        required: dict[str, str] | None = None,
+    ) -> None:
+        self.app, self.tls, self.required = app, tls, dict(required or {})
+        self.max_request_bytes = MAX_REQUEST_BYTES
+        self.budget = Budget(MAX_BUFFERED_BYTES)
         super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # HTTPServer's asks DNS for a fully qualified name: slow offline
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Over TLS, the handshake happens here, in the connection's own thread: a client that never completes
+        it holds only its own thread, for at most IDLE_SECONDS."""
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(IDLE_SECONDS)
+        secured = self.tls.wrap_socket(request, server_side=True)
+        try:
+            _Handler(secured, client_address, self)
+        finally:
+            with contextlib.suppress(OSError):
+                secured.shutdown(socket.SHUT_WR)  # the end of the last answer, then EOF (no close_notify wait)
+            secured.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away (mid-request, mid-answer, mid-handshake) ends its connection quietly; anything
+        else is a bug in the mock, and keeps its traceback."""
+        if not isinstance(sys.exc_info()[1], OSError):  # ssl.SSLError and socket timeouts are OSErrors too
+            super().handle_error(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+        self.close_request(request)
 
 
 class RunningServer:
@@ -100,6 +233,8 @@ class RunningServer:
         self._server = server
         self._thread = thread
         self.port = server.server_port
+        self.scheme = "https" if server.tls is not None else "http"
+        self.budget = server.budget
 
     def shutdown(self) -> None:
         self._server.shutdown()
@@ -107,11 +242,66 @@ class RunningServer:
         self._thread.join(timeout=5)
 
 
-def serve_in_thread(app: MockApp, host: str, port: int) -> RunningServer:
-    server = _Server(host, port, app)
+def serve_in_thread(
+    app: MockApp,
+    host: str,
+    port: int,
+    *,
+    tls: ssl.SSLContext | None = None,
+    required: dict[str, str] | None = None,
+) -> RunningServer:
+    """Serve `app` on a thread: over TLS with `tls` (a server context), behind a gateway wanting `required`."""
+    server = _Server(host, port, app, tls=tls, required=required)
     thread = threading.Thread(target=server.serve_forever, name="voipbin-mock", daemon=True)
     thread.start()
     return RunningServer(server, thread)
+
+
+def required_headers(raw: list[str] | None) -> dict[str, str]:
+    """--require-header 'Name: value' (repeatable) as {name: value}; one line and exit 2 for anything else."""
+    from conformance.errors import SetupError
+
+    found = {}
+    for item in raw or ():
+        name, sep, value = item.partition(":")
+        if not sep or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name.strip()) or not value.strip():
+            raise SetupError(f"--require-header expects 'Name: value', got {item!r}", "e.g. 'X-Gateway-Key: abc'")
+        found[name.strip()] = value.strip()
+    return found
+
+
+def tls_setup(args: argparse.Namespace) -> tuple[ssl.SSLContext | None, TLSFiles | None, str | None]:
+    """The server context for `mock --tls` (a generated pair) or --tls-cert/--tls-key (a given one), the files,
+    and the temporary directory made for a generated pair (removed when the mock stops)."""
+    from conformance.errors import SetupError
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise SetupError("--tls-cert and --tls-key go together", "or pass --tls alone for a generated pair")
+    if args.tls_cert:
+        files = TLSFiles(args.tls_cert, args.tls_key)
+        return files.context(), files, None
+    if not (args.tls or args.tls_dir):
+        return None, None, None
+    made = None if args.tls_dir else tempfile.mkdtemp(prefix="voipbin-mock-tls-")
+    wildcard = args.host in ("", "0.0.0.0", "::")
+    names = (*DEFAULT_NAMES, socket.gethostname() if wildcard else args.host)
+    try:
+        files = generate(Path(args.tls_dir or made or "."), names)
+    except OSError as exc:
+        where = args.tls_dir or made
+        raise SetupError(f"cannot write the TLS files to {where}: {exc.strerror}", "pick another --tls-dir") from None
+    return files.context(), files, made
+
+
+def _announce_tls(files: TLSFiles | None, required: dict[str, str]) -> None:
+    if files is not None and files.ca is not None:
+        ca = shlex.quote(files.ca)
+        print(f"TLS: a certificate signed by a CA made for this mock, in {ca}; trust it with")
+        print(f"  export REQUESTS_CA_BUNDLE={ca}    (or: voipbin-conformance run --ca-bundle {ca} ...)")
+    elif files is not None:
+        print(f"TLS: serving {files.cert}; a client must trust the CA that signed it (--ca-bundle, REQUESTS_CA_BUNDLE)")
+    for name, value in required.items():
+        print(f"Gateway: a request without -H {shlex.quote(f'{name}: {value}')} is answered an HTML 403")
 
 
 def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
@@ -132,25 +322,36 @@ def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
         rate_limit=rate_limit,
         login=(args.username, args.password) if args.username and args.password else None,
     )
+    required = required_headers(args.require_header)
+    context, files, made = tls_setup(args)
     try:
-        server = _Server(args.host, args.port, app)
-    except OSError as exc:
-        raise SetupError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "pick another --port") from None
+        try:
+            server = _Server(args.host, args.port, app, tls=context, required=required)
+        except OSError as exc:
+            raise SetupError(
+                f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "pick another --port"
+            ) from None
+        _announce(args, app, server)
+        _announce_tls(files, required)
+        print("Ctrl-C stops it.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        server.server_close()
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _announce(args: argparse.Namespace, app: MockApp, server: _Server) -> None:
     customer, other = app.customers
     print(
-        f"VoIPBIN mock of {args.spec or 'the bundled spec'} ({len(spec.shape.operations)} operations, "
+        f"VoIPBIN mock of {args.spec or 'the bundled spec'} ({len(app.spec.shape.operations)} operations, "
         f"profile {args.profile}{', faults ' + ', '.join(args.fault) if args.fault else ''})"
     )
-    print(f"listening on http://{args.host}:{server.server_port}{spec.base_path}")
+    scheme = "https" if server.tls is not None else "http"
+    print(f"listening on {scheme}://{args.host}:{server.server_port}{app.spec.base_path}")
     for who in (customer, other):
         print(f"  {who.name}: id={who.id}\n    token={who.token}\n    accesskey={who.accesskey}")
     print("Repros of a run read their credentials from the environment:")
     print(f"  export VOIPBIN_TOKEN={customer.token} VOIPBIN_ACCESSKEY={customer.accesskey}")
     print(f"  export VOIPBIN_OTHER_TOKEN={other.token} VOIPBIN_EXPIRED_TOKEN={app.expired_token()}")
-    print("Ctrl-C stops it.", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

@@ -21,11 +21,13 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
     summary, problems = results["summary"], results.get("problems") or []
     verdict = Verdict.of(results)
     reach = summary.get("reach") or {}
+    insecure = summary.get("tls_verified") is False
     lines = [
         "## VoIPBIN conformance",
         "",
         f"**{_cell(verdict.headline)}**",
         "",
+        *(["**TLS NOT VERIFIED (--insecure)**: the target's certificate was never checked.", ""] if insecure else []),
         *[f"- {_cell(reason)}" for reason in verdict.reasons],
         *([""] if verdict.reasons else []),
         f"Target `{_cell(summary['target'])}`, profile `{_cell(summary['profile'])}`, seed {_cell(summary['seed'])}: "

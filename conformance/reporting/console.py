@@ -46,6 +46,8 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
             out.write(f"  {check:<24} skipped: {entry['skipped']}\n")
         elif by_check[check]:
             out.write(f"  {check:<24} {by_check[check]} finding(s)\n")
+    if summary.get("tls_verified") is False:
+        out.write("  WARNING: TLS NOT VERIFIED (--insecure): the target's certificate was never checked\n")
     tests = summary.get("tests") or {}
     complete = summary.get("complete", True)
     if not complete:

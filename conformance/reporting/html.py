@@ -179,6 +179,9 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         problems_html(results),
         header,
         _mock_command_html(summary),
+        '<p id="vc-insecure"><b>TLS NOT VERIFIED (--insecure)</b>: the target\'s certificate was never checked.</p>'
+        if summary.get("tls_verified") is False
+        else "",
         _completeness_html(summary),
         table,
         _reach_html(summary),

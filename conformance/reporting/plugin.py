@@ -221,6 +221,7 @@ def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
         "profile",
         "seed",
         "writes_allowed",
+        "tls_verified",
         "operations_tested",
         "cases",
         "findings",

@@ -95,6 +95,8 @@ class Aggregator:
             "started": datetime.fromtimestamp(self.started, UTC).isoformat(timespec="seconds"),
             "duration_s": round(time.time() - self.started, 3),
             "writes_allowed": self.config.writes_allowed,
+            # None: no TLS (HTTP, in-process); False: --insecure, the target's certificate was never checked
+            "tls_verified": not self.config.insecure if (self.config.base_url or "").lower()[:6] == "https:" else None,
             "max_examples": self.config.max_examples,
             "interrupted": self.interrupted,
             "stopped": self.stopped,

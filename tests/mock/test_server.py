@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+import time
 
 import pytest
+import requests
 
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.profiles import load_profile
 from conformance.spec import load_spec
+from tests._tls import server_files
 
 pytestmark = pytest.mark.http
 
@@ -73,3 +78,58 @@ def test_a_chunked_body_is_read_whole(served):
         again = _exchange(sock, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + b"\r\n\r\n")
     assert status == 200 and json.loads(body)["name"] == "ab"
     assert again[0] == 200
+
+
+@pytest.fixture(scope="module")
+def served_tls(bundled, tmp_path_factory):
+    """The mock over TLS, behind a rehearsed gateway that wants X-Gateway-Key, with a login."""
+    files = server_files(tmp_path_factory.mktemp("mock-tls"))
+    app = MockApp(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=1, login=("u", "pw"))
+    server = serve_in_thread(app, "127.0.0.1", 0, tls=files.context(), required={"X-Gateway-Key": "k1"})
+    try:
+        yield app, f"https://127.0.0.1:{server.port}", files.ca
+    finally:
+        server.shutdown()
+
+
+def test_the_mock_serves_https_behind_a_gateway_that_wants_its_header(served_tls):
+    app, base, ca = served_tls
+    token = app.customers[0].token
+    with requests.Session() as session:
+        session.verify, session.trust_env = ca, False  # with trust_env, REQUESTS_CA_BUNDLE would win over it
+        ok = session.get(f"{base}/v1.0/tags", headers={"Authorization": f"Bearer {token}", "X-Gateway-Key": "k1"})
+        assert ok.status_code == 200 and ok.json()["result"] is not None
+        for method, path in (("GET", "/v1.0/tags"), ("POST", "/auth/login")):
+            refused = session.request(method, base + path, json={"username": "u", "password": "pw"})
+            assert refused.status_code == 403 and refused.headers["Content-Type"].startswith("text/html")
+            assert "<h1>403 Forbidden</h1>" in refused.text
+        wrong = session.get(f"{base}/v1.0/tags", headers={"X-Gateway-Key": "k2"})
+        assert wrong.status_code == 403
+        login = session.post(
+            f"{base}/auth/login", json={"username": "u", "password": "pw"}, headers={"X-Gateway-Key": "k1"}
+        )
+        assert login.status_code == 200 and login.json()["token"] == token
+
+
+def test_a_client_that_leaves_mid_handshake_or_speaks_plain_http_leaves_no_traceback(served_tls, capfd):
+    _, base, _ = served_tls
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"\x16\x03\x01\x00")  # the start of a ClientHello, then gone
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\n\r\n")  # plain HTTP to the TLS port
+        with contextlib.suppress(OSError):  # the mock ends the connection, maybe with a reset
+            sock.recv(100)
+    with pytest.raises(requests.exceptions.SSLError):  # a client that does not trust the certificate
+        requests.get(f"{base}/v1.0/tags", timeout=5, verify=True)
+    _wait_for_handlers()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+def _wait_for_handlers() -> None:
+    """Until every connection's thread has ended (a poll, bounded so that a stuck server fails)."""
+    end = time.monotonic() + 30
+    while any("process_request_thread" in t.name for t in threading.enumerate()):
+        assert time.monotonic() < end
+        time.sleep(0.02)
