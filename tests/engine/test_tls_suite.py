@@ -104,10 +104,9 @@ def test_the_whole_suite_over_https_with_a_ca_bundle_a_gateway_and_a_login(stagi
     other = staging.app.customers[1].token
     args = ("--profile", "voipbin-2026-08", "--ca-bundle", staging.ca, "--allow-writes", "--other-token", other)
     result, results = _run(staging, tmp_path, *args)
-    # TODO(cookie jar fix, issue #17): today the login's Set-Cookie rides on the probes without (or with invalid)
-    # credentials, and the mock reads that cookie first as the live server does: two false critical problems.
-    # Once the fix lands this becomes `result.returncode == 0` (and `results["findings"] == []`).
-    assert result.returncode in (0, 1), result.stdout + result.stderr
+    # The login's Set-Cookie (read first by this mock, as by the live server) stays off the probes: no cookie jar.
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert results["findings"] == []
     assert results["summary"]["tls_verified"] is True and results["summary"]["cases"] > 500
     assert results["summary"]["complete"] and not results["summary"]["errors"]
     assert "TLS NOT VERIFIED" not in (tmp_path / "out" / "report.html").read_text()
@@ -115,8 +114,7 @@ def test_the_whole_suite_over_https_with_a_ca_bundle_a_gateway_and_a_login(stagi
 
 def test_the_whole_suite_over_https_trusting_requests_ca_bundle(staging, tmp_path):
     result, results = _run(staging, tmp_path, env={"REQUESTS_CA_BUNDLE": staging.ca, "CURL_CA_BUNDLE": ""})
-    # TODO(cookie jar fix, issue #17): becomes `result.returncode == 0` once the login cookie stays off the probes.
-    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert results["summary"]["complete"] and results["summary"]["operations_tested"] == 56
 
 
@@ -124,7 +122,7 @@ def test_insecure_is_said_on_the_console_and_in_every_report(staging, tmp_path):
     result, results = _run(
         staging, tmp_path, "--insecure", "--include", "^GET /tags$", "--exclude-checks", "pagination"
     )
-    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING: TLS NOT VERIFIED (--insecure)" in result.stderr
     assert "TLS NOT VERIFIED (--insecure)" in result.stdout  # the closing summary says it again
     assert results["summary"]["tls_verified"] is False

@@ -148,7 +148,10 @@ def test_the_official_clients_cookie_transport_works_on_every_method(bundled, co
     assert wrong.status == 401
 
 
-def test_the_2026_01_profile_reads_no_cookie(app):
+def test_the_2026_01_profile_reads_the_cookies_as_the_live_server_does(app):
+    """Its docs name no cookie channel; the live server reads them (token cookie first), and the profile says so."""
     customer = app.customers[0]
     response = app.handle("GET", "/v1.0/tags", "", {"cookie": f"accesskey={customer.accesskey}"}, b"")
-    assert response.status == 401  # its docs name no cookie channel
+    assert response.status == 200
+    sources = {m["id"]: m["source"] for m in app.profile.data["auth"]["mechanisms"]}
+    assert "authenticate.go" in sources["token_cookie"] and "authenticate.go" in sources["accesskey_cookie"]
