@@ -211,6 +211,29 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
         yield Fail(message, key)
 
 
+def _silence(error: str) -> str:
+    """What kind of no-answer an error is, in a word a key can hold: never the seconds or sizes in it."""
+    for word, kind in (("connection", "connection"), ("oversized", "oversized"), ("not sent", "unanswered")):
+        if error.startswith(word):
+            return kind
+    return "timeout"
+
+
+_SILENCE_WORDS = {
+    "timeout": "no complete answer within the deadline",
+    "connection": "the connection failed",
+    "oversized": "an answer over the size cap",
+    "unanswered": "no complete answer within the deadline",
+}
+
+
+def _server_error_kind(key: str, status: int | None) -> ProblemKind:
+    kind, _, detail = key.partition(":")
+    if kind == "no-answer":
+        return ProblemKind(f"no-answer:{detail}", _SILENCE_WORDS.get(detail, detail))
+    return ProblemKind("5xx", statuses=True)
+
+
 @check(
     "server_error",
     kind="response",
@@ -218,10 +241,11 @@ def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     problem="The server fails (5xx) or does not answer",
     summary="no 5xx (and no silence) for any input, valid or not",
     doc="restful_api '500 Internal Server Error': a server fault, never an answer to client input",
+    grouping=_server_error_kind,
 )
 def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.error is not None:
-        yield Fail(f"no usable answer: {exchange.error}", f"no-answer:{exchange.error.split(' ')[0]}")
+        yield Fail(f"no usable answer: {exchange.error}", f"no-answer:{_silence(exchange.error)}")
     elif exchange.status is not None and exchange.status >= 500:
         yield Fail(f"server error {exchange.status}", f"status:{exchange.status}")
 

@@ -23,7 +23,9 @@ from conformance.spec import Operation, fill_path
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
+SILENT_AFTER = 3  # requests of one shape an operation left unanswered in a row: the rest of that shape is not sent
 CONNECTION_FAILED = "connection failed"
+NOT_SENT = "not sent"
 
 
 class TargetGone(Exception):
@@ -64,6 +66,18 @@ class Outgoing:
         """The exchange of a request that got no usable answer: what was sent, and why nothing came back."""
         prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
         return self._exchange(prepared.prepare(), error=error, elapsed=timeout)
+
+    @property
+    def shape(self) -> str:
+        """What kind of request this is, for an operation that stops answering one kind (a body that is not JSON,
+        say): its method and whether its body is JSON."""
+        if not self.body:
+            return f"{self.method} without a body"
+        try:
+            json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return f"{self.method} with a body that is not JSON"
+        return f"{self.method} with a JSON body"
 
     def _exchange(self, sent: requests.PreparedRequest, **outcome: Any) -> Exchange:
         return Exchange(
@@ -225,7 +239,9 @@ class EngineClient:
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)
-        if _refused(exchange):
+        if (exchange.error or "").startswith(NOT_SENT):
+            pass  # its operation stopped answering this shape of request: already a finding, not one per request
+        elif _refused(exchange):
             self._unjudged.append(lambda: self._judge(exchange, case))
         else:
             self.judge_pending()
@@ -249,6 +265,11 @@ class EngineClient:
 
     def _exchange(self, out: Outgoing) -> Exchange:
         timeout = self.runtime.config.request_timeout
+        silent = (out.label, out.shape)
+        if self.runtime.silent.get(silent, 0) >= SILENT_AFTER and not self._cleaning:
+            why = f"{out.label} left its last {SILENT_AFTER} requests {out.shape.split(' ', 1)[1]} unanswered"
+            self.note(f"{NOT_SENT}: the rest of its requests {out.shape.split(' ', 1)[1]} ({why})")
+            return out.unanswered(f"{NOT_SENT}: {why}", 0.0)
         if not self._cleaning:  # a case is a request a check sent; deleting what the run created is not one
             self.recorder.cases += 1
         self.runtime.sent += 1
@@ -266,11 +287,13 @@ class EngineClient:
         except TooLarge as exc:
             return out.unanswered(exc.describe(), timeout)
         except requests.Timeout:
+            self.runtime.silent[silent] = self.runtime.silent.get(silent, 0) + 1
             return out.unanswered(f"no complete answer within {timeout:g}s", timeout)
         except requests.RequestException as exc:
             self._unreachable()
             return out.unanswered(f"{CONNECTION_FAILED} ({type(exc).__name__})", timeout)
         self.runtime.unreachable_streak = 0
+        self.runtime.silent.pop(silent, None)
         return out.answered(response, content)
 
     def context(self, label: str, case: Any = None) -> Context:

@@ -55,6 +55,8 @@ class Runtime:
     created: dict[str, tuple[str, Auth]] = field(default_factory=dict)
     sent: int = 0  # requests this process sent
     unreachable_streak: int = 0  # requests in a row the target did not even accept a connection for
+    # (operation, request shape) -> requests of that shape it left unanswered in a row (engine/_client.SILENT_AFTER)
+    silent: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def target_label(self) -> str:

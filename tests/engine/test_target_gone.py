@@ -51,3 +51,43 @@ def test_a_target_that_goes_away_stops_the_run_with_exit_2(tmp_path, bundled):
     findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
     assert len([f for f in findings if "connection failed" in f["message"]]) <= 1
     assert "the target stopped answering after" in result.stdout
+
+
+class _HangsOnNonJson(MockApp):
+    """Never answers a body that is not JSON (as Prism does for some operations); answers everything else."""
+
+    hung = 0
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        import json as _json
+        import time
+
+        if body:
+            try:
+                _json.loads(body)
+            except ValueError:
+                self.hung += 1
+                time.sleep(3)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_an_operation_that_never_answers_one_kind_of_request_costs_three_timeouts(tmp_path, bundled):
+    """A hanging target costs once: after three unanswered requests of one shape, the rest is not sent."""
+    app = _HangsOnNonJson(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    env = {"VOIPBIN_TOKEN": app.customers[0].token}
+    try:
+        result = cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--include", "^POST /tags$",
+            "--allow-writes", "--max-examples", "25", "--request-timeout", "0.5", "--report-dir", "out",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert app.hung <= 3, app.hung  # without the rule: every probe and every generated body that is not JSON
+    notes = [n for ns in results["summary"]["notes"].values() for n in ns]
+    assert any(n.startswith("not sent: the rest of its requests with a body that is not JSON") for n in notes)
+    titles = [p["title"] for p in results["problems"]]
+    assert "The server fails (5xx) or does not answer (no complete answer within the deadline)" in titles
