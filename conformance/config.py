@@ -11,6 +11,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,21 @@ from conformance.errors import SetupError
 
 SECRET_FIELDS = ("token", "accesskey", "other_token", "password")
 DEFAULT_PROFILE = "voipbin-2026-01"
+MIN_CREDENTIAL = 16  # shorter, and "redacting" it would rewrite ordinary text (a token `"` wiped every quote)
+
+
+def plausible_credential(value: str, what: str) -> str:
+    """`value`, if it can be a credential the redactor finds wherever it goes; else a SetupError naming `what`
+    (never the value). Control and format characters are refused too: a terminal shows them as `?`, where the
+    redactor would no longer recognise the secret."""
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
+    if len(value) >= MIN_CREDENTIAL and not hidden:
+        return value
+    why = "control characters" if hidden else f"{len(value)} character{'s' if len(value) != 1 else ''}"
+    raise SetupError(
+        f"{what} is not a plausible credential ({why}; one has at least {MIN_CREDENTIAL} printable characters)",
+        "check the value: it would be redacted wherever it occurs in the reports",
+    )
 
 
 @dataclass
@@ -159,6 +175,11 @@ class Config:
                     "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY "
                     "(or VOIPBIN_USERNAME / VOIPBIN_PASSWORD to log in)",
                 )
+            for name in ("token", "accesskey", "other_token"):
+                if getattr(self, name):
+                    plausible_credential(getattr(self, name), f"--{name.replace('_', '-')} (${ENV[name]})")
+        for name, value in self.secret_headers.items():
+            plausible_credential(value, f"the value of --header {name!r}")
         return self
 
 

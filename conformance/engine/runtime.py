@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from conformance._data import bundled_spec_path
-from conformance._redact import Redactor
+from conformance._redact import Redactor, header_variable
 from conformance.checks import Auth, Credentials, Limits, selected
-from conformance.config import Config
+from conformance.config import Config, plausible_credential
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
 from conformance.engine._transport import PoliteSession, make_session
 from conformance.errors import SetupError
@@ -212,10 +212,7 @@ def redactor_for(config: Config, credentials: Credentials | None = None) -> Reda
             "VOIPBIN_OTHER_TOKEN": creds.other_token,
             "VOIPBIN_EXPIRED_TOKEN": creds.expired_token if config.uses_mock else None,
             "VOIPBIN_PASSWORD": config.password,
-            **{
-                "VOIPBIN_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): value
-                for name, value in config.secret_headers.items()
-            },
+            **{header_variable(name): value for name, value in config.secret_headers.items()},
         }
     )
 
@@ -249,7 +246,7 @@ def login(session: PoliteSession, config: Config) -> str:
             f"the target refused the login of {config.username!r} ({response.status_code} on POST {url})",
             "check VOIPBIN_USERNAME / VOIPBIN_PASSWORD",
         )
-    return token
+    return plausible_credential(token, f"the token the login of {config.username!r} answered")
 
 
 def require_selection(runtime: Runtime) -> None:
