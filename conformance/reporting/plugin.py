@@ -116,7 +116,7 @@ class Reporter:
         self.results = results
         from conformance.reporting import ci_summary
 
-        ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None)
+        ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None, self.redactor)
         _junit_header(self.config, results)
         self._baseline(results)
         if self.carrier is not None:  # the verdict, handed to the engine in-process
@@ -172,7 +172,7 @@ class Reporter:
         except SetupError as exc:
             self.baseline_error = str(exc)
             return
-        regression.write(compared, str(report_dir))
+        regression.write(compared, str(report_dir), self.redactor)
         self.regression = compared
 
 

@@ -77,3 +77,24 @@ def test_a_login_answering_an_implausible_token_is_refused(tmp_path, answered):
     assert_one_line_error(result, "login")
     assert not (tmp_path / "o" / "results.json").exists()
 
+
+
+@pytest.mark.http
+@pytest.mark.parametrize("password", ['"', "<", "a", "1"])
+def test_a_short_password_never_corrupts_an_output(tmp_path, password):
+    """The password's length is not the user's to choose: it is accepted, and redacted only where it stands
+    whole, so the reports stay what they claim to be (before: `"` wiped every quote from results.json)."""
+    from xml.etree import ElementTree
+
+    from tests.reporting.test_exits import PATHS, echo
+
+    spec = write_spec(tmp_path / "spec.json", PATHS)
+    env = {"VOIPBIN_USERNAME": "agent", "VOIPBIN_PASSWORD": password}
+    with serve(echo) as url:
+        args = ("run", "--spec", spec, "--base-url", url, "--max-examples", "1", "--report-dir", "o")
+        result = cli(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    results = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert results["findings"] and '"' in (tmp_path / "o" / "results.json").read_text()
+    ElementTree.parse(tmp_path / "o" / "junit.xml")
+    assert "<html" in (tmp_path / "o" / "report.html").read_text()
