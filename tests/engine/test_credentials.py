@@ -78,7 +78,6 @@ def test_a_login_answering_an_implausible_token_is_refused(tmp_path, answered):
     assert not (tmp_path / "o" / "results.json").exists()
 
 
-
 @pytest.mark.http
 @pytest.mark.parametrize("password", ['"', "<", "a", "1"])
 def test_a_short_password_never_corrupts_an_output(tmp_path, password):

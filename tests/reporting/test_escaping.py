@@ -36,7 +36,9 @@ def test_nothing_printed_starts_a_workflow_command(hostile):
         assert "##[" not in line
 
 
-@pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u061c", "\U000e0041", "\x1b", "\ud800"])
+@pytest.mark.parametrize(
+    "hidden", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u061c", "\U000e0041", "\x1b", "\ud800"]
+)
 def test_bidi_zero_width_and_control_characters_are_shown_not_obeyed(hidden):
     assert printable(f"a{hidden}b") == "a?b"
 
@@ -62,14 +64,20 @@ def _results(title: str, problems: int = 1) -> dict:
         "operations_tested": 1,
     }
     summary = {"target": "http://h", "profile": "p", "seed": 1, "operations_tested": 1, "cases": 1, "reach": {}}
-    return {"summary": summary, "problems": [dict(problem, title=f"{title} {n}") for n in range(problems)], "findings": []}
+    return {
+        "summary": summary,
+        "problems": [dict(problem, title=f"{title} {n}") for n in range(problems)],
+        "findings": [],
+    }
 
 
 def test_markdown_escapes_html_and_markdown_from_targets():
     markdown_it = pytest.importorskip("markdown_it")
     title = "<img src=//e/x.png> <a href=//e>Passed</a> </table> [x](//e) `code` **b** | $m$ &amp; <script>"
-    page = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(
-        ci_summary.markdown(_results(title), "r")
+    page = (
+        markdown_it.MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .render(ci_summary.markdown(_results(title), "r"))
     )
     assert "<img" not in page and "<a " not in page and "<script" not in page and page.count("<strong>") == 1
     assert page.count("<td>") == 5 and page.count("</table>") == 1  # the title stayed in its cell
@@ -85,7 +93,7 @@ def test_summary_md_stays_bounded_whatever_the_problems_hold(tmp_path, monkeypat
 
 
 def test_bounded_cuts_at_a_line_under_the_limit():
-    text = ("| row |\n" * 200_000)
+    text = "| row |\n" * 200_000
     kept = ci_summary._bounded(text)
     assert len(kept.encode()) <= ci_summary.MAX_BYTES and kept.endswith("report.html.\n")
 
@@ -113,7 +121,9 @@ def test_a_finding_caps_every_field_a_target_controls():
         response_body=b"z" * 100_000,
         error="e" * 10_000,
     )
-    finding = Finding.of("json_response", "GET /items", Fail(f"200 says {huge}", f"content-type:{huge}", exchange), Redactor({}))
+    finding = Finding.of(
+        "json_response", "GET /items", Fail(f"200 says {huge}", f"content-type:{huge}", exchange), Redactor({})
+    )
     size = len(json.dumps(finding.as_dict()))
     assert size < 8_000, size
     assert len(finding.key) <= 201 and len(finding.message) < 1_100
