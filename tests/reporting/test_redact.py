@@ -194,3 +194,22 @@ def test_a_repro_expands_every_header_reference(name):
     words = shlex.split(curl)
     assert f"{name}: ${{{variable}}}" in words  # shlex keeps ${...}: the shell expands it
     assert "\\$" not in curl
+
+
+@pytest.mark.parametrize("name", ["X-Api2-Key", "X-Gw2-Token", "X_Gw-Key"])
+def test_a_run_repro_sends_the_header_value_from_its_variable(name):
+    """Before: the repro sent the literal `${VOIPBIN_HEADER_X_API2_KEY}` (a digit in the name)."""
+    import os
+    import subprocess
+
+    from conformance.config import Config
+    from conformance.engine.runtime import redactor_for
+
+    value = "gw-0123456789abcdef"
+    redactor = redactor_for(Config(headers=(f"{name}: {value}",)))
+    curl = redactor.curl(Exchange("GET /calls", "GET", "http://h/v1.0/calls", {name: value}, None))
+    assert value not in curl
+    shown = curl.replace("curl", "printf '%s\\n'", 1)
+    env = {**os.environ, header_variable(name): value}
+    done = subprocess.run(["sh", "-c", shown], env=env, capture_output=True, text=True, check=True)
+    assert f"{name}: {value}" in done.stdout.splitlines()
