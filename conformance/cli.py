@@ -136,36 +136,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from conformance.reporting import regression
-    from conformance.reporting._text import printable
+    from conformance.reporting._text import Out
 
+    out = Out()  # the credentials this command can know: the VOIPBIN_* secrets in the environment
     result = regression.compare(
         regression.load_results(args.baseline), regression.load_results(args.new), force=args.force
     )
-    json_path, html_path = regression.write(result, args.report_dir)
-    print(printable(regression.describe(result)))
-    print(f"Reports: {html_path}, {json_path}")
+    json_path, html_path = regression.write(result, args.report_dir, out.redactor)
+    out.line(regression.describe(result))
+    out.line(f"Reports: {html_path}, {json_path}")
     return 1 if regression.worse(result) else 0
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     from conformance.reporting import merge
+    from conformance.reporting._text import Out
     from conformance.reporting.regression import load_results
 
+    out = Out()
     merged = merge.merge(
         [load_results(path) for path in args.results],
         force=args.force,
         names=list(args.results),
         allow_partial=args.allow_partial,
     )
-    directory = merge.write(merged, args.report_dir)
+    directory = merge.write(merged, args.report_dir, out.redactor)
     summary = merged["summary"]
-    print(
+    out.line(
         f"Merged {len(args.results)} shard(s): {summary['operations_tested']} operations, {summary['cases']} "
         f"requests, {len(merged['findings'])} finding(s). Reports in {directory}/"
     )
     if summary["missing_shards"]:
-        print(f"Incomplete: shard(s) {summary['missing_shards']} missing; their operations were not tested.")
-    print(summary["verdict"]["headline"] + ".")
+        out.line(f"Incomplete: shard(s) {summary['missing_shards']} missing; their operations were not tested.")
+    out.line(summary["verdict"]["headline"] + ".")
     return int(summary["verdict"]["exit_code"])
 
 
@@ -199,8 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"run": _cmd_run, "mock": _cmd_mock, "diff": _cmd_diff, "merge": _cmd_merge}
         return commands[args.command](args)
-    except SetupError as exc:
-        sys.stderr.write(f"voipbin-conformance: error: {exc}\n")
+    except SetupError as exc:  # one line, through the single exit: it may quote a results file or a target
+        from conformance.reporting._text import Out, oneline
+
+        Out().line(oneline(f"voipbin-conformance: error: {exc}", 2000), sys.stderr)
         return EXIT_SETUP
     except KeyboardInterrupt:
         sys.stderr.write("voipbin-conformance: interrupted\n")

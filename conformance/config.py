@@ -8,6 +8,7 @@ import difflib
 import ipaddress
 import os
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,6 +35,23 @@ def is_secret_header(name: str) -> bool:
 
 def _secret_headers(lines: tuple[str, ...]) -> list[str]:
     return [name for name in (line.partition(":")[0].strip() for line in lines) if is_secret_header(name)]
+
+
+MIN_CREDENTIAL = 16  # shorter, and "redacting" it would rewrite ordinary text (a token `"` wiped every quote)
+
+
+def plausible_credential(value: str, what: str) -> str:
+    """`value`, if it can be a credential the redactor finds wherever it goes; else a SetupError naming `what`
+    (never the value). Control and format characters are refused too: a terminal shows them as `?`, where the
+    redactor would no longer recognise the secret."""
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
+    if len(value) >= MIN_CREDENTIAL and not hidden:
+        return value
+    why = "control characters" if hidden else f"{len(value)} character{'s' if len(value) != 1 else ''}"
+    raise SetupError(
+        f"{what} is not a plausible credential ({why}; one has at least {MIN_CREDENTIAL} printable characters)",
+        "check the value: it would be redacted wherever it occurs in the reports",
+    )
 
 
 @dataclass
@@ -203,6 +221,12 @@ class Config:
                 "pass --token/--accesskey or set VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY "
                 "(or VOIPBIN_USERNAME / VOIPBIN_PASSWORD to log in)",
             )
+        if self.base_url is not None:
+            for name in ("token", "accesskey", "other_token"):
+                if getattr(self, name):
+                    plausible_credential(getattr(self, name), f"{BY_FIELD[name].flag} (${BY_FIELD[name].env})")
+        for name, value in self.secret_headers.items():
+            plausible_credential(value, f"the value of --header {name!r}")
         return self
 
 

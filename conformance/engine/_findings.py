@@ -12,6 +12,23 @@ from conformance._replay import replay_script
 from conformance.checks import Exchange, Fail
 
 _BODY_SNIPPET = 2000
+# Characters of one field from a target (a message quoting a media type, a key, a URL): one 60 KB Content-Type
+# per answer made results.json 10.9 MB and summary.md 1.6 MB from two operations.
+_MESSAGE, _KEY, _SHORT, _URL = 1000, 200, 300, 2048
+
+
+def _field(text: str, redactor: Redactor, limit: int, *, counted: bool = True) -> str:
+    """`text` redacted (whole, so a cut cannot leave half a secret), then capped at `limit` characters."""
+    text = redactor.value(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + (f"… (+{len(text) - limit} characters)" if counted else "…")
+
+
+def _snippet(body: bytes | None, redactor: Redactor) -> str:
+    """The start of a body, redacted before it is cut: a secret across the cut is redacted whole."""
+    window = (body or b"")[: _BODY_SNIPPET + 1024].decode("utf-8", "replace")
+    return redactor.value(window)[:_BODY_SNIPPET]
 
 
 def fingerprint(check: str, operation: str, key: str) -> str:
@@ -38,16 +55,19 @@ class Finding:
 
     @classmethod
     def of(cls, check: str, operation: str, fail: Fail, redactor: Redactor) -> Finding:
+        """Every field from the target redacted, then capped: one target cannot grow a report without bound."""
         exchange = fail.exchange
-        summary = redactor.text(f"[{check}] {operation}: {fail.message}")
+        message = _field(fail.message, redactor, _MESSAGE)
+        key = _field(fail.key, redactor, _KEY, counted=False)  # redacted: a fresh token must not move a fingerprint
+        summary = _field(f"[{check}] {operation}: {fail.message}", redactor, _MESSAGE)
         return cls(
             check=check,
             operation=operation,
-            message=redactor.text(fail.message),
+            message=message,
             status=exchange.status if exchange is not None else None,
             repro=redactor.curl(exchange) if exchange is not None else "",
-            fingerprint=fingerprint(check, operation, fail.key),
-            key=fail.key,
+            fingerprint=fingerprint(check, operation, key),
+            key=key,
             occurrences=1,
             request=_request(exchange, redactor) if exchange is not None else {},
             response=_response(exchange, redactor) if exchange is not None else {},
@@ -112,22 +132,20 @@ def absorb(known: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
-    body = (exchange.request_body or b"")[:_BODY_SNIPPET].decode("utf-8", "replace")
     return {
         "method": exchange.method,
-        "url": redactor.text(exchange.url),
+        "url": _field(exchange.url, redactor, _URL),
         "purpose": exchange.purpose,
-        "body": redactor.text(body),
+        "body": _snippet(exchange.request_body, redactor),
     }
 
 
 def _response(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
-    body = exchange.response_body[:_BODY_SNIPPET].decode("utf-8", "replace")
     return {
         "status": exchange.status,
-        "error": exchange.error,
-        "content_type": exchange.content_type,
-        "body": redactor.text(body),
+        "error": _field(exchange.error, redactor, _SHORT) if exchange.error else exchange.error,
+        "content_type": _field(exchange.content_type, redactor, _SHORT),
+        "body": _snippet(exchange.response_body, redactor),
     }
 
 
@@ -135,8 +153,8 @@ def _step(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
     return {
         "purpose": exchange.purpose,
         "method": exchange.method,
-        "url": redactor.text(exchange.url),
+        "url": _field(exchange.url, redactor, _URL),
         "status": exchange.status,
-        "error": exchange.error,
+        "error": _field(exchange.error, redactor, _SHORT) if exchange.error else exchange.error,
         "repro": redactor.curl(exchange),
     }

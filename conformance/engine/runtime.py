@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from conformance._data import bundled_spec_path
-from conformance._redact import Redactor
+from conformance._redact import Redactor, header_variable
 from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
-from conformance.config import Config
+from conformance.config import Config, plausible_credential
 from conformance.engine._bounded import RunBudgetSpent, TooLarge
 from conformance.engine._tls import INSECURE, TLS
 from conformance.engine._tls import failure as tls_failure
@@ -288,10 +288,7 @@ def redactor_for(config: Config, credentials: Credentials | None = None) -> Reda
             "VOIPBIN_EXPIRED_TOKEN": creds.expired_token if config.uses_mock else None,
             "VOIPBIN_PASSWORD": config.password,
             "VOIPBIN_OTHER_PASSWORD": config.other_password,
-            **{
-                "VOIPBIN_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper()): value
-                for name, value in config.secret_headers.items()
-            },
+            **{header_variable(name): value for name, value in config.secret_headers.items()},
         }
     )
 
@@ -331,7 +328,7 @@ def login(session: PoliteSession, config: Config, username: str | None, password
             f"the target refused the login of {username!r} ({response.status_code} on POST {url})",
             "a gateway answered: pass the header it wants with -H 'Name: value'" if html else f"check {which}",
         )
-    return token
+    return plausible_credential(token, f"the token the login of {username!r} answered")
 
 
 def require_selection(runtime: Runtime) -> None:

@@ -1,20 +1,37 @@
 """The run for a CI page: `summary.md` beside the reports, appended to `$GITHUB_STEP_SUMMARY` when it is set, and
-`::error` annotations for critical problems under GitHub Actions."""
+`::error` annotations for critical problems under GitHub Actions.
+
+Everything in it that a target or a results file controls is text: HTML and Markdown escaped, one line, capped.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance._redact import Redactor
 from conformance.engine._verdict import Verdict
-from conformance.reporting._text import printable
+from conformance.reporting._text import Out, oneline, printable
 
 _ROWS = 30
+_CELL = 200  # characters of one field: a 60 KB media type is not a table cell
+MAX_BYTES = 512 * 1024  # GitHub refuses a step summary over 1 MiB; ours stays well under, whatever the run held
+_MARKUP = re.compile(r"[\\`*_\[\]|~$<>&]")  # what makes emphasis, links, code, tables, math, HTML or entities
 
 
-def _cell(text: Any) -> str:
-    return printable(str(text)).replace("|", "\\|").replace("\n", " ")
+def _cell(text: Any, limit: int = _CELL) -> str:
+    """A field as Markdown text: printable, one line, capped, and every character Markdown or HTML would read as
+    markup backslash-escaped (CommonMark renders `\\<` as `<`, never as the start of a tag)."""
+    return _MARKUP.sub(lambda m: "\\" + m.group(), oneline(printable(str(text)), limit))
+
+
+def _code(text: Any, *, in_table: bool = False) -> str:
+    """A field as a code span, where Markdown and HTML are not read: only a backtick could end it early."""
+    shown = oneline(printable(str(text)), _CELL).replace("`", "'")
+    return f"`{shown.replace('|', chr(92) + '|') if in_table else shown}`"
 
 
 def markdown(results: dict[str, Any], report_dir: str) -> str:
@@ -30,7 +47,7 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         *(["**TLS NOT VERIFIED (--insecure)**: the target's certificate was never checked.", ""] if insecure else []),
         *[f"- {_cell(reason)}" for reason in verdict.reasons],
         *([""] if verdict.reasons else []),
-        f"Target `{_cell(summary['target'])}`, profile `{_cell(summary['profile'])}`, seed {_cell(summary['seed'])}: "
+        f"Target {_code(summary['target'])}, profile {_code(summary['profile'])}, seed {_cell(summary['seed'])}: "
         f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
         f"{len(results['findings'])} findings; {_cell(reach.get('reached_2xx', '?'))} of "
         f"{_cell(reach.get('operations', '?'))} operations answered a 2xx.",
@@ -40,7 +57,7 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         lines += ["| # | severity | problem | check | operations |", "| --- | --- | --- | --- | --- |"]
         for n, p in enumerate(problems[:_ROWS], 1):
             lines.append(
-                f"| {n} | {_cell(p['severity'])} | {_cell(p['title'])} | `{_cell(p['check'])}` | "
+                f"| {n} | {_cell(p['severity'])} | {_cell(p['title'])} | {_code(p['check'], in_table=True)} | "
                 f"{_cell(p['operations_affected'])} of {_cell(p['operations_tested'])} |"
             )
         if len(problems) > _ROWS:
@@ -48,33 +65,55 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         lines.append("")
     directory = Path(report_dir)
     lines.append(
-        f"Reports: `{directory / 'report.html'}` (open this first), `{directory / 'results.json'}`, "
-        f"`{directory / 'junit.xml'}`."
+        f"Reports: {_code(directory / 'report.html')} (open this first), {_code(directory / 'results.json')}, "
+        f"{_code(directory / 'junit.xml')}."
     )
     return "\n".join(lines) + "\n"
 
 
-def write(results: dict[str, Any], report_dir: str, annotations: TextIO | None = None) -> Path:
-    """summary.md beside the reports; under GitHub Actions also the job summary and ::error annotations — but not
-    for one shard of a run (`summary.shard`): the merge publishes them once, for the whole run."""
-    text = markdown(results, report_dir)
-    path = Path(report_dir) / "summary.md"
-    path.write_text(text, encoding="utf-8")
+def write(
+    results: dict[str, Any], report_dir: str, annotations: TextIO | None = None, redactor: Redactor | None = None
+) -> Path:
+    """summary.md beside the reports; under GitHub Actions also the job summary and the ::error annotations — but
+    not for one shard of a run (`summary.shard`): the merge publishes them once, for the whole run. All through
+    the single exit (`redactor`: the run's; by default the credentials of the environment)."""
+    out = Out(redactor)
+    shown = {"summary": out.data(results["summary"]), "problems": out.data(results.get("problems") or [])}
+    text = _bounded(markdown({**results, **shown}, report_dir))
+    path = out.file(Path(report_dir) / "summary.md", text)
     if results["summary"].get("shard"):
         return path
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
-        try:
-            with open(step_summary, "a", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError:
-            pass  # a CI page is a convenience: the reports stand without it
+        with contextlib.suppress(OSError):  # a CI page is a convenience: the reports stand without it
+            out.file(step_summary, text, append=True)
     if annotations is not None and os.environ.get("GITHUB_ACTIONS") == "true":
-        for problem in results.get("problems") or []:
-            if problem["severity"] == "critical":
-                title = _cell(problem["title"]).replace("::", ": :")
-                annotations.write(
-                    f"::error title=VoIPBIN conformance ({_cell(problem['check'])})::{title} — "
-                    f"{problem['operations_affected']} of {problem['operations_tested']} operations\n"
-                )
+        _annotate(shown["problems"], annotations)
     return path
+
+
+def _annotate(problems: list[dict[str, Any]], stream: TextIO) -> None:
+    """An `::error` workflow command per critical problem, every field escaped as the runner reads it."""
+    for problem in problems:
+        if problem["severity"] == "critical":
+            title = f"VoIPBIN conformance ({problem['check']})"
+            reach = f"{problem['operations_affected']} of {problem['operations_tested']} operations"
+            stream.write(f"::error title={_property(title)}::{_data(problem['title'])} — {_data(reach)}\n")
+
+
+def _bounded(text: str) -> str:
+    """`text` cut at a line so that it stays under MAX_BYTES, whatever the rows held."""
+    if len(text.encode("utf-8", "replace")) <= MAX_BYTES:
+        return text
+    kept = text.encode("utf-8", "replace")[: MAX_BYTES - 200].decode("utf-8", "ignore").rsplit("\n", 1)[0]
+    return kept + "\n\n… cut here to stay under GitHub's step summary limit; see report.html.\n"
+
+
+def _data(text: Any) -> str:
+    """A workflow command's message: one printable line, its `%`, CR and LF escaped as the runner unescapes them."""
+    return oneline(printable(str(text)), 1000).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: Any) -> str:
+    """A workflow command's property (`title=`): `:` and `,` would end it, so they are escaped too."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

@@ -7,24 +7,28 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
+from conformance._redact import Redactor
 from conformance.engine._verdict import Verdict
-from conformance.reporting._text import printable
+from conformance.reporting._text import Out
 
 
-def print_summary(report_dir: str, stream: TextIO, *, compared: bool = False) -> None:
-    """The summary of the run whose reports are in `report_dir`; `compared`: it ran against a baseline."""
-    out = _Printable(stream)
+def print_summary(report_dir: str, stream: TextIO, *, compared: bool = False, redactor: Redactor | None = None) -> None:
+    """The summary of the run whose reports are in `report_dir`; `compared`: it ran against a baseline;
+    `redactor`: the run's (by default the credentials of the environment)."""
+    out = _Printable(stream, redactor)
     _print_summary(report_dir, out)
     if compared:
         _baseline(Path(report_dir), out)
 
 
 class _Printable:
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+    """Every line of the summary leaves through the single exit: redacted, printable, no workflow command."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor | None = None) -> None:
+        self._stream, self._out = stream, Out(redactor)
 
     def write(self, text: str) -> None:
-        self._stream.write(printable(text))
+        self._out.write(text, self._stream)
 
 
 def _print_summary(report_dir: str, out: _Printable) -> None:

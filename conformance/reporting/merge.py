@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from conformance._redact import Redactor
 from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.engine._findings import absorb
 from conformance.engine._verdict import decide
 from conformance.errors import SetupError
 from conformance.reporting import ci_summary
+from conformance.reporting._text import Out
 from conformance.reporting.problems import group
 from conformance.reporting.results import reach
 from conformance.reporting.static_html import render_results
@@ -140,11 +142,14 @@ def junit(results: dict[str, Any]) -> str:
     return ElementTree.tostring(suite, encoding="unicode")
 
 
-def write(results: dict[str, Any], report_dir: str) -> Path:
+def write(results: dict[str, Any], report_dir: str, redactor: Redactor | None = None) -> Path:
+    """The merged reports, through the single exit (`redactor`: by default the credentials of the environment)."""
+    out = Out(redactor)
+    shown = out.data(results)
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
-    (directory / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (directory / "junit.xml").write_text('<?xml version="1.0" encoding="utf-8"?>\n' + junit(results), encoding="utf-8")
-    (directory / "report.html").write_text(render_results(results), encoding="utf-8")
-    ci_summary.write(results, str(directory), sys.stdout)  # the merge publishes the whole run's summary
+    out.file(directory / "results.json", json.dumps(shown, indent=2) + "\n")
+    out.file(directory / "junit.xml", '<?xml version="1.0" encoding="utf-8"?>\n' + junit(shown))
+    out.file(directory / "report.html", render_results(shown))
+    ci_summary.write(shown, str(directory), sys.stdout, out.redactor)  # the merge publishes the run's summary
     return directory

@@ -130,7 +130,7 @@ class Reporter:
             shutil.copyfile(Path(self.run.report_dir) / "results.json", self.run.baseline)
         from conformance.reporting import ci_summary
 
-        ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None)
+        ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None, self.redactor)
         _junit_header(self.config, results)
         if self.carrier is not None:  # the results, verdict included, handed to the engine in-process
             self.carrier.results = results
@@ -176,7 +176,7 @@ class Reporter:
         except SetupError as exc:
             self.baseline_error = str(exc)
             return
-        regression.write(compared, str(report_dir))
+        regression.write(compared, str(report_dir), self.redactor)
         self.regression = compared
 
 

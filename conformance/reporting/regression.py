@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance._redact import Redactor
 from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
+from conformance.reporting._text import Out, oneline
 
 REGRESSION_FORMAT = "voipbin-conformance/regression/1"
 # What only one of the two runs tested: a diff is only as good as the overlap it compares.
@@ -163,14 +165,17 @@ def compare(baseline: dict[str, Any], new: dict[str, Any], *, force: bool = Fals
     return Regression(baseline, new).as_dict()
 
 
-def write(regression: dict[str, Any], report_dir: str) -> tuple[Path, Path]:
+def write(regression: dict[str, Any], report_dir: str, redactor: Redactor | None = None) -> tuple[Path, Path]:
+    """regression.json and regression.html, through the single exit (`redactor`: the run's; by default the
+    credentials of the environment)."""
     from conformance.reporting.static_html import render_regression
 
+    out = Out(redactor)
+    shown = out.data(regression)
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
-    json_path, html_path = directory / "regression.json", directory / "regression.html"
-    json_path.write_text(json.dumps(regression, indent=2) + "\n", encoding="utf-8")
-    html_path.write_text(render_regression(regression), encoding="utf-8")
+    json_path = out.file(directory / "regression.json", json.dumps(shown, indent=2) + "\n")
+    html_path = out.file(directory / "regression.html", render_regression(shown))
     return json_path, html_path
 
 
@@ -182,12 +187,13 @@ def worse(regression: dict[str, Any]) -> bool:
 
 
 def describe(regression: dict[str, Any]) -> str:
+    """The comparison for a terminal: every field from a results file on one line of its own, capped."""
     problems = regression.get("problems") or {}
     lines = []
     for label, key in (("NEW", "new"), ("SPREADING", "spreading"), ("fixed", "fixed")):
         for problem in problems.get(key, []):
             grown = f" (+{len(problem['gained_operations'])} operations)" if key == "spreading" else ""
-            lines.append(f"{label:<9} problem [{problem['severity']}] {problem['title']}{grown}")
+            lines.append(f"{label:<9} problem [{oneline(problem['severity'], 20)}] {oneline(problem['title'])}{grown}")
     lines += [
         f"{len(regression['new'])} new, {len(regression['fixed'])} fixed, "
         f"{len(regression['persisting'])} persisting finding(s), "
@@ -195,11 +201,10 @@ def describe(regression: dict[str, Any]) -> str:
     ]
     for label, key in (("new", "new"), ("fixed", "fixed")):
         for finding in regression[key]:
-            lines.append(f"  {label:<6} [{finding['check']}] {finding['operation']}: {finding['message']}")
+            where = f"[{oneline(finding['check'], 60)}] {oneline(finding['operation'], 200)}"
+            lines.append(f"  {label:<6} {where}: {oneline(finding['message'])}")
     for key in ONE_SIDED:
         if regression[key]:
-            lines.append(
-                f"  {key.replace('_', ' ')}: {', '.join(regression[key][:10])}"
-                + (" …" if len(regression[key]) > 10 else "")
-            )
+            shown = ", ".join(oneline(item, 200) for item in regression[key][:10])
+            lines.append(f"  {key.replace('_', ' ')}: {shown}" + (" …" if len(regression[key]) > 10 else ""))
     return "\n".join(lines)

@@ -40,7 +40,7 @@ def fixed_buffer(environ, start_response):
 def test_a_500_on_names_longer_than_40_characters_is_caught_at_5_examples(tmp_path):
     spec = write_spec(tmp_path / "spec.json", PATHS)
     with serve(fixed_buffer) as url:
-        args = ("run", "--spec", spec, "--base-url", url, "--token", "any-token-value", "--allow-writes")
+        args = ("run", "--spec", spec, "--base-url", url, "--token", "any-token-will-do", "--allow-writes")
         result = cli(*args, "--max-examples", "5", "--seed", "1", "--report-dir", "out", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]

@@ -89,7 +89,7 @@ def _free_port() -> int:
         (["run", "--include", "("], ["--include", "not a valid regular expression"]),
         (["run", "--base-url", "ftp://x"], ["not an http(s) URL"]),
         (["run", "--base-url", "http://127.0.0.1:{port}/v1.0"], ["a live target needs credentials"]),
-        (["run", "--base-url", "http://127.0.0.1:{port}/v1.0", "--token", "t"], ["unreachable"]),
+        (["run", "--base-url", "http://127.0.0.1:{port}/v1.0", "--token", "t" * 16], ["unreachable"]),
         (["run", "--mock-fault", "html401"], ["unknown fault", "did you mean html_401?"]),
         (["frobnicate"], ["invalid choice"]),
     ],

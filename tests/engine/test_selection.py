@@ -55,7 +55,7 @@ def test_extra_headers_reach_the_target_and_credential_like_ones_are_redacted(tm
             "--base-url",
             url,
             "--token",
-            "any-token-value",
+            "any-token-will-do",
             "--max-examples",
             "1",
             "--include",
