@@ -216,13 +216,13 @@ def test_the_environment_gives_typed_values(tmp_path):
             "VOIPBIN_MAX_EXAMPLES": "3",
             "VOIPBIN_REQUEST_TIMEOUT": "2.5",
             "VOIPBIN_CHECKS": "pagination, json_response",
-            "VOIPBIN_HEADERS": "X-Gateway-Key: a, b\nX-Trace: 1",
+            "VOIPBIN_HEADERS": "X-Gateway-Key: a, b-0123456789abcd\nX-Trace: 1",
             "VOIPBIN_MIN_REACH": "",  # an empty variable is unset
         },
     )
     assert (built.max_examples, built.request_timeout, built.min_reach) == (3, 2.5, None)
     assert built.checks == ("pagination", "json_response")
-    assert built.extra_headers == {"X-Gateway-Key": "a, b", "X-Trace": "1"}
+    assert built.extra_headers == {"X-Gateway-Key": "a, b-0123456789abcd", "X-Trace": "1"}
 
 
 # -- one declaration: the file, the environment and the flags agree on every option ---------------------------------
@@ -235,7 +235,7 @@ def _examples(tmp_path):
         INT: "3",
         FLOAT: "2.5",
         BOOL: "true",
-        STR: "some-value",
+        STR: "some-value-0123456789",  # credentials included: 16 characters at least
         LIST: "json_response",
     }
     special = {

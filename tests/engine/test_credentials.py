@@ -85,13 +85,13 @@ def test_the_runtime_splits_credential_headers_from_gateway_headers(make_runtime
         headers=(
             "Authorization: Bearer abcdefghijklmnopqrstu",
             "Cookie: gw=1; token=abcdefghijklmnopq",
-            "X-Api-Key: kk",
+            "X-Api-Key: kk-0123456789abcdef",
         ),
     )
     assert runtime.headers_for(DEFAULT_AUTH)["Authorization"].startswith("Bearer ")
     for auth in (Auth.none(), Auth(mechanism="token_query", value="bad"), Auth(who="other")):
         kept = runtime.headers_for(auth)
-        assert "Authorization" not in kept and kept["Cookie"] == "gw=1" and kept["X-Api-Key"] == "kk"
+        assert "Authorization" not in kept and kept["Cookie"] == "gw=1" and kept["X-Api-Key"] == "kk-0123456789abcdef"
 
 
 def test_the_session_keeps_no_cookie(make_runtime, bundled):

@@ -77,7 +77,8 @@ def test_the_step_summary_and_summary_md_render_no_markup_from_the_target(echoed
         page = rendered(text)
         assert "<img" not in page and "<a " not in page, page
         assert page.count("</table>") == text.count("## VoIPBIN conformance"), page  # only our own tables
-        assert "&lt;img src=//evil.example/x.png&gt;" in page  # shown, as text
+        # a made-up media type is not even a key (one problem, "content type other"); shown as text if at all
+        assert "evil.example" not in page or "&lt;img src=//evil.example/x.png&gt;" in page
 
 
 def test_a_login_token_the_target_echoes_is_redacted_everywhere(tmp_path):
