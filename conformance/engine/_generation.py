@@ -57,7 +57,7 @@ def generate(runtime: Runtime, client: EngineClient, st_operation: Any, operatio
             client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
     if strategies:
         # `--max-examples` draws in all, valid and invalid alike, as `schemathesis run` counts them.
-        strategy = with_known_ids(st.one_of(strategies), runtime.examples.ids.for_operation(client, operation))
+        strategy = with_known_ids(st.one_of(strategies), runtime.examples.ids.for_cases(client, operation))
         _drive(runtime, client, strategy, runtime.seed_for(f"generated:{operation.label}"))
     _boundaries(client, st_operation, operation, modes)
 

@@ -10,6 +10,8 @@ judged like any other request. A list that answers no 2xx, or holds no item with
 Real ids go into reads everywhere, but into writes only on the embedded mock: a write on a listed id acts on a
 resource this run did not make (a staging account's own flows, a live call), which `--allow-writes` does not
 consent to; and a write that is not allowed goes out inert, every path value spoiled (`checks.probes.inert`).
+A DELETE of an item takes an existing id only in its one example, and only where the run cannot delete one it
+made instead (a collection without a create).
 """
 
 from __future__ import annotations
@@ -45,8 +47,22 @@ class KnownIds:
             return {}
         last = sources[len(chosen) - 1].param
         found = {name: [value] for name, value in chosen.items() if name != last}
-        found[last] = _spare(self._found[_list_path(sources[len(chosen) - 1], chosen)], _deletes(operation, last))
+        if not _deletes(operation, last) or not self._lifecycle_deletes(operation):
+            found[last] = _spare(self._found[_list_path(sources[len(chosen) - 1], chosen)], _deletes(operation, last))
         return found
+
+    def for_cases(self, client: EngineClient, operation: Operation) -> dict[str, list[str]]:
+        """The ids for generated cases: as for the example, but never the item a DELETE removes. Each case would
+        delete another resource, or the same one again, and a repeated DELETE answers 404 in the run but 200 to
+        its repro on a fresh target."""
+        found = self.for_operation(client, operation)
+        return {name: ids for name, ids in found.items() if not _deletes(operation, name)}
+
+    def _lifecycle_deletes(self, operation: Operation) -> bool:
+        """Whether the run deletes resources of this collection it made itself (`resource_lifecycle`): then its
+        DELETE needs no existing one."""
+        collection = self.runtime.spec.shape.collection_of(operation.path)
+        return collection is not None and collection.create is not None and collection.read is not None
 
     def _resolve(self, client: EngineClient, sources: list[IdSource], values: dict[str, str]) -> dict[str, str]:
         """Values for as many leading sources as have ids: depth first, trying a few parents for a sub-list."""
