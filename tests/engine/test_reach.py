@@ -80,7 +80,8 @@ def _client(runtime: Any) -> EngineClient:
     return EngineClient(runtime, Recorder())
 
 
-def _reach(runtime: Any, outcome: Any, method: str | None = None) -> dict[str, Any]:
+def reach_of(runtime: Any, outcome: Any, method: str | None = None) -> dict[str, Any]:
+    """results.json's `summary.reach` of an in-process run, over the selected operations (of one method)."""
     statuses: dict[str, set[int]] = {}
     for recorder in outcome.recorders:
         for op, codes in recorder.statuses.items():
@@ -110,7 +111,7 @@ def test_a_read_only_run_reaches_every_nested_read(make_runtime, tmp_path):
     with serve(Account()) as url:
         runtime = make_runtime(spec=write_spec(tmp_path / "spec.json", NESTED), base_url=url, token="t" * 20)
         outcome = run_in_process(runtime)
-    gets = _reach(runtime, outcome, "GET")
+    gets = reach_of(runtime, outcome, "GET")
     assert gets["never_2xx"] == [], gets["statuses"]
 
 
@@ -193,7 +194,7 @@ def test_a_read_only_run_on_the_mock_over_http_reaches_every_read_and_changes_no
         outcome = run_in_process(runtime, stateful=False)  # the stateful checks' own gates are theirs to test
     finally:
         server.shutdown()
-    gets = _reach(runtime, outcome, "GET")
+    gets = reach_of(runtime, outcome, "GET")
     assert gets["operations"] == 22 and gets["never_2xx"] == [], gets["never_2xx"]
     assert outcome.findings == [], outcome.describe()
     # Read-only: nothing was created, updated, deleted (the store's clock ticks on each) and no write acted.
