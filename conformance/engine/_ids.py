@@ -105,7 +105,7 @@ class KnownIds:
         if not isinstance(items, list):
             return []
         ids = [str(item["id"]) for item in items if isinstance(item, dict) and item.get("id") not in (None, "")]
-        return list(dict.fromkeys(ids))
+        return list(dict.fromkeys(i for i in ids if "/" not in i))  # one path segment each
 
 
 def _list_path(source: IdSource, values: dict[str, str]) -> str:

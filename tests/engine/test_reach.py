@@ -200,3 +200,10 @@ def test_a_read_only_run_on_the_mock_over_http_reaches_every_read_and_changes_no
     # Read-only: nothing was created, updated, deleted (the store's clock ticks on each) and no write acted.
     assert mock.store.clock == 0
     assert not any(record.deleted for bucket in mock.store.buckets.values() for record in bucket.values())
+
+
+def test_an_id_that_is_not_one_path_segment_is_not_used(make_runtime, tmp_path):
+    with serve(Account({"a/b": [], "c-1": []})) as url:
+        runtime = make_runtime(spec=write_spec(tmp_path / "spec.json", NESTED), base_url=url, token="t" * 20)
+        read = runtime.spec.shape.by_label["GET /contacts/{id}"]
+        assert runtime.examples.ids.for_operation(_client(runtime), read) == {"id": ["c-1"]}
