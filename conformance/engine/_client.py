@@ -151,7 +151,7 @@ class EngineClient:
         return self._dispatch(Outgoing(operation, method, url, params, headers, body, purpose or "request"), case)
 
     def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
-        base = self.runtime.examples.get(operation)
+        base = self.runtime.examples.get(operation, self)
         if base is None:
             return None
         path = fill_path(operation.path, {**base[1], **(path_values or {})})

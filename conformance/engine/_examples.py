@@ -1,4 +1,6 @@
-"""One valid request per operation, generated once (deterministically) and shared by probes and stateful checks."""
+"""One valid request per operation, generated once (deterministically) and shared by probes and stateful checks.
+
+Its path values are ids of existing resources where a list yields them (`_ids.KnownIds`), else random ones."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from conformance.checks import Request
+from conformance.engine._ids import KnownIds
 from conformance.spec import Operation, fill_path, resolve
 
 if TYPE_CHECKING:
+    from conformance.engine._client import EngineClient
     from conformance.engine.runtime import Runtime
 
 
@@ -23,19 +27,23 @@ class Examples:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.ids = KnownIds(runtime)
         self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
 
-    def get(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+    def get(self, operation: Operation, client: EngineClient) -> tuple[Request, dict[str, str]] | None:
+        """The example of `operation`; `client` asks the lists for ids the first time (once per run)."""
         if operation.label not in self._cache:
-            self._cache[operation.label] = self._make(operation)
+            self._cache[operation.label] = self._make(operation, client)
         return self._cache[operation.label]
 
-    def _make(self, operation: Operation) -> tuple[Request, dict[str, str]] | None:
+    def _make(self, operation: Operation, client: EngineClient) -> tuple[Request, dict[str, str]] | None:
         rng = random.Random(self.runtime.seed_for("example:" + operation.label))
+        known = self.ids.for_operation(client, operation)
         path_values: dict[str, str] = {}
         for param in operation.parameters(self.runtime.spec.document):
             if param.get("in") == "path":
-                path_values[param["name"]] = _path_value(self.runtime, param, rng)
+                ids = known.get(param["name"])
+                path_values[param["name"]] = ids[0] if ids else _path_value(self.runtime, param, rng)
         st_operation = self.runtime.schemathesis_operations.get(operation.label)
         params: dict[str, Any] = {}
         body: Any = None

@@ -57,8 +57,36 @@ def generate(runtime: Runtime, client: EngineClient, st_operation: Any, operatio
             client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
     if strategies:
         # `--max-examples` draws in all, valid and invalid alike, as `schemathesis run` counts them.
-        _drive(runtime, client, st.one_of(strategies), runtime.seed_for(f"generated:{operation.label}"))
+        strategy = with_known_ids(st.one_of(strategies), runtime.examples.ids.for_cases(client, operation))
+        _drive(runtime, client, strategy, runtime.seed_for(f"generated:{operation.label}"))
     _boundaries(client, st_operation, operation, modes)
+
+
+KNOWN_ID_SHARE = 4  # of every 5 valid draws take existing ids for their path, the fifth keeps schemathesis's own
+
+
+def with_known_ids(strategy: Any, known: dict[str, list[str]]) -> Any:
+    """Cases whose path values are, for most valid draws, ids of existing resources (a random id only reaches
+    the 404). Invalid draws are left alone: their path may be what is invalid."""
+    from hypothesis import strategies as st
+
+    if not known:
+        return strategy
+    picks = st.fixed_dictionaries({name: st.sampled_from(ids) for name, ids in known.items()})
+
+    def apply(drawn: tuple[Any, int, dict[str, str]]) -> Any:
+        case, share, pick = drawn
+        if share < KNOWN_ID_SHARE and _positive(case):
+            case.path_parameters = {**(case.path_parameters or {}), **pick}
+        return case
+
+    return st.tuples(strategy, st.integers(0, KNOWN_ID_SHARE), picks).map(apply)
+
+
+def _positive(case: Any) -> bool:
+    from schemathesis import GenerationMode
+
+    return bool(case.meta.generation.mode == GenerationMode.POSITIVE)
 
 
 def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> None:

@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 
 from conformance.spec._bundle import Document, load_document
 from conformance.spec._params import INVALID, coerce
-from conformance.spec.shape import Collection, Operation, Shape, fill_path, properties, resolve
+from conformance.spec.shape import Collection, IdSource, Operation, Shape, fill_path, properties, resolve
 
 __all__ = [
     "INVALID",
     "Collection",
     "Document",
+    "IdSource",
     "Operation",
     "Shape",
     "Spec",

@@ -131,6 +131,16 @@ class Collection:
         return fill_path(self.item_path, {self.id_param: item_id})
 
 
+@dataclass(frozen=True)
+class IdSource:
+    """Where values of one path parameter come from: the `id` of each item `list` answers, its own path parameters
+    filled first (`{address_id}` of /contacts/{id}/addresses/{address_id} from GET /contacts/{id}/addresses,
+    once `{id}` came from GET /contacts)."""
+
+    param: str
+    list: Operation
+
+
 class Shape:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
@@ -210,3 +220,28 @@ class Shape:
 
     def collection_of(self, path: str) -> Collection | None:
         return self._collection_by_path.get(path)
+
+    @cached_property
+    def _lists_by_path(self) -> dict[str, Operation]:
+        return {op.path: op for op in self.list_operations}
+
+    def id_sources(self, path: str) -> list[IdSource]:
+        """The list that yields each path parameter of `path`, outermost first, as far as each has one.
+
+        A parameter names an item of the collection before it: `/calls/{id}/hold` takes `{id}` from the list of
+        the collection whose item path is /calls/{id} (GET /calls); an action on an item path the spec does not
+        serve takes it all the same from the list one segment up. Past a parameter without a list, the rest of
+        the path cannot be filled with existing ids, and the sources stop there."""
+        found: list[IdSource] = []
+        segments = path.split("/")
+        for index, segment in enumerate(segments):
+            if not _PARAM.match(segment):
+                continue
+            item_path = "/".join(segments[: index + 1])
+            collection = self.collection_of(item_path)
+            listing = collection.list if collection is not None and collection.item_path == item_path else None
+            listing = listing or self._lists_by_path.get("/".join(segments[:index]))
+            if listing is None:
+                break
+            found.append(IdSource(segment[1:-1], listing))
+        return found

@@ -7,6 +7,10 @@ import json
 
 import pytest
 
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.profiles import load_profile
+from conformance.spec import load_spec
 from tests.engine.test_cli import assert_one_line_error, cli
 
 
@@ -28,16 +32,23 @@ def test_a_run_stopped_by_max_time_is_incomplete_everywhere(tmp_path):
     assert 'name="complete" value="False"' in (tmp_path / "out" / "junit.xml").read_text()
 
 
-def test_reach_is_reported_and_min_reach_fails_a_run_below_it(tmp_path):
+def test_reach_is_reported_and_min_reach_fails_a_run_below_it(tmp_path, bundled):
     common = ("run", "--seed", "2", "--max-examples", "1", "--include", "calls", "--report-dir")
-    result = cli(*common, "low", "--min-reach", "100", cwd=tmp_path)
+    # Read-only (the mock as a --base-url target), a run reaches the reads alone.
+    spec = load_spec(str(bundled))
+    mock = MockApp(spec, profile=load_profile("voipbin-2026-01"), seed=2)
+    server = serve_in_thread(mock, "127.0.0.1", 0)
+    try:
+        target = ("--base-url", f"http://127.0.0.1:{server.port}{spec.base_path}", "--token", mock.customers[0].token)
+        result = cli(*common, "low", "--min-reach", "100", *target, cwd=tmp_path)
+    finally:
+        server.shutdown()
     reach = json.loads((tmp_path / "low" / "results.json").read_text())["summary"]["reach"]
     assert reach["operations"] > reach["reached_2xx"] > 0
-    assert "POST /calls/{id}/hangup" in reach["never_2xx"]  # actions on ids that do not exist: only 4xx
-    assert 404 in reach["statuses"]["POST /calls/{id}/hangup"]
-    assert (
-        result.returncode == 1 and "Failed: only 80% of operations answered a 2xx (--min-reach 100%)" in result.stdout
-    )
+    assert "POST /calls/{id}/hangup" in reach["never_2xx"]  # a write not allowed: only inert probes, 4xx
+    assert all(400 <= status < 500 for status in reach["statuses"]["POST /calls/{id}/hangup"])
+    assert result.returncode == 1
+    assert f"Failed: only {reach['percent']:g}% of operations answered a 2xx (--min-reach 100%)" in result.stdout
     assert "follows every checked convention" not in result.stdout
     assert "Never reached" in (tmp_path / "low" / "report.html").read_text()
     assert cli(*common, "ok", "--min-reach", "50", cwd=tmp_path).returncode == 0

@@ -1,10 +1,12 @@
-"""Both real VoIPBIN sources through the conformant mock: every operation tested, no finding."""
+"""Both real VoIPBIN sources through the conformant mock: every operation tested, no finding, and the success path
+of nearly all of them reached (the mock starts with resources, and the run finds their ids in the lists)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import real_spec, run_in_process
+from tests.engine.test_reach import reach_of
 
 pytestmark = pytest.mark.realspec
 
@@ -22,3 +24,5 @@ def test_real_source_through_the_mock_has_no_finding(make_runtime, date, profile
     assert len(runtime.operations) == operations
     assert outcome.findings == [], outcome.describe()
     assert outcome.cases > operations * 5
+    reached = reach_of(runtime, outcome)
+    assert reached["percent"] >= 95, reached["never_2xx"]
