@@ -98,8 +98,8 @@ def bench_mock() -> dict:
 
     from conformance.engine._transport import make_session
     from conformance.mock import MockApp
+    from conformance.openapi import load_spec
     from conformance.profiles import load_profile
-    from conformance.spec import load_spec
 
     results: dict = {}
     spec = load_spec(str(ROOT / "schemas" / "openapi" / "voipbin.yaml"))
@@ -141,7 +141,7 @@ def bench_mock() -> dict:
 def bench_load() -> dict:
     import schemathesis
 
-    from conformance.spec import load_spec
+    from conformance.openapi import load_spec
 
     results: dict = {}
     for name, path in {"bundled-56": ROOT / "schemas" / "openapi" / "voipbin.yaml", **SPECS}.items():
@@ -223,7 +223,7 @@ def _schemathesis(spec_json: str, url: str, examples: int, seed: int) -> dict:
 
 
 def bench_runs(examples_list: tuple[int, ...] = (5, 25)) -> dict:
-    from conformance.spec import load_spec
+    from conformance.openapi import load_spec
 
     results: dict = {}
     for name, path in SPECS.items():
@@ -257,7 +257,7 @@ def bench_runs(examples_list: tuple[int, ...] = (5, 25)) -> dict:
 def bench_runs410() -> dict:
     """The issue-11 goal in one row: the 410-operation source at 5 examples, ours vs schemathesis --checks all,
     alternating twice on the same mock."""
-    from conformance.spec import load_spec
+    from conformance.openapi import load_spec
 
     bundled = OUT / "bundled-410.json"
     bundled.write_text(json.dumps(load_spec(str(SPECS["410"])).document))
@@ -281,7 +281,7 @@ def bench_runs410() -> dict:
 
 
 def bench_scaling() -> dict:
-    from conformance.spec import load_spec
+    from conformance.openapi import load_spec
 
     labels = [op.label for op in load_spec(str(SPECS["410"])).shape.operations]
     results: dict = {}

@@ -135,14 +135,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from conformance.reporting import regression
+    from conformance.reporting import regression, regression_report
     from conformance.reporting._text import Out
 
     out = Out()  # the credentials this command can know: the VOIPBIN_* secrets in the environment
     result = regression.compare(
         regression.load_results(args.baseline), regression.load_results(args.new), force=args.force
     )
-    json_path, html_path = regression.write(result, args.report_dir, out.redactor)
+    json_path, html_path = regression_report.write(result, args.report_dir, out.redactor)
     out.line(regression.describe(result))
     out.line(f"Reports: {html_path}, {json_path}")
     return 1 if regression.worse(result) else 0

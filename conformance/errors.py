@@ -1,12 +1,17 @@
-"""Errors that end a run before any test: bad input, not a finding.
-
-Every one of them is shown as one line on stderr and exits with code 2 (see `conformance.cli`).
+"""The package's errors: `ConformanceError` is their base; `SetupError` ends a run before any test (bad input, not
+a finding), shown as one line on stderr with exit code 2 (see `conformance.cli`). The others stop one request, one
+test or the run where they are raised: `engine._bounded` (RunBudgetSpent, TooLarge), `engine._client` (TargetGone,
+UnsafeWrite), `engine._test_bodies` (ConformanceFailure), `mock._wire` (Reject).
 """
 
 from __future__ import annotations
 
 
-class SetupError(Exception):
+class ConformanceError(Exception):
+    """The base of every error this package raises on purpose: catch this to catch ours and nothing else."""
+
+
+class SetupError(ConformanceError):
     """The run cannot start: a missing or malformed spec, an unreachable target, rejected credentials, a bad option.
 
     `message` says what was expected and what came; `hint` says what to do.

@@ -12,7 +12,7 @@ import pytest
 
 from conformance._data import bundled_spec_path
 from conformance.config import Config
-from conformance.engine import _session
+from conformance.engine import _test_bodies
 from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime
 
@@ -57,12 +57,12 @@ def run_in_process(runtime: Runtime, *, stateful: bool = True, operations: bool 
     recorders = []
     for op in runtime.operations if operations else []:
         recorder = Recorder()
-        _session.run_operation(runtime, op, recorder)
+        _test_bodies.run_operation(runtime, op, recorder)
         recorders.append(recorder)
-    for case in _session.stateful_cases(runtime) if stateful else []:
-        if _session.unmet_need(runtime, case.check) is None:
+    for case in _test_bodies.stateful_cases(runtime) if stateful else []:
+        if _test_bodies.unmet_need(runtime, case.check) is None:
             recorder = Recorder()
-            _session.run_stateful(runtime, case.check.id, case.operation, recorder)
+            _test_bodies.run_stateful(runtime, case.check.id, case.operation, recorder)
             recorders.append(recorder)
     return Outcome(recorders)
 

@@ -15,7 +15,7 @@ LAYERS = {
     "_data": 0,
     "config": 0,
     "_options": 0,
-    "spec": 1,
+    "openapi": 1,
     "profiles": 1,
     "checks": 2,
     "mock": 2,
@@ -33,14 +33,27 @@ def _layer_of(module: str) -> str:
     return module.split(".")[1] if module.count(".") else "__init__"
 
 
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_of(path) for path in PACKAGE.rglob("*.py")}
+
+
 def _imports(path: Path) -> set[str]:
+    """Every module of ours that `path` imports, wherever the import stands (a function, TYPE_CHECKING): `from
+    conformance.engine import _test_bodies` names conformance.engine._test_bodies, `from conformance import X` X."""
     tree = ast.parse(path.read_text())
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conformance."):
-            found.add(node.module)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "conformance":
+            for alias in node.names:
+                child = f"{node.module}.{alias.name}"
+                found.add(child if child in MODULES else node.module)
         elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith("conformance."))
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "conformance")
+    found.discard("conformance")
     return found
 
 
@@ -60,6 +73,28 @@ def test_imports_go_one_way():
             ):
                 wrong.append(f"{'/'.join(parts)} imports {target}")
     assert wrong == []
+
+
+def test_no_import_circle():
+    """No module imports one that (through others) imports it back, not even inside a function or for typing."""
+    graph = {_module_of(path): _imports(path) & MODULES for path in PACKAGE.rglob("*.py")}
+    circles = []
+    for start in sorted(graph):
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            node, trail = stack.pop()
+            for target in graph.get(node, ()):
+                if target == start and len(trail) > 1 and not _package_of(start, trail):
+                    circles.append(" -> ".join((*trail, start)))
+                elif target not in seen:
+                    seen.add(target)
+                    stack.append((target, (*trail, target)))
+    assert sorted(set(circles)) == []
+
+
+def _package_of(start: str, trail: tuple[str, ...]) -> bool:
+    """A package's __init__ re-exporting its own modules is not a circle of ours."""
+    return any(start.startswith(node + ".") or node.startswith(start + ".") for node in trail[1:])
 
 
 def test_readme_lists_every_check_and_fault():

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from conformance.openapi import Operation, Spec
     from conformance.profiles import Profile
-    from conformance.spec import Operation, Spec
 
 NOT_JSON = object()
 MAX_JSON_DEPTH = 200  # deeper bodies are refused before a validator recurses into them
@@ -76,10 +76,6 @@ class Exchange:
     @property
     def path(self) -> str:
         return urlsplit(self.url).path
-
-    def brief(self) -> str:
-        outcome = self.error or f"{self.status}"
-        return f"{self.method} {self.url} -> {outcome}"
 
 
 @dataclass(frozen=True)

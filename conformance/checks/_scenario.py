@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
-from conformance.spec import Operation
+from conformance.openapi import Operation
 
 
 def ok(exchange: Exchange) -> bool:

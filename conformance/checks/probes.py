@@ -11,7 +11,7 @@ import jwt
 
 from conformance.checks._model import Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import ProblemKind, check
-from conformance.spec import fill_path
+from conformance.openapi import fill_path
 
 
 def _outcome(exchange: Exchange) -> str:

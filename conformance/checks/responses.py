@@ -21,7 +21,7 @@ def _declares_non_json(ctx: Context, status: int) -> bool:
     raw = responses.get(str(status), responses.get(status))
     if raw is None:
         return False
-    from conformance.spec import resolve
+    from conformance.openapi import resolve
 
     content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
     return bool(content) and not any(_json_media(media.lower()) for media in content)
@@ -287,7 +287,7 @@ def _read_as_valid(ctx: Context, exchange: Exchange, violations: tuple[Violation
     parameter's first value is valid."""
     from urllib.parse import parse_qs, urlsplit
 
-    from conformance.spec import INVALID, coerce, resolve
+    from conformance.openapi import INVALID, coerce, resolve
 
     if not ctx.profile.reads_first_query_value or not all(v.location == "query" for v in violations):
         return False

@@ -1,6 +1,6 @@
 """Checks over sequences: paging through a list, a resource's life, two customers kept apart.
 
-Driven by the spec's VoIPBIN shape (`conformance.spec.shape`), never by a list of VoIPBIN paths.
+Driven by the spec's VoIPBIN shape (`conformance.openapi.shape`), never by a list of VoIPBIN paths.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import Need, ProblemKind, Subject, check
 from conformance.checks._scenario import Scenario, ok
+from conformance.openapi import Collection, Operation, fill_path
 from conformance.profiles import Profile
-from conformance.spec import Collection, Operation, fill_path
 
 
 @dataclass

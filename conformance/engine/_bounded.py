@@ -24,11 +24,13 @@ from typing import Any
 import requests
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from conformance.errors import ConformanceError
+
 _CHUNK = 64 * 1024
 _local = threading.local()
 
 
-class RunBudgetSpent(Exception):
+class RunBudgetSpent(ConformanceError):
     """--max-time ran out while a request was waiting (for an answer, a 429's Retry-After, or a slot)."""
 
 
@@ -162,7 +164,7 @@ def watch_pools(adapter: requests.adapters.HTTPAdapter) -> None:
     adapter.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
 
-class TooLarge(Exception):
+class TooLarge(ConformanceError):
     """The body (inflated) is bigger than the cap: a finding, never a crash."""
 
     def __init__(self, cap: int) -> None:
@@ -205,7 +207,7 @@ def read_body(response: requests.Response, cap: int, limit: Deadline | None = No
     return bytes(out)
 
 
-def finite_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """A Retry-After in seconds (a number or an HTTP date), or None when it says nothing usable."""
     if value is None:
         return None

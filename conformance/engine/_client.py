@@ -19,7 +19,8 @@ from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Requ
 from conformance.engine._bounded import TooLarge
 from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
-from conformance.spec import Operation, fill_path
+from conformance.errors import ConformanceError
+from conformance.openapi import Operation, fill_path
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
@@ -28,11 +29,11 @@ CONNECTION_FAILED = "connection failed"
 NOT_SENT = "not sent"
 
 
-class TargetGone(Exception):
+class TargetGone(ConformanceError):
     """The target stopped accepting connections mid-run: the run stops instead of reporting each request."""
 
 
-class UnsafeWrite(RuntimeError):
+class UnsafeWrite(ConformanceError, RuntimeError):
     """A check tried to send a write that could change state on a target that did not allow writes: a bug in
     the suite, stopped before anything left the process."""
 

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from conformance.checks import Request
-from conformance.engine._ids import KnownIds
-from conformance.spec import Operation, fill_path, resolve
-
-if TYPE_CHECKING:
-    from conformance.engine._client import EngineClient
-    from conformance.engine.runtime import Runtime
+from conformance.checks import Client, Request
+from conformance.engine._ids import KnownIds, RunFacts
+from conformance.openapi import Operation, fill_path, resolve
 
 
 def unset(value: Any) -> bool:
@@ -25,18 +21,18 @@ def unset(value: Any) -> bool:
 class Examples:
     """One valid request per operation, generated once (deterministically) and shared by the probes."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: RunFacts) -> None:
         self.runtime = runtime
         self.ids = KnownIds(runtime)
         self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
 
-    def get(self, operation: Operation, client: EngineClient) -> tuple[Request, dict[str, str]] | None:
+    def get(self, operation: Operation, client: Client) -> tuple[Request, dict[str, str]] | None:
         """The example of `operation`; `client` asks the lists for ids the first time (once per run)."""
         if operation.label not in self._cache:
             self._cache[operation.label] = self._make(operation, client)
         return self._cache[operation.label]
 
-    def _make(self, operation: Operation, client: EngineClient) -> tuple[Request, dict[str, str]] | None:
+    def _make(self, operation: Operation, client: Client) -> tuple[Request, dict[str, str]] | None:
         rng = random.Random(self.runtime.seed_for("example:" + operation.label))
         known = self.ids.for_operation(client, operation)
         path_values: dict[str, str] = {}
@@ -59,7 +55,7 @@ class Examples:
         return Request(fill_path(operation.path, path_values), params, body, has_body), path_values
 
 
-def _path_value(runtime: Runtime, param: dict[str, Any], rng: random.Random) -> str:
+def _path_value(runtime: RunFacts, param: dict[str, Any], rng: random.Random) -> str:
     schema = resolve(runtime.spec.document, param.get("schema")) or {}
     if schema.get("enum"):
         return str(schema["enum"][0])

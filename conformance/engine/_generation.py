@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.engine._client import EngineClient
 from conformance.engine.runtime import Runtime
-from conformance.spec import Operation, resolve
+from conformance.openapi import Operation, resolve
 
 _CONSTRAINTS = (
     "format",

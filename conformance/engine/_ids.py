@@ -16,27 +16,38 @@ made instead (a collection without a create).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from conformance.checks import Request
-from conformance.spec import IdSource, Operation, fill_path, resolve
-
-if TYPE_CHECKING:
-    from conformance.engine._client import EngineClient
-    from conformance.engine.runtime import Runtime
+from conformance.checks import Client, Request
+from conformance.config import Config
+from conformance.openapi import IdSource, Operation, Spec, fill_path, resolve
+from conformance.profiles import Profile
 
 LOOKUP_PAGE_SIZE = 10  # ids asked of each list: enough to vary generated cases, one page on any target
 PARENTS_TRIED = 3  # parents whose sub-list is asked before a nested parameter is given up (an empty sub-list)
 
 
+class RunFacts(Protocol):
+    """What ids and examples read of the run (engine/runtime.Runtime has it all), without importing it."""
+
+    spec: Spec
+    profile: Profile
+    config: Config
+
+    def seed_for(self, label: str) -> int: ...
+
+    @property
+    def schemathesis_operations(self) -> Any: ...
+
+
 class KnownIds:
     """The ids found per list path (filled: /contacts/<id>/addresses), cached for the run."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: RunFacts) -> None:
         self.runtime = runtime
         self._found: dict[str, list[str]] = {}
 
-    def for_operation(self, client: EngineClient, operation: Operation) -> dict[str, list[str]]:
+    def for_operation(self, client: Client, operation: Operation) -> dict[str, list[str]]:
         """Ids of existing resources for each path parameter of `operation` that has some: the values to try,
         best first. Parents are fixed to the one whose sub-list held items, so every combination exists."""
         if operation.method != "GET" and not self.runtime.config.uses_mock:
@@ -51,7 +62,7 @@ class KnownIds:
             found[last] = _spare(self._found[_list_path(sources[len(chosen) - 1], chosen)], _deletes(operation, last))
         return found
 
-    def for_cases(self, client: EngineClient, operation: Operation) -> dict[str, list[str]]:
+    def for_cases(self, client: Client, operation: Operation) -> dict[str, list[str]]:
         """The ids for generated cases: as for the example, but never the item a DELETE removes. Each case would
         delete another resource, or the same one again, and a repeated DELETE answers 404 in the run but 200 to
         its repro on a fresh target."""
@@ -64,7 +75,7 @@ class KnownIds:
         collection = self.runtime.spec.shape.collection_of(operation.path)
         return collection is not None and collection.create is not None and collection.read is not None
 
-    def _resolve(self, client: EngineClient, sources: list[IdSource], values: dict[str, str]) -> dict[str, str]:
+    def _resolve(self, client: Client, sources: list[IdSource], values: dict[str, str]) -> dict[str, str]:
         """Values for as many leading sources as have ids: depth first, trying a few parents for a sub-list."""
         if not sources:
             return values
@@ -78,7 +89,7 @@ class KnownIds:
                 break
         return best
 
-    def lookup(self, client: EngineClient, source: IdSource, values: dict[str, str]) -> list[str]:
+    def lookup(self, client: Client, source: IdSource, values: dict[str, str]) -> list[str]:
         """The ids `source.list` answers with the parents in `values` (asked once per run and list path)."""
         path = _list_path(source, values)
         if path not in self._found:
@@ -86,7 +97,7 @@ class KnownIds:
             self._found[path] = self._ask(client, source.list, path)
         return self._found[path]
 
-    def _ask(self, client: EngineClient, listing: Operation, path: str) -> list[str]:
+    def _ask(self, client: Client, listing: Operation, path: str) -> list[str]:
         profile, document = self.runtime.profile, self.runtime.spec.document
         params: dict[str, Any] = {}
         for param in listing.parameters(document):

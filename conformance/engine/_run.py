@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from conformance.config import Config, ensure_report_dir
+from conformance.engine._preflight import preflight, require_selection
 from conformance.engine._verdict import EXIT_SETUP, Verdict
 from conformance.engine.plugin import SUITE, ConfigCarrier
-from conformance.engine.runtime import build_runtime, preflight, require_selection, resolve_seed
+from conformance.engine.runtime import build_runtime, resolve_seed
 
 
 def run(config: Config, *, extra_args: list[str] | None = None) -> int:

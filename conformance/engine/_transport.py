@@ -20,7 +20,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 from urllib3.exceptions import ProtocolError
 
-from conformance.engine._bounded import Deadline, RunBudgetSpent, deadline, finite_seconds, read_body, watch_pools
+from conformance.engine._bounded import Deadline, RunBudgetSpent, deadline, read_body, retry_after_seconds, watch_pools
 from conformance.engine._tls import TLS
 from conformance.engine._tls import apply as apply_tls
 
@@ -72,12 +72,11 @@ class PoliteSession(requests.Session):
     A 429 means the request was not processed, so repeating it cannot create anything twice.
     """
 
-    def __init__(self, rate_limit: float | None, retry_statuses: tuple[int, ...] = (429,)) -> None:
+    def __init__(self, rate_limit: float | None) -> None:
         super().__init__()
         self._interval = 1.0 / rate_limit if rate_limit else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
-        self._retry_statuses = retry_statuses
         self.waited_s = 0.0
         self.run_deadline: float | None = None  # time.monotonic() by which --max-time ends the run
         self.max_bytes = DEFAULT_MAX_BYTES
@@ -124,7 +123,7 @@ class PoliteSession(requests.Session):
             if budgeted:
                 self._pace()
             response, body = self._attempt(method, url, timeout, budgeted, kwargs)
-            if response.status_code not in self._retry_statuses or attempt == MAX_429_RETRIES:
+            if response.status_code != 429 or attempt == MAX_429_RETRIES:
                 break
             delay = _retry_after(response.headers.get("Retry-After"), attempt)
             if waited + delay > MAX_429_WAIT_S:
@@ -185,7 +184,7 @@ def _may_leave_content(response: requests.Response) -> bool:
 
 
 def _retry_after(value: str | None, attempt: int) -> float:
-    seconds = finite_seconds(value)
+    seconds = retry_after_seconds(value)
     return min(seconds, MAX_RETRY_AFTER_S) if seconds is not None else min(2.0**attempt, 8.0)
 
 
@@ -204,10 +203,9 @@ def make_session(
     rate_limit: float | None,
     handle: Handler | None = None,
     base_url: str = "",
-    honour_429: bool = True,
     tls: TLS | None = None,
 ) -> PoliteSession:
-    session = PoliteSession(rate_limit, (429,) if honour_429 else ())
+    session = PoliteSession(rate_limit)
     _from_environment(session, base_url or "https://example.invalid/")
     apply_tls(session, tls or TLS(), "" if handle is not None else base_url)
     if handle is not None:

@@ -14,7 +14,7 @@ import pytest
 from conformance import config as config_module
 from conformance.checks import Check
 from conformance.config import Config
-from conformance.engine import _session, suite
+from conformance.engine import _test_bodies, suite
 from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
 from conformance.errors import SetupError
@@ -131,7 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if isinstance(carrier, ConfigCarrier) and carrier.runtime is not None:
         config.stash[RUNTIME] = carrier.runtime
         return
-    from conformance.engine.runtime import require_selection
+    from conformance.engine._preflight import require_selection
 
     try:
         config.stash[RUNTIME] = build_runtime(built)
@@ -166,7 +166,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         ops = runtime.operations
         metafunc.parametrize("operation", ops, ids=[op.label for op in ops])
     if "stateful" in metafunc.fixturenames:
-        cases = _session.stateful_cases(runtime)
+        cases = _test_bodies.stateful_cases(runtime)
         metafunc.parametrize("stateful", cases, ids=[str(case) for case in cases])
 
 
@@ -190,11 +190,11 @@ class _TestRun:
 
     def finish(self) -> None:
         if self.recorder.findings:
-            raise _session.ConformanceFailure(_session.summarize(self.recorder))
+            raise _test_bodies.ConformanceFailure(_test_bodies.summarize(self.recorder))
 
     def require(self, check: Check) -> None:
         """Skip, saying why, where the run lacks what the check declares it needs."""
-        need = _session.unmet_need(self.runtime, check)
+        need = _test_bodies.unmet_need(self.runtime, check)
         if need is not None:
             self._skip(check.id, need.value)
 
@@ -243,7 +243,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     _count_failures(item, len(recorder.findings))
     runtime = item.config.stash.get(RUNTIME, None)
     if report.failed and runtime is not None:
-        if call.excinfo is not None and call.excinfo.errisinstance(_session.ConformanceFailure):
+        if call.excinfo is not None and call.excinfo.errisinstance(_test_bodies.ConformanceFailure):
             report.longrepr = runtime.redactor.text(str(call.excinfo.value))
         else:  # an error in the suite itself: keep the traceback, minus any secret
             report.longrepr = runtime.redactor.text(str(report.longrepr))

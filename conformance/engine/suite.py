@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conformance.engine import _session
+from conformance.engine import _test_bodies
 
 KIND = "conformance_kind"
 
@@ -24,13 +24,13 @@ def kind(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
 
 @kind("operation")
 def test_operation(conformance: Any, operation: Any) -> None:
-    _session.run_operation(conformance.runtime, operation, conformance.recorder)
+    _test_bodies.run_operation(conformance.runtime, operation, conformance.recorder)
     conformance.finish()
 
 
 @kind("stateful")
 def test_stateful(conformance: Any, stateful: Any) -> None:
-    """Every stateful check on every subject the registry names (engine/_session.stateful_cases)."""
+    """Every stateful check on every subject the registry names (engine/_test_bodies.stateful_cases)."""
     conformance.require(stateful.check)
-    _session.run_stateful(conformance.runtime, stateful.check.id, stateful.operation, conformance.recorder)
+    _test_bodies.run_stateful(conformance.runtime, stateful.check.id, stateful.operation, conformance.recorder)
     conformance.finish()

@@ -34,14 +34,13 @@ class Authority:
         token: str | None = None,
         accesskey: str | None = None,
         other_token: str | None = None,
-        other_accesskey: str | None = None,
     ) -> None:
         self.secret = secrets.token_hex(32)
         rng = random.Random(f"customers:{seed}")
         ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in (1, 2)]
         self.customers = (
             Customer(ids[0], "customer", token or self.issue(ids[0]), accesskey or secrets.token_urlsafe(16)),
-            Customer(ids[1], "other", other_token or self.issue(ids[1]), other_accesskey or secrets.token_urlsafe(16)),
+            Customer(ids[1], "other", other_token or self.issue(ids[1]), secrets.token_urlsafe(16)),
         )
         self._verbatim = {c.token: c for c in self.customers}
         self._accesskeys = {c.accesskey: c for c in self.customers}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from conformance.spec import resolve
+from conformance.openapi import resolve
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 _EPOCH = datetime(2026, 1, 15, 0, 0, 0, tzinfo=UTC)

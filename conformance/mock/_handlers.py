@@ -16,7 +16,7 @@ from conformance.mock._store import Record, Store
 from conformance.mock._validation import RequestReader
 from conformance.mock._wire import MockResponse, Reject
 from conformance.mock.faults import F
-from conformance.spec import Spec, fill_path, properties, resolve
+from conformance.openapi import Spec, fill_path, properties, resolve
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100

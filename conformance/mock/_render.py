@@ -8,8 +8,8 @@ from typing import Any
 
 from conformance.mock._wire import NO_CONTENT, MockResponse
 from conformance.mock.faults import F
+from conformance.openapi import Operation, resolve
 from conformance.profiles import Profile
-from conformance.spec import Operation, resolve
 
 _NON_JSON_BODIES = {
     "text/html": b"<!DOCTYPE html><html><body>mock</body></html>",

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from conformance.mock._wire import Reject
-from conformance.spec import Collection, Operation, Spec
+from conformance.openapi import Collection, Operation, Spec
 
 
 class Kind(StrEnum):

@@ -9,8 +9,8 @@ from typing import Any
 from conformance.mock._auth import Customer
 from conformance.mock._factory import Factory, iso_timestamp, timestamp
 from conformance.mock.faults import F
+from conformance.openapi import Collection, Operation, properties, resolve
 from conformance.profiles import Profile
-from conformance.spec import Collection, Operation, properties, resolve
 
 
 @dataclass

@@ -12,8 +12,8 @@ from conformance.mock._jsonschema import Validators
 from conformance.mock._routes import Route
 from conformance.mock._wire import Reject
 from conformance.mock.faults import F
+from conformance.openapi import INVALID, coerce, resolve
 from conformance.profiles import Profile
-from conformance.spec import INVALID, coerce, resolve
 
 _LONG_STRING = 20  # fault server_error_on_long_strings: a fixed-size buffer this short
 MAX_JSON_DEPTH = 100  # a request body nested deeper is refused (400), as Go's decoder refuses past its own limit

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance.errors import ConformanceError
+
 NO_CONTENT = frozenset({204, 304})
 
 
@@ -14,7 +16,7 @@ class MockResponse:
     body: bytes
 
 
-class Reject(Exception):
+class Reject(ConformanceError):
     """Raised anywhere in the pipeline; `MockApp.handle` answers it in the profile's error envelope."""
 
     def __init__(self, status: int, reason: str, message: str) -> None:

@@ -24,8 +24,8 @@ from conformance.mock._store import Store
 from conformance.mock._validation import RequestReader
 from conformance.mock._wire import MockResponse, Reject, answer_headers
 from conformance.mock.faults import F, validate_faults
+from conformance.openapi import Spec
 from conformance.profiles import Profile
-from conformance.spec import Spec
 
 SEED_ITEMS = 7
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
@@ -45,7 +45,6 @@ class MockApp:
         token: str | None = None,
         accesskey: str | None = None,
         other_token: str | None = None,
-        other_accesskey: str | None = None,
         rate_limit: float | None = None,
         seed_items: int = SEED_ITEMS,
         login: tuple[str, str] | None = None,
@@ -53,9 +52,7 @@ class MockApp:
     ) -> None:
         self.spec, self.profile, self.seed = spec, profile, seed
         self.faults = validate_faults(tuple(faults))
-        self.auth = Authority(
-            seed, token=token, accesskey=accesskey, other_token=other_token, other_accesskey=other_accesskey
-        )
+        self.auth = Authority(seed, token=token, accesskey=accesskey, other_token=other_token)
         # (username, password) that POST /auth/login at the root accepts, for the first and the second customer
         self.logins = {pair: n for n, pair in enumerate((login, other_login)) if pair is not None}
         self.store = Store(spec.document, profile, self.faults, self.customers, seed=seed, seed_items=seed_items)

@@ -307,8 +307,8 @@ def _announce_tls(files: TLSFiles | None, required: dict[str, str]) -> None:
 def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
     from conformance._data import bundled_spec_path
     from conformance.errors import SetupError
+    from conformance.openapi import load_spec
     from conformance.profiles import load_profile
-    from conformance.spec import load_spec
 
     spec = load_spec(args.spec or str(bundled_spec_path()))
     app = MockApp(

@@ -166,7 +166,7 @@ class Reporter:
     def _baseline(self, results: dict[str, Any]) -> None:
         """--baseline: compare before pytest-html writes the page, so the page can link to the comparison."""
         from conformance.errors import SetupError
-        from conformance.reporting import regression
+        from conformance.reporting import regression, regression_report
 
         if not self.run.baseline or self.run.update_baseline:
             return
@@ -176,7 +176,7 @@ class Reporter:
         except SetupError as exc:
             self.baseline_error = str(exc)
             return
-        regression.write(compared, str(report_dir), self.redactor)
+        regression_report.write(compared, str(report_dir), self.redactor)
         self.regression = compared
 
 

@@ -3,15 +3,11 @@ the kind of violation), never by message text or generated values."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from conformance._redact import Redactor
-from conformance.config import ensure_report_dir
 from conformance.errors import SetupError
-from conformance.reporting._text import Out, oneline
+from conformance.reporting._text import oneline
 
 REGRESSION_FORMAT = "voipbin-conformance/regression/1"
 # What only one of the two runs tested: a diff is only as good as the overlap it compares.
@@ -163,20 +159,6 @@ def compare(baseline: dict[str, Any], new: dict[str, Any], *, force: bool = Fals
             f"the runs tested different specs ({old_spec} vs {new_spec})", "pass --force to compare them anyway"
         )
     return Regression(baseline, new).as_dict()
-
-
-def write(regression: dict[str, Any], report_dir: str, redactor: Redactor | None = None) -> tuple[Path, Path]:
-    """regression.json and regression.html, through the single exit (`redactor`: the run's; by default the
-    credentials of the environment)."""
-    from conformance.reporting.static_html import render_regression
-
-    out = Out(redactor)
-    shown = out.data(regression)
-    directory = Path(report_dir)
-    ensure_report_dir(str(directory))
-    json_path = out.file(directory / "regression.json", json.dumps(shown, indent=2) + "\n")
-    html_path = out.file(directory / "regression.html", render_regression(shown))
-    return json_path, html_path
 
 
 def worse(regression: dict[str, Any]) -> bool:

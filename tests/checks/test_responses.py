@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conformance.checks import CHECKS, Context, Credentials, Exchange, Limits
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 from conformance.checks import Request
-from conformance.engine import _session
+from conformance.engine import _test_bodies
 from conformance.engine._client import EngineClient
 from conformance.engine._findings import Recorder
 from conformance.engine._transport import make_session
@@ -104,9 +104,9 @@ def test_without_allow_writes_no_write_can_succeed(make_runtime):
         mock,
     )
     for operation in runtime.operations:
-        _session.run_operation(runtime, operation, Recorder())
+        _test_bodies.run_operation(runtime, operation, Recorder())
     for collection in runtime.collections:
-        _session.run_stateful(runtime, "tenant_isolation", collection.read, Recorder())
+        _test_bodies.run_stateful(runtime, "tenant_isolation", collection.read, Recorder())
     writes = [(m, p, s) for m, p, s in sent if m in ("POST", "PUT", "DELETE")]
     assert writes, "the auth probes still reach write operations"
     assert all(not 200 <= s < 300 for _, _, s in writes), [w for w in writes if 200 <= w[2] < 300][:3]

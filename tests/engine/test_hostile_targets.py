@@ -13,7 +13,7 @@ import tracemalloc
 import pytest
 
 from conformance.checks import Request
-from conformance.engine._bounded import finite_seconds
+from conformance.engine._bounded import retry_after_seconds
 from conformance.engine._client import EngineClient
 from conformance.engine._findings import Recorder
 from conformance.engine._transport import _retry_after, make_session
@@ -137,7 +137,7 @@ def test_json_nested_100000_deep_is_a_json_response_finding(make_runtime, hostil
     ("value", "expected"), [("nan", None), ("inf", None), ("-5", 0.0), ("2", 2.0), ("soon", None), ("1e400", None)]
 )
 def test_retry_after_values_that_say_nothing_usable_fall_back(value, expected):
-    assert finite_seconds(value) == expected
+    assert retry_after_seconds(value) == expected
     assert 0 <= _retry_after(value, 0) <= 30
 
 

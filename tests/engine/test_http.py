@@ -8,8 +8,8 @@ import pytest
 
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 from tests.engine.test_cli import assert_one_line_error, cli
 
 pytestmark = pytest.mark.http

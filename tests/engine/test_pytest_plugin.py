@@ -53,8 +53,8 @@ def test_the_plugin_coexists_with_pytest_base_url_and_reuses_its_option(tmp_path
 
     from conformance.mock import MockApp
     from conformance.mock.server import serve_in_thread
+    from conformance.openapi import load_spec
     from conformance.profiles import load_profile
-    from conformance.spec import load_spec
 
     assert distribution("pytest-base-url")
     assert pytest_run("--version", cwd=tmp_path).returncode == 0

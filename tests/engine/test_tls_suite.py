@@ -17,8 +17,8 @@ from conformance.engine.runtime import build_runtime
 from conformance.errors import SetupError
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 from tests._tls import server_files
 from tests.engine.test_cli import cli
 

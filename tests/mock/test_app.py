@@ -10,8 +10,8 @@ from werkzeug.test import Client
 from conformance.errors import SetupError
 from conformance.mock import MockApp
 from conformance.mock.faults import validate_faults
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 
 
 @pytest.fixture

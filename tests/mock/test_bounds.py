@@ -16,8 +16,8 @@ import pytest
 from conformance.mock import MockApp
 from conformance.mock._validation import MAX_JSON_DEPTH
 from conformance.mock.server import MAX_BUFFERED_BYTES, MAX_REQUEST_BYTES, serve_in_thread
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 
 MIB = 1024 * 1024
 

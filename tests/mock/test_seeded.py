@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from conformance.mock import MockApp
+from conformance.openapi import Operation, Spec, fill_path, load_spec
 from conformance.profiles import load_profile
-from conformance.spec import Operation, Spec, fill_path, load_spec
 from tests.conftest import real_spec
 
 

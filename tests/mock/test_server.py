@@ -13,8 +13,8 @@ import requests
 
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
+from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from conformance.spec import load_spec
 from tests._tls import server_files
 
 pytestmark = pytest.mark.http

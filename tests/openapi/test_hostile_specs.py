@@ -9,7 +9,7 @@ import pytest
 from conformance.config import Config
 from conformance.engine.runtime import build_runtime
 from conformance.errors import SetupError
-from conformance.spec import load_spec
+from conformance.openapi import load_spec
 from tests.conftest import run_in_process
 
 _OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}

@@ -9,10 +9,11 @@ from conformance.engine._client import EngineClient
 from conformance.engine._findings import Recorder
 from conformance.engine._generation import generate
 from conformance.engine.runtime import Runtime
-from conformance.spec import Operation
+from conformance.errors import ConformanceError
+from conformance.openapi import Operation
 
 
-class ConformanceFailure(AssertionError):
+class ConformanceFailure(ConformanceError, AssertionError):
     """The test found violations; its report shows them (never a traceback)."""
 
 

@@ -7,9 +7,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.spec._bundle import Document, load_document
-from conformance.spec._params import INVALID, coerce
-from conformance.spec.shape import Collection, IdSource, Operation, Shape, fill_path, properties, resolve
+from conformance.openapi._bundle import Document, load_document
+from conformance.openapi._params import INVALID, coerce
+from conformance.openapi.shape import Collection, IdSource, Operation, Shape, fill_path, properties, resolve
 
 __all__ = [
     "INVALID",

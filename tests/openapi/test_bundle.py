@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 
 from conformance.errors import SetupError
-from conformance.spec import load_spec
+from conformance.openapi import load_spec
 from tests.conftest import real_spec
 
 

@@ -1,0 +1,105 @@
+"""Before any test: a selection that selects something, a target that answers over TLS the client trusts, and
+credentials of each customer that the target accepts. Each failure is one line and exit 2."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import requests
+
+from conformance.checks import Auth, Credentials
+from conformance.engine._bounded import RunBudgetSpent, TooLarge
+from conformance.engine._tls import INSECURE
+from conformance.engine._tls import failure as tls_failure
+from conformance.engine.runtime import Runtime
+from conformance.errors import SetupError
+
+
+def require_selection(runtime: Runtime) -> None:
+    """A run that selects nothing tests nothing, and must not pass: a typo in a CI filter would go green."""
+    if runtime.operations:
+        return
+    config = runtime.config
+    chosen = [f"--include {config.include!r}"] if config.include else []
+    chosen += [f"--exclude {config.exclude!r}"] if config.exclude else []
+    chosen += [f"--shard {config.shard}"] if config.shard else []
+    total = len(runtime.spec.shape.operations)
+    raise SetupError(
+        f"no operation selected: {' '.join(chosen) or 'the spec'} leaves 0 of {total} operations",
+        "check the filter against 'METHOD /path' labels, e.g. --include '^GET /calls'",
+    )
+
+
+def preflight(runtime: Runtime) -> None:
+    """Before any test: the target answers, over TLS that the client trusts, and the credentials of each customer
+    are not refused (a stored second customer's JWT expires after 7 days like the first's: after a week every
+    isolation probe would read 401)."""
+    if runtime.config.insecure and runtime.base_url.lower().startswith("https://"):
+        sys.stderr.write(f"voipbin-conformance: WARNING: {INSECURE}.\n")
+    probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
+    url = runtime.base_url + (probe.path if probe else "/")
+    customers = [("customer", "VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (or VOIPBIN_USERNAME / VOIPBIN_PASSWORD)")]
+    if runtime.credentials.other_token:
+        _distinct_customers(runtime.credentials)
+        customers.append(("other", "VOIPBIN_OTHER_TOKEN (or VOIPBIN_OTHER_USERNAME / VOIPBIN_OTHER_PASSWORD)"))
+    for who, variables in customers:
+        response = _first_request(runtime, url, Auth(who=who))
+        if response is None:
+            return  # it answered, with a body over the cap: the tests will report it
+        if probe is not None and response.status_code == runtime.profile.unauthenticated_status:
+            whose = "the given credentials" if who == "customer" else "the second customer's credentials"
+            raise SetupError(
+                f"the target rejected {whose} ({response.status_code} on GET {probe.path})",
+                f"check {variables}; tokens expire after 7 days, a login does not",
+            )
+
+
+def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response | None:
+    """One GET with `auth`'s credentials placed as every request of the run places them; None for an answer
+    over the body cap."""
+    headers, params = runtime.headers_for(auth), dict[str, Any]()
+    runtime.apply_auth(auth, headers, params)
+    try:
+        # Not redirected: a redirect to another origin would carry the credentials there.
+        return runtime.session.get(
+            url, headers=headers, params=params, timeout=runtime.config.request_timeout, allow_redirects=False
+        )
+    except requests.Timeout:
+        raise SetupError(
+            f"target {runtime.target_label} did not answer within {runtime.config.request_timeout:g}s",
+            "check --base-url, or raise --request-timeout",
+        ) from None
+    except TooLarge:
+        return None
+    except RunBudgetSpent:
+        raise SetupError(
+            f"--max-time ran out before the target answered the first request ({runtime.session.waited_s:g}s of "
+            "429 Retry-After waits)",
+            "raise --max-time, or try again when the target is less busy",
+        ) from None
+    except requests.RequestException as exc:
+        reason = type(exc).__name__
+        unreachable = SetupError(
+            f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
+        )
+        raise (tls_failure(exc) or unreachable) from None
+
+
+def _distinct_customers(credentials: Credentials) -> None:
+    """The second customer must be another customer: the same one twice would make every isolation probe read its
+    own resources and report a breach."""
+    import jwt
+
+    def customer_of(token: str | None) -> object:
+        try:
+            return jwt.decode(token or "", options={"verify_signature": False}).get("customer_id")
+        except (jwt.PyJWTError, AttributeError):
+            return None
+
+    first, second = customer_of(credentials.token), customer_of(credentials.other_token)
+    if credentials.token == credentials.other_token or (first is not None and first == second):
+        raise SetupError(
+            "the second customer's credentials belong to the first customer",
+            "tenant_isolation needs another customer: set VOIPBIN_OTHER_TOKEN or VOIPBIN_OTHER_USERNAME to one",
+        )
