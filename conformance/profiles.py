@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -92,6 +93,10 @@ class Profile:
 
     # -- pagination, requests, deletes, rate limits, isolation --------------------------------------------------
     @property
+    def page_params(self) -> frozenset[str]:
+        return frozenset({self.page_size_param, self.page_token_param})
+
+    @property
     def page_size_param(self) -> str:
         return str(self.data["pagination"]["page_size_param"])
 
@@ -154,11 +159,28 @@ class Profile:
         return str(self.data["isolation"]["owner_field"])
 
     # -- building bodies the profile expects (used by the mock) -------------------------------------------------
-    def error_body(self, status: int, code: str, message: str, request_id: str) -> dict[str, Any]:
-        if self.error_status_map is None:
-            return {"error": code.lower(), "message": message}
-        canonical = next((name for name, codes in self.error_status_map.items() if status in codes), "INTERNAL")
-        return {"error": {"status": canonical, "reason": code.upper(), "message": message, "request_id": request_id}}
+    def error_body(self, status: int, code: str, message: str, request_id: str) -> Any:
+        """The error body a server following this profile sends, from the profile's template."""
+        canonical = next((name for name, codes in (self.error_status_map or {}).items() if status in codes), "INTERNAL")
+        values = {
+            "{status}": canonical,
+            "{reason}": code.upper(),
+            "{reason_lower}": code.lower(),
+            "{message}": message,
+            "{request_id}": request_id,
+        }
+        return _fill(self.data["error_envelope"]["body"], values)
+
+
+def _fill(template: Any, values: dict[str, str]) -> Any:
+    if isinstance(template, dict):
+        return {key: _fill(value, values) for key, value in template.items()}
+    if isinstance(template, str):  # one pass: a message holding "{request_id}" stays as it is
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(), m.group()), template)
+    return template
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def _profiles_dir() -> Path:

@@ -12,6 +12,7 @@ import jwt
 from conformance.checks._model import Auth, Context, Exchange, Fail, Request
 from conformance.checks._registry import ProblemKind, check
 from conformance.openapi import fill_path
+from conformance.profiles import AuthMechanism
 
 
 def _outcome(exchange: Exchange) -> str:
@@ -114,31 +115,40 @@ def _claims(token: str | None) -> dict[str, object]:
 
 def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
     """The bad credentials every operation must refuse: (variant, how it is presented), on every channel the
-    profile has (a server that forgot to check one, a cookie say, must not pass)."""
+    profile names (a server that forgot to check one, a cookie say, must not pass): for a token, a malformed, a
+    wrongly signed, an unsigned (alg none) and an expired JWT; for an accesskey, an unknown one."""
     creds = ctx.credentials
     claims = _claims(creds.token)
     now = int(time.time())
     forged_key = secrets.token_hex(32)
-    malformed = "not.a.jwt"
-    wrongly_signed = jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")
-    unsigned = jwt.encode({**claims, "exp": now + 3600}, "", algorithm="none")  # "": no key (typed)
-    expired = creds.expired_token or jwt.encode(
-        {**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"
+    jwts = (
+        ("malformed JWT", "not.a.jwt"),
+        ("wrongly signed JWT", jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")),
+        ("unsigned JWT (alg none)", jwt.encode({**claims, "exp": now + 3600}, "", algorithm="none")),
+        (
+            "expired JWT",
+            creds.expired_token
+            or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
+        ),
     )
-    variants = (
-        ("malformed JWT", "bearer", malformed),
-        ("wrongly signed JWT", "bearer", wrongly_signed),
-        ("unsigned JWT (alg none)", "bearer", unsigned),
-        ("expired JWT", "bearer", expired),
-        ("malformed JWT in ?token=", "token_query", malformed),
-        ("unknown accesskey", "accesskey_query", secrets.token_urlsafe(16)),
-        ("malformed JWT in the token cookie", "token_cookie", malformed),
-        ("wrongly signed JWT in the token cookie", "token_cookie", wrongly_signed),
-        ("expired JWT in the token cookie", "token_cookie", expired),
-        ("unknown accesskey in the accesskey cookie", "accesskey_cookie", secrets.token_urlsafe(16)),
-    )
-    known = {m.id for m in ctx.profile.auth_mechanisms}
-    return [(name, Auth(mechanism=mechanism, value=value)) for name, mechanism, value in variants if mechanism in known]
+    variants = []
+    for mechanism in ctx.profile.auth_mechanisms:
+        where = _where(mechanism)
+        if mechanism.credential == "token":
+            variants += [(f"{name}{where}", Auth(mechanism=mechanism.id, value=value)) for name, value in jwts]
+        else:
+            value = secrets.token_urlsafe(16)
+            variants.append((f"unknown {mechanism.credential}{where}", Auth(mechanism=mechanism.id, value=value)))
+    return variants
+
+
+def _where(mechanism: AuthMechanism) -> str:
+    """How a variant's name says where it went: nothing for a header, "in ?token=", "in the token cookie"."""
+    if mechanism.location == "query":
+        return f" in ?{mechanism.name}="
+    if mechanism.location == "cookie":
+        return f" in the {mechanism.name} cookie"
+    return ""
 
 
 @check(

@@ -214,6 +214,7 @@ def build_runtime(config: Config) -> Runtime:
     _hypothesis_home()
     spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
     profile = load_profile(config.profile)
+    spec.follow(profile.page_params, profile.result_field)
     mock = server = None
     if config.uses_mock:
         from conformance.mock import MockApp

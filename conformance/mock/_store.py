@@ -118,7 +118,8 @@ class Store:
         declared = resolve(self.document, op.success_schema(self.document))
         if isinstance(declared, dict) and declared.get("type") == "array":
             return declared.get("items", {"type": "object"})
-        result = resolve(self.document, properties(self.document, op.success_schema(self.document)).get("result"))
+        declared_fields = properties(self.document, op.success_schema(self.document))
+        result = resolve(self.document, declared_fields.get(self.profile.result_field))
         return (result or {}).get("items", {"type": "object"}) if isinstance(result, dict) else {"type": "object"}
 
     def soft_delete_schema(self, collection: Collection) -> Any:

@@ -50,7 +50,7 @@ class MockApp:
         login: tuple[str, str] | None = None,
         other_login: tuple[str, str] | None = None,
     ) -> None:
-        self.spec, self.profile, self.seed = spec, profile, seed
+        self.spec, self.profile, self.seed = spec.follow(profile.page_params, profile.result_field), profile, seed
         self.faults = validate_faults(tuple(faults))
         self.auth = Authority(seed, token=token, accesskey=accesskey, other_token=other_token)
         # (username, password) that POST /auth/login at the root accepts, for the first and the second customer

@@ -9,13 +9,23 @@ from urllib.parse import urlsplit
 
 from conformance.openapi._bundle import Document, load_document
 from conformance.openapi._params import INVALID, coerce
-from conformance.openapi.shape import Collection, IdSource, Operation, Shape, fill_path, properties, resolve
+from conformance.openapi.shape import (
+    Collection,
+    IdSource,
+    ListNames,
+    Operation,
+    Shape,
+    fill_path,
+    properties,
+    resolve,
+)
 
 __all__ = [
     "INVALID",
     "Collection",
     "Document",
     "IdSource",
+    "ListNames",
     "Operation",
     "Shape",
     "Spec",
@@ -32,10 +42,19 @@ class Spec:
     source: str
     document: Document = field(repr=False)
     files: int = 1
+    list_names: ListNames = field(default_factory=ListNames)
 
     @cached_property
     def shape(self) -> Shape:
-        return Shape(self.document)
+        return Shape(self.document, self.list_names)
+
+    def follow(self, page_params: frozenset[str], result_field: str) -> Spec:
+        """Read lists as a conventions profile names them (the shape is worked out again if they differ)."""
+        names = ListNames(page_params, result_field)
+        if names != self.list_names:
+            self.list_names = names
+            self.__dict__.pop("shape", None)
+        return self
 
     @property
     def base_path(self) -> str:

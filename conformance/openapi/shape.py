@@ -141,9 +141,18 @@ class IdSource:
     list: Operation
 
 
+@dataclass(frozen=True)
+class ListNames:
+    """How a list is recognised, as the conventions profile names it: the paging parameters, the result field."""
+
+    params: frozenset[str] = frozenset({"page_token", "page_size"})
+    result_field: str = "result"
+
+
 class Shape:
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], names: ListNames | None = None) -> None:
         self.document = document
+        self.names = names or ListNames()
 
     @cached_property
     def operations(self) -> list[Operation]:
@@ -162,12 +171,13 @@ class Shape:
         return {op.label: op for op in self.operations}
 
     def is_list(self, operation: Operation) -> bool:
-        """A list operation: GET that answers `{"result": [...]}` or takes page_token/page_size."""
+        """A list operation: GET that answers `{"result": [...]}` or takes page_token/page_size (as the profile
+        names them)."""
         if operation.method != "GET":
             return False
-        if {"page_token", "page_size"} & operation.parameter_names(self.document):
+        if self.names.params & operation.parameter_names(self.document):
             return True
-        result = properties(self.document, operation.success_schema(self.document)).get("result")
+        result = properties(self.document, operation.success_schema(self.document)).get(self.names.result_field)
         result = resolve(self.document, result)
         return isinstance(result, dict) and result.get("type") == "array"
 
