@@ -16,6 +16,7 @@ from conformance.checks._model import (
     Exchange,
     Fail,
     Limits,
+    NotJudged,
     Request,
 )
 from conformance.checks._registry import (
@@ -47,6 +48,7 @@ __all__ = [
     "Fail",
     "Limits",
     "Need",
+    "NotJudged",
     "ProblemKind",
     "Request",
     "Severity",

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from conformance.errors import ConformanceError
+
 if TYPE_CHECKING:
     from conformance.openapi import Operation, Spec
     from conformance.profiles import Profile
@@ -76,6 +78,11 @@ class Exchange:
     @property
     def path(self) -> str:
         return urlsplit(self.url).path
+
+
+class NotJudged(ConformanceError):
+    """A stateful check found nothing to judge here (an empty list to take a resource from, a create the target
+    refused): neither a pass nor a finding; the reports list it among what was not judged."""
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,9 @@ def _answered(ctx: Context, exchange: Exchange) -> bool:
 
 
 def _has_content(ctx: Context, exchange: Exchange) -> bool:
-    """204 and 304 carry no content by definition (RFC 9110), and neither does an answer to HEAD."""
-    return _answered(ctx, exchange) and exchange.status not in (204, 304) and exchange.method != "HEAD"
+    """1xx, 204 and 304 carry no content by definition (RFC 9110), and neither does an answer to HEAD."""
+    status = exchange.status or 0
+    return _answered(ctx, exchange) and status >= 200 and status not in (204, 304) and exchange.method != "HEAD"
 
 
 def _error(ctx: Context, exchange: Exchange) -> bool:
@@ -65,6 +66,10 @@ def _success(ctx: Context, exchange: Exchange) -> bool:
 def _list_success(ctx: Context, exchange: Exchange) -> bool:
     # Where the spec documents a bare array it contradicts the docs; the run notes that as a spec conflict.
     return _success(ctx, exchange) and ctx.is_list and not ctx.spec.shape.declares_bare_array(ctx.operation)
+
+
+def _asked_upgrade(exchange: Exchange) -> bool:
+    return any(name.lower() == "upgrade" for name in exchange.request_headers)
 
 
 def _validatable(ctx: Context, exchange: Exchange) -> bool:
@@ -180,11 +185,16 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     kind="response",
     severity="medium",
     problem="Answers break HTTP's own rules",
-    summary="204 and 304 answers carry no content (and say no length)",
-    doc="RFC 9110 15.3.5 / 15.4.5: a 204 or 304 response cannot contain content",
-    applies=lambda ctx, ex: ex.status in (204, 304),
+    summary="no 101 to a request that asked for no upgrade; 204 and 304 answers carry no content (nor a length)",
+    doc="RFC 9110 15.2.2: 101 only switches to a protocol the request's Upgrade asked for; 15.3.5 / 15.4.5: a 204 "
+    "or 304 response cannot contain content",
+    applies=_answered,
 )
 def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if exchange.status == 101 and not _asked_upgrade(exchange):
+        yield Fail("101 Switching Protocols to a request that asked for no upgrade", "switching-unasked")
+    if exchange.status not in (204, 304):
+        return
     length = exchange.response_headers.get("content-length", "0").strip()
     if exchange.response_body or (length.isdigit() and int(length) > 0):
         size = len(exchange.response_body) or int(length)

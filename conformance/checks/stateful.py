@@ -10,7 +10,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request
+from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import Need, ProblemKind, Subject, check
 from conformance.checks._scenario import Scenario, ok
 from conformance.openapi import Collection, Operation, fill_path
@@ -142,7 +142,7 @@ def pagination(ctx: Context) -> Iterator[Fail]:
     operation = ctx.operation
     values = parent_values(ctx, operation)
     if values is None:
-        return
+        raise NotJudged("no parent resource to list under: the parent's list is empty or refused")
     request = ctx.client.example(operation, values) or Request(fill_path(operation.path, values))
     small = walk(
         ctx, operation, request, ctx.limits.small_page_size, purpose=f"walk, page_size={ctx.limits.small_page_size}"
@@ -230,7 +230,9 @@ def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     scenario = Scenario(ctx)
     created, item_id, request = create(scenario, collection)
     if created is None or request is None or not ok(created):
-        return  # the target refused a generated body (business rules the schema cannot say); nothing to follow
+        # the target refused a generated body (business rules the schema cannot say): nothing to follow
+        outcome = "no valid body" if created is None else created.error or created.status
+        raise NotJudged(f"nothing was created to follow ({outcome})")
     if item_id is None:
         yield scenario.fail("the created object has no id", "no-id")
         return
@@ -321,7 +323,7 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
     scenario = Scenario(ctx)
     item_id = _one_of_ours(scenario, collection)
     if item_id is None:
-        return
+        raise NotJudged("the customer has no resource here to try (its list is empty, and none was created)")
     probes: list[tuple[Operation | None, str]] = [(collection.read, "read")]
     if ctx.limits.allow_writes:
         probes += [(collection.update, "change"), (collection.delete, "delete")]

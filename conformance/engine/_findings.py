@@ -91,6 +91,7 @@ class Recorder:
     statuses: dict[str, set[int]] = field(default_factory=dict)  # operation -> every status it answered
     skipped: dict[str, str] | None = None  # {"check", "why"}: the check could not run on this target
     target_gone: str | None = None  # the target stopped accepting connections during this test
+    unjudged: list[str] = field(default_factory=list)  # "check on operation: why there was nothing to judge"
 
     def saw(self, operation: str, status: int | None) -> None:
         if status is not None:
@@ -116,6 +117,7 @@ class Recorder:
             "statuses": {op: sorted(codes) for op, codes in self.statuses.items()},
             "skipped": self.skipped,
             "target_gone": self.target_gone,
+            "unjudged": self.unjudged,
         }
 
 

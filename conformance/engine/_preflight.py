@@ -53,6 +53,13 @@ def preflight(runtime: Runtime) -> None:
                 f"the target rejected {whose} ({response.status_code} on GET {probe.path})",
                 f"check {variables}; tokens expire after 7 days, a login does not",
             )
+        if probe is not None and response.status_code == 404 and who == "customer":
+            # A list with no path parameter never names a missing resource: the operations are elsewhere.
+            prefix = runtime.spec.base_path or "/"
+            raise SetupError(
+                f"the target answered 404 to GET {url} with valid credentials: its operations are not there",
+                f"check --base-url: the spec serves them under {prefix}, e.g. https://api.voipbin.net{prefix}",
+            )
 
 
 def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response | None:

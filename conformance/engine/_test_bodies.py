@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.checks import CHECKS, Check, Need, Request, Subject, of_kind
+from conformance.checks import CHECKS, Check, Need, NotJudged, Request, Subject, of_kind
 from conformance.engine._client import EngineClient
 from conformance.engine._findings import Recorder
 from conformance.engine._generation import generate
@@ -73,9 +73,13 @@ def stateful_cases(runtime: Runtime) -> list[StatefulCase]:
             cases += [StatefulCase(check, op, op.label) for op in runtime.list_operations]
             continue
         for collection in runtime.collections:
-            operation = collection.create if check.subject is Subject.COLLECTION_CREATE else collection.read
-            if operation is not None:
-                cases.append(StatefulCase(check, operation, collection.path))
+            if check.subject is Subject.COLLECTION_CREATE and collection.create is not None:
+                cases.append(StatefulCase(check, collection.create, collection.path))
+            elif (
+                check.subject is Subject.COLLECTION_READ and collection.read and (collection.list or collection.create)
+            ):
+                # a resource to try comes from the list where nothing can be created: read-only collections too
+                cases.append(StatefulCase(check, collection.read, collection.path))
     return cases
 
 
@@ -91,6 +95,9 @@ def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder
     ctx.example = client.example(operation)
     try:
         fails = CHECKS[check_id].run(ctx)
+    except NotJudged as nothing:  # neither a pass nor a finding: said among what the run did not judge
+        recorder.unjudged.append(f"{check_id} on {operation.label}: {nothing}")
+        return
     finally:
         client.clean_up()  # whatever happened, nothing this check created outlives it
     recorder.tally(check_id, bool(fails))

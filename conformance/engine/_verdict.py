@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
+_LISTED = 10  # things not judged named one by one in the reasons
 Outcome = Literal["passed", "failed", "incomplete", "error"]
 
 
@@ -115,9 +116,13 @@ def _not_judged(summary: dict[str, Any]) -> list[str]:
             f"{len(never)} of {reach.get('operations', '?')} operations never answered a 2xx: their success path "
             "(response schema, list envelope) was not judged"
         )
+    unjudged = summary.get("not_judged") or []
+    reasons += [f"not judged: {item}" for item in unjudged[:_LISTED]]
+    if len(unjudged) > _LISTED:
+        reasons.append(f"… and {len(unjudged) - _LISTED} more not judged (results.json summary.not_judged)")
+    by_reason: dict[str, list[str]] = {}
     for check, entry in (summary.get("checks") or {}).items():
-        if entry.get("skipped"):
-            reasons.append(f"{check} was not run: {entry['skipped']}")
-        elif not entry.get("passed") and not entry.get("failed"):
-            reasons.append(f"{check} had nothing to judge on this target")
+        if entry.get("skipped") or (not entry.get("passed") and not entry.get("failed")):
+            by_reason.setdefault(entry.get("skipped") or "nothing to judge on this target", []).append(check)
+    reasons += [f"{', '.join(checks)} not run: {why}" for why, checks in by_reason.items()]
     return reasons

@@ -149,10 +149,9 @@ class Runtime:
 
     @cached_property
     def collections(self) -> list[Collection]:
+        """The selected collections that can be read one by one (a create, where there is one, is their label)."""
         return [
-            c
-            for c in self.spec.shape.collections
-            if c.create is not None and c.read is not None and self._wanted(c.create.label)
+            c for c in self.spec.shape.collections if c.read is not None and self._wanted((c.create or c.read).label)
         ]
 
     def seed_for(self, label: str) -> int:

@@ -39,6 +39,8 @@ class Handlers:
 
     def listing(self, route: Route, customer: Customer, values: dict[str, Any], _: Any) -> MockResponse:
         self._require_parent(route, customer, values)
+        if F.SWITCHING_PROTOCOLS in self.faults:  # as Prism does: 101 to a request that asked for no upgrade
+            return MockResponse(101, [], b"")
         op = route.operation
         key = route.collection.path if route.collection is not None else fill_path(op.path, values)
         live = self.store.visible(customer, key, self.store.list_item_schema(op))

@@ -31,6 +31,7 @@ class F(StrEnum):
     SERVER_ERROR_ON_LONG_STRINGS = "server_error_on_long_strings"
     MALFORMED_JSON_500 = "malformed_json_500"
     CONTENT_WITH_204 = "content_with_204"
+    SWITCHING_PROTOCOLS = "switching_protocols"
     TEXT_PLAIN_ACCEPTED = "text_plain_accepted"
     SCHEMA_VIOLATIONS_ACCEPTED = "schema_violations_accepted"
     TOKEN_LOOPS = "token_loops"
@@ -72,6 +73,9 @@ FAULTS: dict[str, Fault] = {
         Fault(F.SERVER_ERROR_ON_LONG_STRINGS, "server_error", "a string over 20 characters in the request: 500"),
         Fault(F.MALFORMED_JSON_500, "malformed_json_rejected", "a body that is not JSON: 500"),
         Fault(F.CONTENT_WITH_204, "http_semantics", "DELETE answers 204 No Content with a JSON body"),
+        Fault(
+            F.SWITCHING_PROTOCOLS, "http_semantics", "lists answer 101 Switching Protocols though no upgrade was asked"
+        ),
         Fault(F.TEXT_PLAIN_ACCEPTED, "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault(F.SCHEMA_VIOLATIONS_ACCEPTED, "invalid_input_rejected", "bodies and parameters are not validated"),
         Fault(

@@ -59,9 +59,13 @@ def _print_summary(report_dir: str, out: _Printable) -> None:
         out.write(f"  incomplete: {tests.get('done', '?')} of {tests.get('total', '?')} tests ran ({why})\n")
     reach = summary.get("reach")
     if reach and reach.get("operations"):
+        held = len(reach.get("not_allowed") or [])
         out.write(
             f"  reach: {reach['reached_2xx']} of {reach['operations']} operations answered a 2xx "
-            f"({reach['percent']:g}%); the others had their success path untested\n"
+            f"({reach['percent']:g}%)"
+            + ("; the others had their success path untested" if reach.get("never_2xx") else "")
+            + (f"; {held} writes not sent (read-only)" if held else "")
+            + "\n"
         )
     for error in summary.get("errors", []):
         out.write(f"  suite error in {error['test']}: {error['error']}\n")

@@ -220,9 +220,12 @@ def _reach_html(summary: dict[str, Any]) -> str:
         f"<li>{_e(op)}: answered {_e(', '.join(map(str, reach['statuses'].get(op, []))) or 'nothing')}</li>"
         for op in never
     )
+    held = reach.get("not_allowed") or []
     return (
         f'<div id="vc-reach"><h3>Reach</h3><p>{_e(reach["reached_2xx"])} of {_e(reach["operations"])} operations '
-        f"answered a 2xx ({_e(reach['percent'])}%). "
+        f"answered a 2xx ({_e(reach['percent'])}%)"
+        + (f", not counting {len(held)} writes a read-only run does not send" if held else "")
+        + ". "
         + (f"Never reached (success path untested):</p><ul>{items}</ul>" if never else "All reached.</p>")
         + "</div>"
     )

@@ -92,7 +92,7 @@ def merge(
     for part in parts:
         for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
             statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
-    summary["reach"] = reach(summary["operations"], statuses)
+    summary["reach"] = reach(summary["operations"], statuses, writes_allowed=summary.get("writes_allowed", True))
     merged["findings"] = sorted(findings.values(), key=lambda f: (f["check"], f["operation"], f["fingerprint"]))
     summary["findings"] = len(merged["findings"])
     merged["problems"] = group(merged["findings"], summary["operations_tested"])

@@ -37,6 +37,7 @@ class Aggregator:
     tests_done: int = 0
     statuses: dict[str, set[int]] = field(default_factory=dict)
     target_gone: str | None = None  # why the run stopped: the target stopped answering
+    unjudged: list[str] = field(default_factory=list)  # what a stateful check found nothing to judge on
 
     def add(self, data: dict[str, Any]) -> None:
         if data["kind"] == "operation":
@@ -49,6 +50,7 @@ class Aggregator:
         for finding in data.get("findings", []):
             known = self.findings.get(finding["fingerprint"])
             self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
+        self.unjudged.extend(data.get("unjudged") or [])
         if data.get("target_gone"):
             self.target_gone = data["target_gone"]
         if data.get("notes"):
@@ -62,7 +64,8 @@ class Aggregator:
         return not self.interrupted and self.stopped is None and self.tests_done >= self.tests_total
 
     def reach(self) -> dict[str, Any]:
-        return reach(sorted(self.operations), {op: sorted(codes) for op, codes in self.statuses.items()})
+        statuses = {op: sorted(codes) for op, codes in self.statuses.items()}
+        return reach(sorted(self.operations), statuses, writes_allowed=self.config.writes_allowed)
 
     def skip(self, check: str, reason: str) -> None:
         self.skipped.setdefault(check, reason)
@@ -101,6 +104,7 @@ class Aggregator:
             "interrupted": self.interrupted,
             "stopped": self.stopped,
             "target_gone": self.target_gone,
+            "not_judged": sorted(self.unjudged),
             "tests": {"done": self.tests_done, "total": self.tests_total},
             "complete": self.complete,
             "min_reach": self.config.min_reach,
@@ -140,15 +144,22 @@ def write_results(path: Path, results: dict[str, Any], redact: Any) -> None:
     path.write_text(redact(json.dumps(results, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
 
 
-def reach(operations: list[str], statuses: dict[str, list[int]]) -> dict[str, Any]:
+def reach(operations: list[str], statuses: dict[str, list[int]], *, writes_allowed: bool = True) -> dict[str, Any]:
     """What the run could judge: an operation whose requests never got a 2xx had its success path (response
-    schema, list envelope, lifecycle) untested, whatever the tallies say."""
-    reached = {op for op in operations if any(200 <= code < 300 for code in statuses.get(op, []))}
+    schema, list envelope, lifecycle) untested, whatever the tallies say. Where writes are not allowed, the writes
+    are not reachable at all (only their inert probes go out): listed apart, and not counted in the percentage,
+    so --min-reach on a read-only run asks for the reads."""
+    from conformance.engine._client import WRITE_METHODS
+
+    held = [op for op in operations if not writes_allowed and op.split(" ", 1)[0] in WRITE_METHODS]
+    reachable = [op for op in operations if op not in held]
+    reached = {op for op in reachable if any(200 <= code < 300 for code in statuses.get(op, []))}
     return {
-        "operations": len(operations),
+        "operations": len(reachable),
         "reached_2xx": len(reached),
-        "percent": round(100.0 * len(reached) / len(operations), 1) if operations else 0.0,
-        "never_2xx": [op for op in operations if op not in reached],
+        "percent": round(100.0 * len(reached) / len(reachable), 1) if reachable else 0.0,
+        "never_2xx": [op for op in reachable if op not in reached],
+        "not_allowed": held,
         "statuses": {op: statuses.get(op, []) for op in operations},
     }
 
