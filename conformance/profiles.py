@@ -142,6 +142,47 @@ class Profile:
     def server_assigned(self) -> frozenset[str]:
         return frozenset(self.data["resources"]["server_assigned"])
 
+    # -- resources: ids, timestamps, unknown and malformed ids, unknown routes -----------------------------------
+    @property
+    def id_field(self) -> str:
+        return str(self.data["resources"]["id_field"])
+
+    @cached_property
+    def id_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.data["resources"]["id_pattern"])
+
+    @property
+    def timestamp_prefix(self) -> str:
+        return str(self.data["resources"]["timestamp_prefix"])
+
+    @cached_property
+    def timestamp_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.data["resources"]["timestamp_pattern"])
+
+    @property
+    def unknown_resource_status(self) -> int:
+        return int(self.data["resources"]["unknown_resource_status"])
+
+    @property
+    def malformed_id_status(self) -> int | None:
+        """The status a malformed id in a path gets, where the profile documents one (2026-08: 400 INVALID_ID)."""
+        status = self.data["resources"].get("malformed_id_status")
+        return int(status) if status is not None else None
+
+    @property
+    def live_sentinel(self) -> tuple[str, ...]:
+        """What the soft-delete field of a resource that is not deleted holds, where the docs say (2026-08)."""
+        return tuple(self.data["soft_delete"].get("live_sentinel") or ())
+
+    @property
+    def unknown_route(self) -> dict[str, Any]:
+        return dict(self.data["unknown_route"])
+
+    @property
+    def decisions(self) -> list[str]:
+        """Where the docs contradict each other or are silent: which the profile follows, and why."""
+        return list(self.data.get("decisions") or [])
+
     @property
     def rate_limit_status(self) -> int:
         return int(self.data["rate_limit"]["status"])

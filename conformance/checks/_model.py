@@ -136,9 +136,12 @@ class Client(Protocol):
         raw_body: bytes | None = None,
         purpose: str = "",
         inert: bool = False,
+        judge: bool = True,
     ) -> Exchange:
         """Send one request. Where writes are not allowed, a write goes out only if the caller made it `inert`
-        (it cannot change state, whatever the target does); any other write is refused before it is sent."""
+        (it cannot change state, whatever the target does); any other write is refused before it is sent.
+        `judge=False`: the response checks leave the answer to the check that sent it (a request outside the
+        spec, an unknown route, whose answer that check alone judges)."""
 
     def note(self, text: str) -> None:
         """Say in the reports why something was not done (a probe not sent, a step skipped)."""

@@ -27,6 +27,7 @@ class Subject(Enum):
     LIST_OPERATION = "list operation"
     COLLECTION_CREATE = "collection, by its create"
     COLLECTION_READ = "collection, by its read"
+    RUN = "the run, once"
 
 
 class Need(Enum):
@@ -84,6 +85,11 @@ class Check:
     grouping: Grouping = default_grouping
     subject: Subject | None = None  # stateful checks: what one run is about
     needs: frozenset[Need] = frozenset()
+    # Whether the profile documents this convention at all (live_delete_sentinel: 2026-08 only); None: every one.
+    in_profile: Callable[[Any], bool] | None = None
+
+    def part_of(self, profile: Any) -> bool:
+        return self.in_profile is None or bool(self.in_profile(profile))
 
     def problem_kind(self, key: str, status: int | None) -> ProblemKind:
         """The problem a finding of this check with this key (and answer status) belongs to."""
@@ -109,13 +115,19 @@ CATALOGUE = (
     "status_code",
     "http_semantics",
     "response_schema",
+    "id_format",
+    "timestamp_format",
+    "live_delete_sentinel",
     "server_error",
     "malformed_json_rejected",
     "content_type_enforced",
     "invalid_input_rejected",
+    "unknown_resource_404",
+    "malformed_id_rejected",
     "pagination",
     "resource_lifecycle",
     "tenant_isolation",
+    "unknown_route_envelope",
 )
 
 
@@ -132,6 +144,7 @@ def check(
     grouping: Grouping = default_grouping,
     subject: Subject | None = None,
     needs: Iterable[Need] = (),
+    in_profile: Callable[[Any], bool] | None = None,
 ) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
@@ -142,7 +155,19 @@ def check(
         if id in CHECKS:
             raise ValueError(f"check id {id!r} is registered twice")
         CHECKS[id] = Check(
-            id, kind, severity, problem, summary, doc, schema, func, applies, grouping, subject, frozenset(needs)
+            id,
+            kind,
+            severity,
+            problem,
+            summary,
+            doc,
+            schema,
+            func,
+            applies,
+            grouping,
+            subject,
+            frozenset(needs),
+            in_profile,
         )
         return func
 

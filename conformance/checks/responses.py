@@ -65,7 +65,8 @@ def _success(ctx: Context, exchange: Exchange) -> bool:
 
 def _list_success(ctx: Context, exchange: Exchange) -> bool:
     # Where the spec documents a bare array it contradicts the docs; the run notes that as a spec conflict.
-    return _success(ctx, exchange) and ctx.is_list and not ctx.spec.shape.declares_bare_array(ctx.operation)
+    conflict = ctx.spec.shape.list_conflict(ctx.operation, ctx.profile.next_token_field)
+    return _success(ctx, exchange) and ctx.is_list and conflict is None
 
 
 def _asked_upgrade(exchange: Exchange) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import Need, ProblemKind, Subject, check
 from conformance.checks._scenario import Scenario, ok
-from conformance.openapi import Collection, Operation, fill_path
+from conformance.openapi import Collection, Operation, fill_path, match_path
 from conformance.profiles import Profile
 
 
@@ -180,13 +180,21 @@ def _soft_deleted(ctx: Context, body: Any) -> bool:
     return not ctx.profile.is_live_delete_value(value)
 
 
-def _listed(ctx: Context, collection: Collection, item_id: str, auth: Auth = DEFAULT_AUTH) -> tuple[bool, Walk]:
+def _item(collection: Collection, item_id: str, under: str) -> Request:
+    """The path of one resource, under the parents a request on its collection named (`/contacts/c1/tags` and
+    `t1` give /contacts/c1/tags/t1): a nested resource is only found under its own parent."""
+    return Request(fill_path(collection.item(item_id), match_path(collection.path, under) or {}))
+
+
+def _listed(ctx: Context, collection: Collection, item: Request, auth: Auth = DEFAULT_AUTH) -> tuple[bool, Walk]:
+    """Whether the list it belongs to (under its own parents) shows the resource at `item`."""
     assert collection.list is not None
-    request = ctx.client.example(collection.list) or Request(collection.path)
+    example = ctx.client.example(collection.list)
+    request = Request(item.path.rsplit("/", 1)[0], dict(example.params) if example else {})
     found = walk(
         ctx, collection.list, request, ctx.limits.search_page_size, auth=auth, purpose="look for it in the list"
     )
-    return item_id in found.ids, found
+    return item.path.rsplit("/", 1)[-1] in found.ids, found
 
 
 def _not_applied(ctx: Context, sent: Any, got: Any) -> Iterator[tuple[str, Any, Any]]:
@@ -236,12 +244,12 @@ def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     if item_id is None:
         yield scenario.fail("the created object has no id", "no-id")
         return
-    item = Request(collection.item(item_id))
+    item = _item(collection, item_id, request.path)
     readable = yield from _read_back(scenario, collection, item, request)
     if not readable:
         return
     if collection.list is not None:
-        listed, found = _listed(ctx, collection, item_id)
+        listed, found = _listed(ctx, collection, item)
         if not listed and found.ended:
             message = f"the created resource {item_id} is not in {collection.list.label}"
             yield scenario.fail(message, "not-listed", then=found.pages)
@@ -299,7 +307,7 @@ def _delete(scenario: Scenario, collection: Collection, item: Request) -> Iterat
         message = f"reading the deleted resource answered {after.error or after.status}, expected one of {expected}"
         yield scenario.fail(message, f"read-after-delete:{after.status}")
     if collection.list is not None:
-        listed, found = _listed(ctx, collection, item_id)
+        listed, found = _listed(ctx, collection, item)
         if listed:
             message = f"the deleted resource {item_id} is still in {collection.list.label}"
             yield scenario.fail(message, "zombie-listed", then=found.pages)
@@ -321,19 +329,19 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
     if collection is None or collection.read is None or not ctx.credentials.other_token:
         return
     scenario = Scenario(ctx)
-    item_id = _one_of_ours(scenario, collection)
-    if item_id is None:
+    item = _one_of_ours(scenario, collection)
+    if item is None:
         raise NotJudged("the customer has no resource here to try (its list is empty, and none was created)")
     probes: list[tuple[Operation | None, str]] = [(collection.read, "read")]
     if ctx.limits.allow_writes:
         probes += [(collection.update, "change"), (collection.delete, "delete")]
     for operation, verb in probes:
         if operation is not None:
-            yield from _as_the_other(scenario, collection, operation, verb, item_id)
+            yield from _as_the_other(scenario, collection, operation, verb, item)
     if collection.list is not None:
-        listed, found = _listed(ctx, collection, item_id, auth=Auth(who="other"))
+        listed, found = _listed(ctx, collection, item, auth=Auth(who="other"))
         if listed:
-            message = f"resource {item_id} shows in the other customer's {collection.list.label}"
+            message = f"resource {item.path} shows in the other customer's {collection.list.label}"
             yield scenario.fail(message, "listed", then=found.pages)
 
 
@@ -350,26 +358,29 @@ def _isolation_kind(key: str, status: int | None) -> ProblemKind:
     )
 
 
-def _one_of_ours(scenario: Scenario, collection: Collection) -> str | None:
-    """The id of a resource of the first customer: one it creates (where writes are allowed) or the first listed."""
-    ctx, item_id = scenario.ctx, None
-    if ctx.limits.allow_writes and collection.create is not None:
-        _, item_id, _ = create(scenario, collection)
-    if item_id is None and collection.list is not None:
-        request = ctx.client.example(collection.list) or Request(collection.path)
-        first = walk(ctx, collection.list, request, 1, max_pages=1, purpose="find one of the customer's resources")
-        scenario.record(first.pages)
-        item_id = first.ids[0] if first.ids else None
-    return item_id
+def _one_of_ours(scenario: Scenario, collection: Collection) -> Request | None:
+    """A resource of the first customer: one it creates (where writes are allowed and the create answers what it
+    made) or the first listed."""
+    ctx = scenario.ctx
+    if ctx.limits.allow_writes and ctx.spec.shape.creates_item(collection):
+        _, item_id, request = create(scenario, collection)
+        if item_id is not None and request is not None:
+            return _item(collection, item_id, request.path)
+    if collection.list is None:
+        return None
+    request = ctx.client.example(collection.list) or Request(collection.path)
+    first = walk(ctx, collection.list, request, 1, max_pages=1, purpose="find one of the customer's resources")
+    scenario.record(first.pages)
+    return _item(collection, first.ids[0], request.path) if first.ids else None
 
 
 def _as_the_other(
-    scenario: Scenario, collection: Collection, operation: Operation, verb: str, item_id: str
+    scenario: Scenario, collection: Collection, operation: Operation, verb: str, item: Request
 ) -> Iterator[Fail]:
-    ctx = scenario.ctx
-    request = Request(collection.item(item_id))
+    ctx, item_id = scenario.ctx, item.path.rsplit("/", 1)[-1]
+    request = Request(item.path)
     if operation.has_body(ctx.spec.document):
-        template = ctx.client.example(operation, {collection.id_param: item_id})
+        template = ctx.client.example(operation, match_path(collection.item_path, item.path))
         request = Request(request.path, {}, template.json_body if template else {}, True)
     purpose = f"{verb} it as the other customer"
     exchange = scenario.send(operation, operation.method, request, purpose, auth=Auth(who="other"))

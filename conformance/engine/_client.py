@@ -20,7 +20,7 @@ from conformance.engine._bounded import TooLarge
 from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
 from conformance.errors import ConformanceError
-from conformance.openapi import Operation, fill_path
+from conformance.openapi import Operation, fill_path, match_path
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
@@ -50,6 +50,7 @@ class Outgoing:
     body: bytes | None
     purpose: str
     drawn: bool = False  # a random draw (another seed sends other cases), not a boundary case or a probe
+    judged: bool = True  # False: the check that sent it judges the answer alone (a request outside the spec)
 
     def answered(self, response: requests.Response, content: bytes) -> Exchange:
         """The exchange of a request the target answered, as it went out (requests adds headers)."""
@@ -117,9 +118,10 @@ class EngineClient:
         purpose: str = "",
         inert: bool = False,
         case: Any = None,
+        judge: bool = True,
     ) -> Exchange:
         self._guard(method, inert, purpose)
-        return self._send(operation, method, request, auth, headers, raw_body, purpose, case)
+        return self._send(operation, method, request, auth, headers, raw_body, purpose, case, judge)
 
     def note(self, text: str) -> None:
         if text not in self.recorder.notes:
@@ -140,6 +142,7 @@ class EngineClient:
         raw_body: bytes | None,
         purpose: str,
         case: Any,
+        judge: bool = True,
     ) -> Exchange:
         headers = {**self.runtime.headers_for(auth), **(headers or {})}
         body = raw_body
@@ -149,7 +152,8 @@ class EngineClient:
         params = dict(request.params)
         self.runtime.apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
-        return self._dispatch(Outgoing(operation, method, url, params, headers, body, purpose or "request"), case)
+        out = Outgoing(operation, method, url, params, headers, body, purpose or "request", judged=judge)
+        return self._dispatch(out, case)
 
     def example(self, operation: Operation, path_values: dict[str, str] | None = None) -> Request | None:
         base = self.runtime.examples.get(operation, self)
@@ -185,6 +189,13 @@ class EngineClient:
             except (TypeError, ValueError):  # a value JSON cannot carry: nothing a client could send
                 self.recorder.notes.append(f"{purpose}: skipped a body JSON cannot encode")
                 return None
+        elif kwargs.get("files") or isinstance(kwargs.get("data"), dict):
+            # A multipart or form body, encoded as requests would send it, so the violation described is the one
+            # sent (it was dropped before: an empty body judged as if it carried the mutation).
+            prepared = requests.Request("POST", "http://x/", files=kwargs.get("files"), data=kwargs.get("data"))
+            encoded = prepared.prepare()
+            body = encoded.body.encode() if isinstance(encoded.body, str) else encoded.body
+            headers["Content-Type"] = encoded.headers.get("Content-Type", "")
         else:
             data = kwargs.get("data")
             body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
@@ -197,12 +208,16 @@ class EngineClient:
         """Every create that succeeded made a real resource: it is deleted at the end of the test."""
         if exchange.method != "POST" or exchange.status is None or not 200 <= exchange.status < 300:
             return
-        collection = self.runtime.spec.shape.collection_of(exchange.operation.split(" ", 1)[1])
+        shape = self.runtime.spec.shape
+        collection = shape.collection_of(exchange.operation.split(" ", 1)[1])
         body = exchange.json
-        if collection is None or collection.delete is None or collection.create is None:
+        if collection is None or collection.delete is None or not shape.creates_item(collection):
             return
-        if collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id"):
-            item = collection.item(str(body["id"]))
+        assert collection.create is not None
+        parents = match_path(collection.path, exchange.path.removeprefix(self.runtime.spec.base_path))
+        created = collection.create.label == exchange.operation and isinstance(body, dict) and body.get("id")
+        if created and isinstance(body, dict) and parents is not None:
+            item = fill_path(collection.item(str(body["id"])), parents)  # /contacts/<its id>/tags/<the new id>
             self.track(collection.delete, item)
             self._origins[item] = exchange
 
@@ -240,8 +255,8 @@ class EngineClient:
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)
-        if (exchange.error or "").startswith(NOT_SENT):
-            pass  # its operation stopped answering this shape of request: already a finding, not one per request
+        if (exchange.error or "").startswith(NOT_SENT) or not out.judged:
+            pass  # its operation stopped answering this shape of request (already a finding), or not ours to judge
         elif _refused(exchange):
             self._unjudged.append(lambda: self._judge(exchange, case))
         else:
@@ -297,12 +312,17 @@ class EngineClient:
         self.runtime.silent.pop(silent, None)
         return out.answered(response, content)
 
-    def context(self, label: str, case: Any = None) -> Context:
+    def context(self, operation: str | Operation, case: Any = None) -> Context:
+        """What a check reads about `operation` (a label of the spec's, or an operation outside it: an unknown
+        route)."""
         runtime = self.runtime
+        if isinstance(operation, str):
+            operation = runtime.spec.shape.by_label[operation]
+        label = operation.label
         return Context(
             runtime.profile,
             runtime.spec,
-            runtime.spec.shape.by_label[label],
+            operation,
             self,
             runtime.credentials,
             runtime.limits,

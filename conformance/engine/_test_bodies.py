@@ -35,10 +35,11 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
         recorder.notes.append("generated cases skipped: a write to a --base-url target needs --allow-writes")
     else:
         generate(runtime, client, st_operation, operation)
-    if runtime.spec.shape.is_list(operation) and runtime.spec.shape.declares_bare_array(operation):
+    conflict = runtime.spec.shape.list_conflict(operation, runtime.profile.next_token_field)
+    if runtime.spec.shape.is_list(operation) and conflict:
         recorder.notes.append(
-            "spec conflict: documents a bare JSON array where the docs promise the list "
-            "envelope; list_envelope is not applied here"
+            f"spec conflict: {conflict} where the docs promise the list envelope; list_envelope follows the spec "
+            "here (response_schema judges the body)"
         )
     ctx = client.context(operation.label)
     ctx.example = client.example(operation) or Request(operation.path)
@@ -72,8 +73,16 @@ def stateful_cases(runtime: Runtime) -> list[StatefulCase]:
         if check.subject is Subject.LIST_OPERATION:
             cases += [StatefulCase(check, op, op.label) for op in runtime.list_operations]
             continue
+        if check.subject is Subject.RUN:  # once per run, on a path outside the spec (an unknown route)
+            path = runtime.profile.unknown_route["path"]
+            cases.append(StatefulCase(check, Operation("GET", path, {}, {}), "once"))
+            continue
         for collection in runtime.collections:
-            if check.subject is Subject.COLLECTION_CREATE and collection.create is not None:
+            if (
+                check.subject is Subject.COLLECTION_CREATE
+                and collection.create
+                and runtime.spec.shape.creates_item(collection)
+            ):
                 cases.append(StatefulCase(check, collection.create, collection.path))
             elif (
                 check.subject is Subject.COLLECTION_READ and collection.read and (collection.list or collection.create)
@@ -91,7 +100,7 @@ def unmet_need(runtime: Runtime, check: Check) -> Need | None:
 
 def run_stateful(runtime: Runtime, check_id: str, operation: Operation, recorder: Recorder) -> None:
     client = EngineClient(runtime, recorder)
-    ctx = client.context(operation.label)
+    ctx = client.context(operation)
     ctx.example = client.example(operation)
     try:
         fails = CHECKS[check_id].run(ctx)

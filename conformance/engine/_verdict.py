@@ -122,6 +122,8 @@ def _not_judged(summary: dict[str, Any]) -> list[str]:
         reasons.append(f"… and {len(unjudged) - _LISTED} more not judged (results.json summary.not_judged)")
     by_reason: dict[str, list[str]] = {}
     for check, entry in (summary.get("checks") or {}).items():
+        if entry.get("not_applicable"):
+            continue  # the profile has no such convention: nothing was left out
         if entry.get("skipped") or (not entry.get("passed") and not entry.get("failed")):
             by_reason.setdefault(entry.get("skipped") or "nothing to judge on this target", []).append(check)
     reasons += [f"{', '.join(checks)} not run: {why}" for why, checks in by_reason.items()]

@@ -153,6 +153,10 @@ class Handlers:
         assert route.collection is not None
         item_id = str(values.get(route.collection.id_param, ""))
         record = self.store.find(customer, route.collection, item_id)
+        if record is None and F.UNKNOWN_ID_200 in self.faults and route.kind == Kind.READ:  # as Prism does
+            schema = self.store.item_schema(route.collection)
+            record = Record(Factory(self.document, random.Random(item_id)).generate(schema, depth=1), 0, customer.id)
+            self.store.stamp(record, schema, new_id=item_id, created=True)
         if record is None:
             raise Reject(404, "RESOURCE_NOT_FOUND", f"no resource {item_id}")
         return record

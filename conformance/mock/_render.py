@@ -3,6 +3,7 @@ envelope; the response faults bend exactly these."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -31,10 +32,33 @@ class Render:
             return MockResponse(status, [("Content-Type", media)], _NON_JSON_BODIES.get(media, b"\x00mock-bytes"))
         if F.WRONG_FIELD_TYPE in self.faults:
             body = _retype(body, "customer_id")
+        body = self._bend_resources(op, body)
         content_type = "text/plain; charset=utf-8" if F.JSON_AS_TEXT_PLAIN in self.faults else "application/json"
         return MockResponse(status, [("Content-Type", content_type)], json.dumps(body).encode())
 
+    def _bend_resources(self, op: Operation, body: Any) -> Any:
+        """The resource faults: ids that are not UUIDs, timestamps out of format, a live resource that looks
+        deleted (in lists, creates and updates, where a resource is known not to be deleted)."""
+        bends = {F.IDS_NOT_UUID, F.TIMESTAMPS_UNFORMATTED, F.TM_DELETE_ON_LIVE} & self.faults
+        if not bends or not isinstance(body, dict):
+            return body
+        body = copy.deepcopy(body)  # the store's own objects stay as they are
+        items = body.get(self.profile.result_field)
+        resources = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else [body]
+        for resource in resources:
+            if F.IDS_NOT_UUID in bends and isinstance(resource.get(self.profile.id_field), str):
+                resource[self.profile.id_field] = "res-" + resource[self.profile.id_field][:8]
+            for key in resource:
+                if F.TIMESTAMPS_UNFORMATTED in bends and key.startswith(self.profile.timestamp_prefix):
+                    resource[key] = "2022/05/01 15:10:38"
+            live = op.method != "GET" or isinstance(items, list)
+            if F.TM_DELETE_ON_LIVE in bends and live and self.profile.soft_delete_field in resource:
+                resource[self.profile.soft_delete_field] = "2024-03-15 10:30:00.000000"
+        return body
+
     def error(self, status: int, reason: str, message: str, request_id: str) -> MockResponse:
+        if reason == "ROUTE_NOT_FOUND" and F.PLAIN_404_ROUTE in self.faults:  # gin without a NoRoute handler
+            return MockResponse(404, [("Content-Type", "text/plain")], b"404 page not found")
         if status == 404 and F.UNDOCUMENTED_STATUS in self.faults and reason == "RESOURCE_NOT_FOUND":
             status = 410
         headers = [("Content-Type", "application/json")]

@@ -104,7 +104,10 @@ class Store:
             return iso_timestamp(at) if iso else timestamp(at)
         if schema.get("nullable") or "null" in (schema.get("type") or []):
             return None
-        return "9999-01-01T00:00:00.000000Z" if iso else ""
+        sentinel = self.profile.live_sentinel  # 2026-08: 9999-01-01 00:00:00.000000; 2026-01 says nothing: ""
+        if iso:
+            return next((s for s in sentinel if "T" in s), "9999-01-01T00:00:00.000000Z")
+        return next((s for s in sentinel if "T" not in s), "")
 
     def item_schema(self, collection: Collection) -> Any:
         for op in (collection.read, collection.create):

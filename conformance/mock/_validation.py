@@ -12,7 +12,7 @@ from conformance.mock._jsonschema import Validators
 from conformance.mock._routes import Route
 from conformance.mock._wire import Reject
 from conformance.mock.faults import F
-from conformance.openapi import INVALID, coerce, resolve
+from conformance.openapi import INVALID, coerce, is_id_param, resolve
 from conformance.profiles import Profile
 
 _LONG_STRING = 20  # fault server_error_on_long_strings: a fixed-size buffer this short
@@ -65,10 +65,20 @@ class RequestReader:
                 continue
             schema = resolve(self.document, param.get("schema")) or {}
             value = coerce(raw, schema)
+            if where == "path" and is_id_param(name) and not self._an_id(raw[0]):
+                if F.MALFORMED_ID_404 in self.faults:
+                    values[name] = raw[0]  # not looked at: the handler answers 404 for what it cannot find
+                    continue
+                if self.profile.malformed_id_status is not None:  # 2026-08, as the live GetCallsId: INVALID_ID
+                    raise Reject(self.profile.malformed_id_status, "INVALID_ID", f"{name} is not a valid UUID")
             if self._check:
                 self._validate(where, name, schema, value)
             values[name] = value if value is not INVALID else raw[0]
         return values
+
+    def _an_id(self, value: str) -> bool:
+        """A well-formed id that names something: the nil UUID stands for "unset" (live: 400 INVALID_ID)."""
+        return bool(self.profile.id_pattern.match(value)) and value.strip("0-") != ""
 
     def _validate(self, where: str, name: str, schema: dict[str, Any], value: Any) -> None:
         if value is INVALID:

@@ -32,6 +32,12 @@ class F(StrEnum):
     MALFORMED_JSON_500 = "malformed_json_500"
     CONTENT_WITH_204 = "content_with_204"
     SWITCHING_PROTOCOLS = "switching_protocols"
+    IDS_NOT_UUID = "ids_not_uuid"
+    TIMESTAMPS_UNFORMATTED = "timestamps_unformatted"
+    TM_DELETE_ON_LIVE = "tm_delete_on_live"
+    UNKNOWN_ID_200 = "unknown_id_200"
+    MALFORMED_ID_404 = "malformed_id_404"
+    PLAIN_404_ROUTE = "plain_404_route"
     TEXT_PLAIN_ACCEPTED = "text_plain_accepted"
     SCHEMA_VIOLATIONS_ACCEPTED = "schema_violations_accepted"
     TOKEN_LOOPS = "token_loops"
@@ -76,6 +82,17 @@ FAULTS: dict[str, Fault] = {
         Fault(
             F.SWITCHING_PROTOCOLS, "http_semantics", "lists answer 101 Switching Protocols though no upgrade was asked"
         ),
+        Fault(F.IDS_NOT_UUID, "id_format", "resources answer ids that are not UUIDs ('res-' and 8 hex digits)"),
+        Fault(F.TIMESTAMPS_UNFORMATTED, "timestamp_format", "tm_* fields answer 2022/05/01 15:10:38, not the format"),
+        Fault(
+            F.TM_DELETE_ON_LIVE,
+            "live_delete_sentinel",
+            "live resources carry a real deletion time in tm_delete",
+            profile="voipbin-2026-08",
+        ),
+        Fault(F.UNKNOWN_ID_200, "unknown_resource_404", "a read of an id that does not exist answers 200 with a body"),
+        Fault(F.MALFORMED_ID_404, "malformed_id_rejected", "a malformed id in a path answers 404, not 400"),
+        Fault(F.PLAIN_404_ROUTE, "unknown_route_envelope", "an unknown route answers text/plain 404 page not found"),
         Fault(F.TEXT_PLAIN_ACCEPTED, "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault(F.SCHEMA_VIOLATIONS_ACCEPTED, "invalid_input_rejected", "bodies and parameters are not validated"),
         Fault(

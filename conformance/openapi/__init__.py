@@ -16,6 +16,8 @@ from conformance.openapi.shape import (
     Operation,
     Shape,
     fill_path,
+    is_id_param,
+    match_path,
     properties,
     resolve,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "Spec",
     "coerce",
     "fill_path",
+    "is_id_param",
     "load_spec",
+    "match_path",
     "properties",
     "resolve",
 ]

@@ -21,6 +21,22 @@ def fill_path(template: str, values: dict[str, Any]) -> str:
     return _TEMPLATE_PARAM.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
+def is_id_param(name: str) -> bool:
+    """A path parameter that names a resource by its id ({id}, {address_id}, {billing-id}): VoIPBIN's are UUIDs."""
+    return name == "id" or name.endswith(("_id", "-id"))
+
+
+def match_path(template: str, path: str) -> dict[str, str] | None:
+    """The values a concrete path gives a template's parameters (`/contacts/{id}/tags`, `/contacts/c1/tags` ->
+    {"id": "c1"}), or None where it is not that template's."""
+    names = _TEMPLATE_PARAM.findall(template)
+    pattern = "".join(
+        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(_TEMPLATE_PARAM.split(template))
+    )
+    found = re.fullmatch(pattern, path)
+    return dict(zip(names, found.groups(), strict=True)) if found else None
+
+
 def resolve(document: dict[str, Any], node: Any, _depth: int = 0) -> Any:
     """Follow `$ref` chains inside the bundled document."""
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and _depth < 64:
@@ -185,6 +201,42 @@ class Shape:
         """The spec documents this list as a bare JSON array, contradicting the docs' list envelope."""
         schema = resolve(self.document, operation.success_schema(self.document))
         return isinstance(schema, dict) and schema.get("type") == "array"
+
+    def list_conflict(self, operation: Operation, next_token_field: str) -> str | None:
+        """How the spec documents this list against the docs' envelope, where it does (then the spec's operation
+        wins: the live handler and the spec agree, as for GET /available_numbers): None where it does not."""
+        if self.declares_bare_array(operation):
+            return "documents a bare JSON array"
+        declared = properties(self.document, operation.success_schema(self.document))
+        if self.names.result_field in declared and next_token_field not in declared:
+            return f"documents {self.names.result_field} without {next_token_field}"
+        return None
+
+    def creates_item(self, collection: Collection) -> bool:
+        """Whether the collection's create answers the resource it made: its documented 2xx body has an id and is
+        not the parent's (POST /calls answers {calls, groupcalls}, POST /contacts/{id}/tags the contact)."""
+        if collection.create is None:
+            return False
+        created = resolve(self.document, collection.create.success_schema(self.document))
+        if "id" not in properties(self.document, created):
+            return False
+        parent = self.collection_of(collection.path.rsplit("/", 1)[0])  # /contacts/{id} for /contacts/{id}/tags
+        parent_read = parent.read if parent is not None and parent.item_path != collection.item_path else None
+        return parent_read is None or resolve(self.document, parent_read.success_schema(self.document)) is not created
+
+    @cached_property
+    def field_formats(self) -> dict[str, set[str]]:
+        """Per property name, every format and `nullable` the spec's component schemas declare for it: where the
+        spec says what a field is (tm_create: date-time), the spec's word holds for that field everywhere."""
+        found: dict[str, set[str]] = {}
+        for schema in ((self.document.get("components") or {}).get("schemas") or {}).values():
+            for name, prop in properties(self.document, schema).items():
+                prop = resolve(self.document, prop)
+                if isinstance(prop, dict):
+                    marks = {str(prop["format"])} if prop.get("format") else set()
+                    marks |= {"nullable"} if prop.get("nullable") or "null" in (prop.get("type") or []) else set()
+                    found.setdefault(name, set()).update(marks)
+        return found
 
     @cached_property
     def list_operations(self) -> list[Operation]:

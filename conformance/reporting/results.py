@@ -12,6 +12,7 @@ from typing import Any
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
 from conformance.engine._findings import absorb
+from conformance.profiles import load_profile
 from conformance.reporting.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
@@ -75,11 +76,14 @@ class Aggregator:
         from conformance.checks import selected
 
         enabled = selected(self.config.checks, self.config.exclude_checks)
+        profile = load_profile(self.config.profile)
         checks: dict[str, dict[str, Any]] = {}
         for check in CATALOGUE:
             passed, failed = self.tallies.get(check, [0, 0])
             entry: dict[str, Any] = {"passed": passed, "failed": failed}
             reason = self.skipped.get(check) or (None if check in enabled else _NOT_SELECTED)
+            if not CHECKS[check].part_of(profile):
+                reason, entry["not_applicable"] = f"not a convention of {profile.id}", True
             if reason is not None and not passed and not failed:
                 entry["skipped"] = reason
             checks[check] = entry
@@ -104,6 +108,7 @@ class Aggregator:
             "interrupted": self.interrupted,
             "stopped": self.stopped,
             "target_gone": self.target_gone,
+            "profile_decisions": load_profile(self.config.profile).decisions,
             "not_judged": sorted(self.unjudged),
             "tests": {"done": self.tests_done, "total": self.tests_total},
             "complete": self.complete,

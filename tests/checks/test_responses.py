@@ -81,7 +81,20 @@ def test_error_envelope_2026_08(spec):
     wrong_status = {"error": {**ERROR_08["error"], "status": "INTERNAL"}}
     assert fires("error_envelope", c, exchange("GET /tags/{id}", 404, wrong_status))
     limited = {"error": {**ERROR_08["error"], "status": "RESOURCE_EXHAUSTED", "reason": "RATE_LIMIT_EXCEEDED"}}
-    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited))  # no Retry-After
+    # The 2026-08 docs contradict each other on Retry-After (restful_api: none; restful_api_errors: one), and a
+    # live 429 path sends none: the profile does not require it (its "decisions" say why).
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited)) == []
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited, headers={"retry-after": "1"})) == []
+
+
+def test_a_profile_that_requires_retry_after_on_429_gets_it_checked(spec):
+    import dataclasses
+
+    base = load_profile("voipbin-2026-08")
+    strict = dataclasses.replace(base, data={**base.data, "rate_limit": {"status": 429, "retry_after_required": True}})
+    c = dataclasses.replace(ctx(spec, "GET /tags/{id}", "voipbin-2026-08"), profile=strict)
+    limited = {"error": {**ERROR_08["error"], "status": "RESOURCE_EXHAUSTED", "reason": "RATE_LIMIT_EXCEEDED"}}
+    assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited)) == ["429 without a Retry-After header"]
     assert fires("error_envelope", c, exchange("GET /tags/{id}", 429, limited, headers={"retry-after": "1"})) == []
 
 

@@ -55,7 +55,7 @@ def test_a_conformant_run_has_no_problem_and_a_summary_md(tmp_path):
     assert result.returncode == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["problems"] == [] and results["summary"]["problems"] == 0
-    assert "Passed: no problem found" in (tmp_path / "out" / "summary.md").read_text()
+    assert "**Passed: " in (tmp_path / "out" / "summary.md").read_text()
 
 
 def test_summary_md_goes_to_the_github_step_summary_with_annotations(tmp_path):
