@@ -175,6 +175,8 @@ class Layer:
     text: bool  # strings are text to convert (the environment, flags), not values of their own type (TOML)
 
     def error(self, option: Option, problem: str, value: Any) -> SetupError:
+        if isinstance(value, str):
+            value = re.sub(r"//[^/@\s]*@", "//…@", value)  # a URL's user:password never goes into a message
         if self is ENVIRONMENT:
             subject = f"{option.env}={_clip(str(value))}" if option.shown else option.env
             return SetupError(f"{subject}: {problem}", self._hint(option))
@@ -209,6 +211,8 @@ def parse(option: Option, value: Any, layer: Layer) -> Any:
             parsed = option.kind.native(value, option.separator)
     except (TypeError, ValueError):
         raise layer.error(option, f"expects {option.kind.expected}", value) from None
+    if any("\x00" in item for item in (parsed if isinstance(parsed, tuple) else [parsed]) if isinstance(item, str)):
+        raise layer.error(option, "holds a NUL character, which no path, URL or header can", value)
     problem = option.check(parsed) if option.check is not None else None
     if problem is not None:
         raise layer.error(option, problem, value)
@@ -271,6 +275,10 @@ def http_url(value: str) -> str | None:
         host = parts.hostname
     except ValueError:
         return "is not an http(s) URL"
+    if parts.username is not None or parts.password is not None:
+        # It would go as HTTP Basic on every request, the probes meant to carry no credentials included, and
+        # into every report: credentials go in --username/--password (the environment) or -H.
+        return "carries credentials (user:password@); pass them as VOIPBIN_USERNAME/VOIPBIN_PASSWORD or -H instead"
     return None if parts.scheme in ("http", "https") and host else "is not an http(s) URL"
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from conformance.checks import Exchange
-from conformance.config import MIN_CREDENTIAL
+from conformance.config import MIN_CREDENTIAL, RUN_OPTIONS
 
 REDACTED = "[REDACTED]"
 _NOISE_HEADERS = {
@@ -40,8 +40,9 @@ _NOISE_HEADERS = {
     "content-length",
     "x-schemathesis-testcaseid",
 }
-# The environment variables a user holds credentials in: what `diff` and `merge` can know to redact.
-ENVIRONMENT_SECRETS = ("VOIPBIN_TOKEN", "VOIPBIN_ACCESSKEY", "VOIPBIN_OTHER_TOKEN", "VOIPBIN_PASSWORD")
+# The environment variables a user holds credentials in (every option declared secret): what `diff` and `merge`
+# can know to redact.
+ENVIRONMENT_SECRETS = tuple(option.env for option in RUN_OPTIONS if option.secret)
 _HEADER_PREFIX = "VOIPBIN_HEADER_"
 
 
@@ -57,6 +58,24 @@ def header_variable(name: str) -> str:
     alnum = set(string.ascii_letters + string.digits)
     spelled = "".join(chr(b).upper() if chr(b) in alnum else f"_{b:02X}" for b in name.encode())
     return _HEADER_PREFIX + "_" + spelled
+
+
+def credential_parts(value: str) -> Iterator[str]:
+    """What a credential given as a header value holds that a target may echo on its own: the value after its
+    scheme (`Bearer <token>`), a Basic pair and its password, and each cookie's value."""
+    scheme, _, rest = value.strip().partition(" ")
+    if rest and scheme.isalpha():
+        yield rest.strip()
+        if scheme.lower() == "basic":
+            try:
+                pair = base64.b64decode(rest.strip(), validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                pair = ""
+            yield from (part for part in (pair, pair.partition(":")[2]) if part)
+    for cookie in value.split(";"):
+        name, sep, cookie_value = cookie.strip().partition("=")
+        if sep and name and cookie_value:
+            yield cookie_value
 
 
 def _base64(raw: bytes) -> Iterator[str]:

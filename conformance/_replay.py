@@ -46,17 +46,30 @@ def _extract(expression: str, quoted: bool) -> str:
     return shlex.quote(code)
 
 
-def _url_values(url: str) -> set[str]:
-    """What the target can have handed out in `url`: its path segments and query parameter values, decoded."""
-    parts = urlsplit(url)
-    found = {unquote(segment) for segment in parts.path.split("/")}
+def _parameter_segments(step: Exchange) -> set[int]:
+    """Where in `step`'s URL path a value can stand: the segments its operation's template has a parameter at
+    (counted from the end). The base path (/v1.0, a gateway's prefix) and the literal segments are the run's own:
+    a value a target hands out is never put there."""
+    template = step.operation.split(" ", 1)[-1].split("/")
+    return {-index for index in range(1, len(template)) if template[-index].startswith("{")}
+
+
+def _url_values(step: Exchange) -> set[str]:
+    """What the target can have handed out in the step's URL: its parameter segments and query values, decoded."""
+    parts = urlsplit(step.url)
+    segments = parts.path.split("/")
+    found = {unquote(segments[i]) for i in _parameter_segments(step) if -i <= len(segments)}
     return found | {unquote_plus(p.partition("=")[2]) for p in parts.query.split("&") if "=" in p}
 
 
-def _url_with(url: str, swap: Callable[[str], str | None]) -> str:
-    """`url` with each whole path segment and query value the target handed out as its placeholder."""
-    parts = urlsplit(url)
-    path = "/".join(swap(unquote(segment)) or segment for segment in parts.path.split("/"))
+def _url_with(step: Exchange, swap: Callable[[str], str | None]) -> str:
+    """The step's URL with each whole parameter segment and query value the target handed out as its placeholder."""
+    parts = urlsplit(step.url)
+    segments, at = parts.path.split("/"), _parameter_segments(step)
+    path = "/".join(
+        (swap(unquote(segment)) if index - len(segments) in at else None) or segment
+        for index, segment in enumerate(segments)
+    )
     query = []
     for pair in parts.query.split("&") if parts.query else []:
         name, eq, value = pair.partition("=")
@@ -131,7 +144,7 @@ def replay_script(steps: Sequence[Exchange], redactor: Redactor, title: str) -> 
     body_vars: dict[str, str] = {}  # value -> variable holding it JSON-escaped
     for n, step in enumerate(steps, 1):
         placeholders: dict[str, str] = {}
-        url = _url_with(step.url, _swapper(url_vars, placeholders))
+        url = _url_with(step, _swapper(url_vars, placeholders))
         body = _body_with(step.request_body, _swapper(body_vars, placeholders))
         sent = dataclasses.replace(step, url=url, request_body=body)
         curl = redactor.curl(sent, placeholders).replace("curl -sS", "curl -sS -D /dev/stderr", 1)
@@ -148,7 +161,7 @@ def _captures(
     body = step.json
     if body is NOT_JSON:
         return lines
-    in_urls = set().union(*(_url_values(s.url) for s in later)) if later else set()
+    in_urls = set().union(*(_url_values(s) for s in later)) if later else set()
     in_bodies = {str(leaf) for s in later for leaf in _leaves(_fields(s.request_body))}
     for index, (expression, value) in enumerate(_capturable(body)):
         if value in in_urls:

@@ -143,7 +143,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         regression.load_results(args.baseline), regression.load_results(args.new), force=args.force
     )
     json_path, html_path = regression_report.write(result, args.report_dir, out.redactor)
-    out.line(regression.describe(result))
+    out.line(regression.describe(out.data(result)))  # redacted whole, before describe() cuts long fields
     out.line(f"Reports: {html_path}, {json_path}")
     return 1 if regression.worse(result) else 0
 
@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETUP
     except KeyboardInterrupt:
         sys.stderr.write("voipbin-conformance: interrupted\n")
+        return EXIT_SETUP
+    except OSError as exc:  # a report that could not be written after all (a disk full): one line, never "passed"
+        sys.stderr.write(f"voipbin-conformance: error: could not write {exc.filename or 'a report'}: {exc.strerror}\n")
         return EXIT_SETUP
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -26,11 +27,16 @@ MAX_REQUEST_TIMEOUT_S = 600.0
 MAX_CONFIG_BYTES = 1024 * 1024  # a settings file, not a data set: read no more than this
 
 
+_SECRET_WORDS = ("auth", "cookie", "key", "token", "secret", "pass", "jwt", "session", "credential", "signature")
+
+
 def is_secret_header(name: str) -> bool:
-    """A header whose value is a credential (redacted like tokens, refused in files): Authorization, Cookie,
-    Proxy-Authorization, *-Key, *-Token, *-Secret. The one place this rule is written."""
-    lower = name.strip().lower()
-    return lower in ("authorization", "cookie", "proxy-authorization") or lower.endswith(("-key", "-token", "-secret"))
+    """A header whose value is a credential (redacted like tokens, refused in files): any name holding one of the
+    words credentials go by, however it is spelled (Authorization, Cookie, X-Api-Key, X_Api_Key, apikey, Token,
+    X-Auth, X-Password, X-JWT, Accesskey…). The one place this rule is written; a harmless header it takes for a
+    credential is only redacted."""
+    squeezed = re.sub(r"[^a-z0-9]", "", name.lower())
+    return any(word in squeezed for word in _SECRET_WORDS)
 
 
 def _secret_headers(lines: tuple[str, ...]) -> list[str]:
@@ -239,13 +245,24 @@ def ensure_report_dir(path: str) -> Path:
     directory = Path(path)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise SetupError(
-            f"--report-dir {path!r} cannot be created: {exc.strerror or exc}", "choose another directory"
+            f"--report-dir {path!r} cannot be created: {reason or exc}", "choose another directory"
         ) from None
     if not os.access(directory, os.W_OK):
         raise SetupError(f"--report-dir {path!r} is not writable", "choose another directory")
+    for name in REPORT_FILES:  # a directory or a read-only file in the way would fail the run after its verdict
+        target = directory / name
+        if target.exists() and (not target.is_file() or not os.access(target, os.W_OK)):
+            raise SetupError(
+                f"{target} cannot be written (something else is in the way)",
+                "remove it, or choose another --report-dir",
+            )
     return directory
+
+
+REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md", "regression.json", "regression.html")
 
 
 def flags_from(values: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ types checks and the engine share (`Context`, `Exchange`, `Fail`, `Request`, `Au
 from conformance.checks import probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
 from conformance.checks._model import (
     DEFAULT_AUTH,
+    EXCERPT,
     NOT_JSON,
     Auth,
     Client,
@@ -18,6 +19,7 @@ from conformance.checks._model import (
     Limits,
     NotJudged,
     Request,
+    excerpt,
 )
 from conformance.checks._registry import (
     CATALOGUE,
@@ -37,6 +39,7 @@ __all__ = [
     "CATALOGUE",
     "CHECKS",
     "DEFAULT_AUTH",
+    "EXCERPT",
     "NOT_JSON",
     "SEVERITIES",
     "Auth",
@@ -54,6 +57,7 @@ __all__ = [
     "Severity",
     "Subject",
     "default_grouping",
+    "excerpt",
     "of_kind",
     "selected",
 ]

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from conformance.profiles import Profile
 
 NOT_JSON = object()
+EXCERPT = 4096  # characters of a target's text a message may quote: findings are redacted, then cut far below
+
+
+def excerpt(text: str) -> str:
+    """A target's text for a message. Never cut short here: a secret cut in half is no longer recognised as one.
+    The finding is redacted first and cut after (engine/_findings), well below this bound on a target's size."""
+    return text[:EXCERPT]
+
+
 MAX_JSON_DEPTH = 200  # deeper bodies are refused before a validator recurses into them
 
 

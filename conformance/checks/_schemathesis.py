@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks._model import Exchange
+from conformance.checks._model import Exchange, excerpt
 
 
 def _response(exchange: Exchange) -> Any:
@@ -42,9 +42,9 @@ def validate_response(operation: Any, exchange: Exchange) -> Iterator[tuple[str,
         if schema_path is not None:
             where = "/".join(str(p) for p in instance_path or []) or "body"
             raw = getattr(failure, "_raw_message", "") or failure.title
-            yield f"schema:{'/'.join(map(str, schema_path))}", f"{where}: {raw[:200]}"
+            yield f"schema:{'/'.join(map(str, schema_path))}", f"{where}: {excerpt(raw)}"
         else:
-            yield f"{type(failure).__name__}", f"{failure.title}: {(failure.message or '')[:200]}"
+            yield f"{type(failure).__name__}", f"{failure.title}: {excerpt(failure.message or '')}"
 
 
 _SCENARIO_KEYWORDS = {

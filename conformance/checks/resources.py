@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks._model import NOT_JSON, Context, Exchange, Fail, Request
+from conformance.checks._model import NOT_JSON, Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
 from conformance.checks.probes import INERT_PATH_VALUE
 from conformance.openapi import is_id_param, properties, resolve
@@ -63,7 +63,7 @@ def id_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     for resource in _resources(ctx, exchange):
         value = resource.get(ctx.profile.id_field)
         if value is not None and not (isinstance(value, str) and ctx.profile.id_pattern.match(value)):
-            shown = repr(value)[:60]
+            shown = excerpt(repr(value))
             yield Fail(f"{exchange.status} answers {ctx.profile.id_field} {shown}, not a UUID", "id-not-uuid")
             return
 
@@ -89,7 +89,7 @@ def timestamp_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
             pattern = _RFC3339 if iso else profile.timestamp_pattern
             if not (isinstance(value, str) and pattern.match(value)):
                 wanted = "an RFC 3339 date-time, as the spec declares" if iso else "YYYY-MM-DD HH:MM:SS.microseconds"
-                yield Fail(f"{key} is {repr(value)[:60]}, not {wanted}", f"timestamp:{key}")
+                yield Fail(f"{key} is {excerpt(repr(value))}, not {wanted}", f"timestamp:{key}")
                 return
 
 
@@ -120,7 +120,7 @@ def live_delete_sentinel(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     for resource in _resources(ctx, exchange):
         if field in resource and resource[field] not in live:
             where = "a listed resource" if ctx.is_list else "the resource it answers"
-            shown = repr(resource[field])[:60]
+            shown = excerpt(repr(resource[field]))
             yield Fail(f"{where} is not deleted but has {field} {shown}, not {ctx.profile.live_sentinel[0]!r}", field)
             return
 
@@ -224,7 +224,7 @@ def unknown_route_envelope(ctx: Context) -> Iterator[Fail]:
         )
     elif exchange.json is NOT_JSON:
         shown = exchange.media_type or "no Content-Type"
-        message, key = f"an unknown route answered {shown[:60]}, not the JSON error envelope", "not-json"
+        message, key = f"an unknown route answered {excerpt(shown)}, not the JSON error envelope", "not-json"
     elif next(iter(profile.error_validator.iter_errors(exchange.json)), None) is not None:
         message, key = (
             f"an unknown route's body is not the error envelope ({profile.error_schema_file})",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks._model import NOT_JSON, Context, Exchange, Fail
+from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
 
@@ -27,13 +26,24 @@ def _declares_non_json(ctx: Context, status: int) -> bool:
     return bool(content) and not any(_json_media(media.lower()) for media in content)
 
 
-_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{1,40}/[a-z0-9!#$&^_.+-]{1,60}")
+_COMMON_MEDIA = frozenset(
+    {
+        "text/html", "text/plain", "text/xml", "text/csv", "text/javascript", "application/xml",
+        "application/octet-stream", "application/x-www-form-urlencoded", "application/javascript",
+        "application/pdf", "multipart/form-data", "image/png", "image/jpeg", "image/svg+xml",
+    }
+)  # fmt: skip
+_TOP_LEVEL = frozenset({"text", "application", "image", "audio", "video", "multipart", "message", "font", "model"})
 
 
 def _media_key(media_type: str) -> str:
-    """A media type as part of a finding's key: itself where it is one (text/html is its own cause), "other"
-    for anything a target made up, so a target cannot make one problem per request."""
-    return media_type if _MEDIA_TYPE.fullmatch(media_type) or media_type == "no Content-Type" else "other"
+    """A media type as part of a finding's key: a common one as itself (text/html is its own cause); any other as
+    its registered top-level type ("text/other"), or "other": a target cannot make one problem per request, nor
+    put its own words (a URL GitHub would link) into a problem's title."""
+    if media_type in _COMMON_MEDIA or media_type == "no Content-Type":
+        return media_type
+    top = media_type.split("/", 1)[0]
+    return f"{top}/other" if top in _TOP_LEVEL and "/" in media_type else "other"
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
@@ -42,7 +52,9 @@ def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail
     if error is None:
         return None
     where = "/".join(str(p) for p in error.absolute_path) or "body"
-    return Fail(f"{what} breaks {schema_file} at {where}: {error.message[:160]}", f"schema:{where}:{error.validator}")
+    return Fail(
+        f"{what} breaks {schema_file} at {where}: {excerpt(error.message)}", f"schema:{where}:{error.validator}"
+    )
 
 
 def _answered(ctx: Context, exchange: Exchange) -> bool:
@@ -94,12 +106,13 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if not _json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         yield Fail(
-            f"{exchange.status} response says {shown[:80]}, not application/json", f"content-type:{_media_key(shown)}"
+            f"{exchange.status} response says {excerpt(shown)}, not application/json",
+            f"content-type:{_media_key(shown)}",
         )
     if exchange.json is NOT_JSON and exchange.json_problem is not None:
         yield Fail(f"{exchange.status} response body is {exchange.json_problem}", "body-too-deep")
     elif exchange.json is NOT_JSON:
-        snippet = exchange.response_body[:60].decode("utf-8", "replace")
+        snippet = exchange.response_body[: EXCERPT * 4].decode("utf-8", "replace")
         yield Fail(f"{exchange.status} response body is not JSON: {snippet!r}", "body-not-json")
 
 

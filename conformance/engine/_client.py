@@ -232,6 +232,8 @@ class EngineClient:
 
     def clean_up(self) -> None:
         """Delete everything this process created and has not deleted yet."""
+        if self._unjudged:  # the test ended on refused connections: is the target still there to judge them?
+            self._still_there()
         self.judge_pending()
         with self.runtime.cleanup_lock:
             pending = list(self.runtime.created.items())
@@ -263,6 +265,20 @@ class EngineClient:
             self.judge_pending()
             self._judge(exchange, case)
         return exchange
+
+    def _still_there(self) -> None:
+        """Ask the target once more (a GET of the API's root); one that refuses the connection again went away,
+        and what was held is dropped with it (TargetGone), never judged as findings."""
+        try:
+            self.runtime.session.fetch("GET", self.runtime.base_url + "/", timeout=self.runtime.config.request_timeout)
+        except requests.Timeout:
+            return  # it accepts connections, slowly: what was held stands
+        except requests.RequestException:
+            self._unjudged = []
+            answered = self.runtime.sent - self.runtime.unreachable_streak
+            raise TargetGone(f"the target stopped answering after {answered} requests") from None
+        except Exception:  # an answer over the body cap, the run's budget: it is there
+            return
 
     def judge_pending(self) -> None:
         """Judge the requests the target refused a connection for: it still answers, so each was a finding."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance._redact import Redactor
 from conformance._replay import replay_script
-from conformance.checks import Exchange, Fail
+from conformance.checks import EXCERPT, Exchange, Fail
 
 _BODY_SNIPPET = 2000
 # Characters of one field from a target (a message quoting a media type, a key, a URL): one 60 KB Content-Type
@@ -27,7 +27,7 @@ def _field(text: str, redactor: Redactor, limit: int, *, counted: bool = True) -
 
 def _snippet(body: bytes | None, redactor: Redactor) -> str:
     """The start of a body, redacted before it is cut: a secret across the cut is redacted whole."""
-    window = (body or b"")[: _BODY_SNIPPET + 1024].decode("utf-8", "replace")
+    window = (body or b"")[: (_BODY_SNIPPET + EXCERPT) * 4].decode("utf-8", "replace")  # 4: UTF-8's widest
     return redactor.value(window)[:_BODY_SNIPPET]
 
 

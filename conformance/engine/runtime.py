@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance._data import bundled_spec_path
-from conformance._redact import Redactor, header_variable
+from conformance._redact import Redactor, credential_parts, header_variable
 from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
 from conformance.config import Config
 from conformance.engine._examples import Examples
@@ -280,5 +280,10 @@ def redactor_for(config: Config, credentials: Credentials | None = None) -> Reda
             "VOIPBIN_PASSWORD": config.password,
             "VOIPBIN_OTHER_PASSWORD": config.other_password,
             **{header_variable(name): value for name, value in config.secret_headers.items()},
+            **{
+                f"{header_variable(name)}_PART{n}": part
+                for name, value in config.secret_headers.items()
+                for n, part in enumerate(credential_parts(value))
+            },
         }
     )

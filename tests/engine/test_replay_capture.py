@@ -19,9 +19,9 @@ TOKEN = "tok-0123456789abcdef0123"
 BASE = "http://127.0.0.1:8000/v1.0"
 
 
-def _step(url: str, answer: dict, method: str = "GET", body: dict | None = None) -> Exchange:
+def _step(url: str, answer: dict, method: str = "GET", body: dict | None = None, template: str = "/items") -> Exchange:
     return Exchange(
-        "GET /items",
+        f"{method} {template}",
         method,
         url,
         {"Authorization": f"Bearer {TOKEN}"},
@@ -73,6 +73,7 @@ def test_values_are_captured_as_whole_path_segments_and_body_fields_only(tmp_pat
             {},
             method="PUT",
             body={"ref": created, "note": f"see {created} here"},
+            template="/items/{id}/{name}",
         ),
     ]
     script = replay_script(steps, Redactor({"VOIPBIN_TOKEN": TOKEN}), "lifecycle")
@@ -81,3 +82,17 @@ def test_values_are_captured_as_whole_path_segments_and_body_fields_only(tmp_pat
     assert urlsplit(second[-1]).path == f"/v1.0/items/item-999999/x{created}"
     body = json.loads(second[second.index("--data-raw") + 1])
     assert body == {"ref": "item-999999", "note": f"see {created} here"}
+
+
+def test_a_value_equal_to_a_base_path_segment_stays_out_of_the_base_path(tmp_path):
+    """A page token equal to a segment of the base path (a gateway's prefix): captured where it was handed out,
+    never swapped into the base path, where a replay would send the token to whatever prefix the target names."""
+    base = "http://127.0.0.1:8000/voipbin"
+    steps = [
+        _step(f"{base}/items", {"result": [], "next_page_token": "voipbin"}),
+        _step(f"{base}/items?page_token=voipbin", {"result": [], "next_page_token": ""}),
+    ]
+    script = replay_script(steps, Redactor({"VOIPBIN_TOKEN": TOKEN}), "walk")
+    sent = _run(script, tmp_path, {"result": [], "next_page_token": "elsewhere"})
+    assert urlsplit(sent[1][-1]).path == "/voipbin/items", sent[1][-1]
+    assert sent[1][-1].endswith("page_token=elsewhere")

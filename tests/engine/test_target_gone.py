@@ -91,3 +91,38 @@ def test_an_operation_that_never_answers_one_kind_of_request_costs_three_timeout
     assert any(n.startswith("not sent: the rest of its requests with a body that is not JSON") for n in notes)
     titles = [p["title"] for p in results["problems"]]
     assert "The server fails (5xx) or does not answer (no complete answer within the deadline)" in titles
+
+
+class _Counting(MockApp):
+    seen = 0
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        self.seen += 1
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_target_that_goes_away_in_the_last_requests_is_not_findings(tmp_path, bundled):
+    """Fewer than five requests left when it went: the test's end asks once more, and the silence is the target
+    going away (exit 2), never 'connection failed' findings (2 false criticals before)."""
+    args = ("--include", "^GET /tags$", "--max-examples", "1", "--seed", "4", "--checks", "server_error,auth_accepted")
+    counting = _Counting(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    env = {"VOIPBIN_TOKEN": counting.customers[0].token, "VOIPBIN_ACCESSKEY": counting.customers[0].accesskey}
+    server = serve_in_thread(counting, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.port}/v1.0"
+        assert cli("run", "--base-url", url, *args, "--report-dir", "all", cwd=tmp_path, env=env).returncode == 0
+    finally:
+        server.shutdown()
+    app = _GoesAway(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    app.budget = counting.seen - 2  # the last two requests find no target
+    env = {"VOIPBIN_TOKEN": app.customers[0].token, "VOIPBIN_ACCESSKEY": app.customers[0].accesskey}
+    server = app.server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        url = f"http://127.0.0.1:{server.port}/v1.0"
+        result = cli("run", "--base-url", url, *args, "--report-dir", "out", cwd=tmp_path, env=env)
+    finally:
+        server.shutdown()
+    assert result.returncode == 2, (counting.seen, result.stdout[-2000:], result.stderr[-2000:])
+    assert (tmp_path / "out" / "results.json").exists(), (counting.seen, result.stderr[-2000:])
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["findings"] == [] and results["summary"]["target_gone"]
