@@ -49,6 +49,9 @@ class ProblemKind:
     severity: Severity | None = None
     statuses: bool = False
     phrase: str | None = None  # instead of the check's problem phrase, where this kind is another problem
+    # A consequence of another check's problem (check, kind; None: any of its kinds) on the same operation: a body
+    # that is not JSON is json_response's cause before it is error_envelope's.
+    caused_by: tuple[str, str | None] | None = None
 
     def title(self, check_phrase: str, statuses: list[int]) -> str:
         title = self.phrase or check_phrase
@@ -87,6 +90,16 @@ class Check:
     needs: frozenset[Need] = frozenset()
     # Whether the profile documents this convention at all (live_delete_sentinel: 2026-08 only); None: every one.
     in_profile: Callable[[Any], bool] | None = None
+    # A root cause: which of its problem kinds another check's finding on an answer (status, error) belongs to, as
+    # a consequence (server_error: a 5xx or a silence is the server failing, whichever check saw it first).
+    claims: Callable[[int | None, str | None], str | None] | None = None
+    # Where findings together say more than one by one (an operation that accepts a value of the wrong JSON type
+    # validates nothing): the keys, per operation, that make one kind of problem instead.
+    cluster: Callable[[dict[str, set[str]]], dict[str, ProblemKind]] | None = None
+
+    def problem_kinds(self, keys_by_operation: dict[str, set[str]]) -> dict[str, ProblemKind]:
+        """Per operation, the problem all of this check's findings there belong to, where they make one."""
+        return self.cluster(keys_by_operation) if self.cluster is not None else {}
 
     def part_of(self, profile: Any) -> bool:
         return self.in_profile is None or bool(self.in_profile(profile))
@@ -145,6 +158,8 @@ def check(
     subject: Subject | None = None,
     needs: Iterable[Need] = (),
     in_profile: Callable[[Any], bool] | None = None,
+    claims: Callable[[int | None, str | None], str | None] | None = None,
+    cluster: Callable[[dict[str, set[str]]], dict[str, ProblemKind]] | None = None,
 ) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
@@ -168,6 +183,8 @@ def check(
             subject,
             frozenset(needs),
             in_profile,
+            claims,
+            cluster,
         )
         return func
 

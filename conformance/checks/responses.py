@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
-from conformance.checks._registry import ProblemKind, check
+from conformance.checks._registry import ProblemKind, check, default_grouping
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
 
 
@@ -100,6 +100,11 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
     problem="Responses are not JSON",
     summary="every response body is JSON and says application/json",
     doc="restful_api 'Response Format': All API responses return JSON",
+    grouping=lambda key, status: (
+        ProblemKind(key, _words(key), caused_by=("json_response", None))
+        if key == "body-not-json"
+        else default_grouping(key, status)
+    ),
     applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
 )
 def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
@@ -125,6 +130,11 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api 'Error Response (4xx, 5xx)'",
     schema="error-envelope-<profile>.schema.json",
     applies=_error,
+    grouping=lambda key, status: (
+        ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
+        if key == "not-json"
+        else default_grouping(key, status)
+    ),
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     status = exchange.status
@@ -251,6 +261,11 @@ _SILENCE_WORDS = {
 }
 
 
+def _failure_key(status: int | None, error: str | None) -> str:
+    """The key server_error gives an answer that is a failure: the silence, or the 5xx."""
+    return f"no-answer:{_silence(error)}" if error else f"status:{status}"
+
+
 def _server_error_kind(key: str, status: int | None) -> ProblemKind:
     kind, _, detail = key.partition(":")
     if kind == "no-answer":
@@ -266,6 +281,11 @@ def _server_error_kind(key: str, status: int | None) -> ProblemKind:
     summary="no 5xx (and no silence) for any input, valid or not",
     doc="restful_api '500 Internal Server Error': a server fault, never an answer to client input",
     grouping=_server_error_kind,
+    claims=lambda status, error: (
+        _server_error_kind(_failure_key(status, error), status).kind
+        if (status is not None and status >= 500) or error
+        else None
+    ),
 )
 def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.error is not None:
@@ -283,6 +303,7 @@ def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api '400 Bad Request': Invalid request parameters",
     applies=_negative_case,
     grouping=lambda key, status: _by_keyword(key),
+    cluster=lambda keys_by_operation: _unvalidated(keys_by_operation),
 )
 def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     violations = negative_violations(ctx.schemathesis_case) or ()
@@ -292,6 +313,13 @@ def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
         yield Fail(
             f"accepted with {exchange.status} a request with {violation.describe()}", f"accepted:{violation.key}"
         )
+
+
+def _unvalidated(keys_by_operation: dict[str, set[str]]) -> dict[str, ProblemKind]:
+    """An operation that accepts a value of the wrong JSON type validates nothing (Go's encoding/json rejects
+    every wrong type on its own): one cause, whatever else it let through, not one problem per keyword."""
+    kind = ProblemKind("accepted:unvalidated", "requests are not validated: even a value of the wrong JSON type")
+    return {op: kind for op, keys in keys_by_operation.items() if any(k.startswith("accepted:type:") for k in keys)}
 
 
 def _by_keyword(key: str) -> ProblemKind:

@@ -14,7 +14,7 @@ from conformance.checks import CHECKS, SEVERITIES, ProblemKind, default_grouping
 
 
 def kind_of(finding: dict[str, Any]) -> ProblemKind:
-    """The problem a finding belongs to, as its check declares it (the registry decides, not this module)."""
+    """The problem a finding belongs to on its own, as its check declares it (the registry decides)."""
     key = str(finding.get("key") or finding.get("message") or "")
     status = finding.get("status") if isinstance(finding.get("status"), int) else None
     check = CHECKS.get(finding["check"])
@@ -25,11 +25,92 @@ def problem_id(check: str, kind: str) -> str:
     return hashlib.sha256(f"problem|{check}|{kind}".encode()).hexdigest()[:12]
 
 
+Root = tuple[str, str]  # (check, problem kind)
+
+
+class _Kinds:
+    """The kind of every finding of one set: its own, or the one its check's findings make together on its
+    operation (registry `cluster`); and which problem each is a consequence of, if any (`claims`, `caused_by`)."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        keys: dict[tuple[str, str], set[str]] = {}
+        for finding in findings:
+            keys.setdefault((finding["check"], finding["operation"]), set()).add(str(finding.get("key") or ""))
+        self._clustered: dict[tuple[str, str], ProblemKind] = {}
+        for check in {check for check, _ in keys}:
+            spec = CHECKS.get(check)
+            by_operation = {op: found for (c, op), found in keys.items() if c == check}
+            for op, kind in (spec.problem_kinds(by_operation) if spec else {}).items():
+                self._clustered[(check, op)] = kind
+
+    def of(self, finding: dict[str, Any]) -> ProblemKind:
+        return self._clustered.get((finding["check"], finding["operation"])) or kind_of(finding)
+
+    def roots(self, findings: list[dict[str, Any]]) -> dict[Root, set[str]]:
+        """The problems these findings make, (check, kind) -> operations."""
+        found: dict[Root, set[str]] = {}
+        for finding in findings:
+            found.setdefault((finding["check"], self.of(finding).kind), set()).add(finding["operation"])
+        return found
+
+    def claimed(self, finding: dict[str, Any], roots: dict[Root, set[str]]) -> Root | None:
+        """The root problem a claiming check (server_error: a 5xx or a silence) takes `finding` into, where that
+        problem was found on the same operation."""
+        status = finding.get("status") if isinstance(finding.get("status"), int) else None
+        error = (finding.get("response") or {}).get("error")
+        for check in CHECKS.values():
+            claimed = check.claims(status, error) if check.claims and check.id != finding["check"] else None
+            if claimed and finding["operation"] in roots.get((check.id, claimed), ()):
+                return check.id, claimed
+        return None
+
+    def cause(self, finding: dict[str, Any], roots: dict[Root, set[str]]) -> Root | None:
+        """The problem the finding's own kind names as its cause (caused_by), found on the same operation."""
+        own = self.of(finding)
+        if own.caused_by is None:
+            return None
+        wanted_check, wanted_kind = own.caused_by
+        for (check, kind), operations in sorted(roots.items()):
+            other = (check, kind) != (finding["check"], own.kind)
+            if other and check == wanted_check and wanted_kind in (None, kind) and finding["operation"] in operations:
+                return check, kind
+        return None
+
+    def consequences(self, findings: list[dict[str, Any]]) -> list[Root | None]:
+        """Per finding, the problem it is a consequence of (None: its own): one 500, or one answer that is not
+        JSON, is one cause however many checks saw it. Claims first; a cause must be a problem standing alone."""
+        claimed = [self.claimed(finding, self.roots(findings)) for finding in findings]
+        standing = self.roots([f for f, root in zip(findings, claimed, strict=True) if root is None])
+        roots = [root or self.cause(finding, standing) for finding, root in zip(findings, claimed, strict=True)]
+        # A cause can itself be a consequence on that operation (a body not JSON, caused by its media type):
+        # follow to the problem that stands.
+        onward = {
+            (f["check"], self.of(f).kind, f["operation"]): root
+            for f, root in zip(findings, roots, strict=True)
+            if root is not None
+        }
+        return [self._final(root, f["operation"], onward) for f, root in zip(findings, roots, strict=True)]
+
+    @staticmethod
+    def _final(root: Root | None, operation: str, onward: dict[tuple[str, str, str], Root]) -> Root | None:
+        seen: set[Root] = set()
+        while root is not None and (*root, operation) in onward and root not in seen:
+            seen.add(root)
+            root = onward[(*root, operation)]
+        return root
+
+
 def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[str, Any]]:
-    """The problems behind `findings`; each finding gets its problem's id under "problem"."""
+    """The problems behind `findings`, one per cause; each finding gets its problem's id under "problem", and a
+    finding that is another problem's consequence is counted there, its check listed under "consequences"."""
     problems: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        check, kind = finding["check"], kind_of(finding)
+    consequences = []
+    kinds = _Kinds(findings)
+    for finding, root in zip(findings, kinds.consequences(findings), strict=True):
+        if root is not None:
+            consequences.append((finding, root))
+            continue
+        check, kind = finding["check"], kinds.of(finding)
         pid = problem_id(check, kind.kind)
         finding["problem"] = pid
         problem = problems.get(pid)
@@ -42,6 +123,7 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
                 "kind": kind,
                 "doc": spec.doc if spec else "",
                 "operations": set(),
+                "consequences": {},
                 "findings": 0,
                 "occurrences": 0,
                 "repro": finding.get("repro", ""),
@@ -54,6 +136,11 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
         repro = finding.get("repro") or ""
         if repro and (not problem["repro"] or len(repro) < len(problem["repro"])):
             problem["repro"] = repro
+    for finding, (root_check, root_kind) in consequences:  # counted under their root, found there too
+        problem = problems[problem_id(root_check, root_kind)]
+        finding["problem"] = problem["id"]
+        problem["consequences"][finding["check"]] = problem["consequences"].get(finding["check"], 0) + 1
+        problem["occurrences"] += int(finding.get("occurrences", 1))
     ranked = sorted(
         problems.values(),
         key=lambda p: (SEVERITIES.index(p["severity"]), -len(p["operations"]), -p["findings"], p["id"]),
