@@ -52,6 +52,7 @@ class ProblemKind:
     # A consequence of another check's problem (check, kind; None: any of its kinds) on the same operation: a body
     # that is not JSON is json_response's cause before it is error_envelope's.
     caused_by: tuple[str, str | None] | None = None
+    caused_anywhere: bool = False  # the cause explains it wherever it was found (the run's one unknown route)
 
     def title(self, check_phrase: str, statuses: list[int]) -> str:
         title = self.phrase or check_phrase
@@ -61,7 +62,8 @@ class ProblemKind:
 
 
 def _readable(key: str) -> str:
-    return " ".join(key.replace("-", " ").replace("_", " ").split(":")).strip()
+    """A key in words: dashes and colons as spaces (a field name keeps its underscores: tm_delete)."""
+    return " ".join(key.replace("-", " ").split(":")).strip()
 
 
 def default_grouping(key: str, status: int | None) -> ProblemKind:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import jwt
 
-from conformance.checks._model import Auth, Context, Exchange, Fail, Request
+from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import ProblemKind, check
 from conformance.openapi import fill_path
 from conformance.profiles import AuthMechanism
@@ -19,11 +19,19 @@ def _outcome(exchange: Exchange) -> str:
     return exchange.error or str(exchange.status)
 
 
+def answered(exchange: Exchange) -> Exchange:
+    """The exchange, where the target answered; a silence is server_error's to report, not a probe's verdict
+    (neither a pass nor a failure of what the probe asked): NotJudged."""
+    if exchange.error is not None:
+        raise NotJudged(f"no answer to judge ({exchange.error})")
+    return exchange
+
+
 def _unauthenticated(ctx: Context, exchange: Exchange, what: str, key: str) -> Iterator[Fail]:
     if exchange.status != ctx.profile.unauthenticated_status:
         yield Fail(
             f"{what}: expected {ctx.profile.unauthenticated_status}, got {_outcome(exchange)}",
-            f"{key}:{exchange.status if exchange.error is None else 'no-answer'}",
+            f"{key}:{exchange.status}",
             exchange,
         )
 
@@ -99,7 +107,7 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
     exchange = _send_example(ctx, Auth.none(), "no credentials")
     if exchange is not None:
-        yield from _unauthenticated(ctx, exchange, "request without credentials", "missing")
+        yield from _unauthenticated(ctx, answered(exchange), "request without credentials", "missing")
 
 
 def _claims(token: str | None) -> dict[str, object]:
@@ -161,10 +169,16 @@ def _where(mechanism: AuthMechanism) -> str:
     grouping=_refusal_grouping,
 )
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
+    fails: list[Fail] = []
+    judged = 0
     for variant, auth in invalid_credentials(ctx):
         exchange = _send_example(ctx, auth, variant)
-        if exchange is not None:
-            yield from _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
+        if exchange is not None and exchange.error is None:  # a silence is server_error's
+            judged += 1
+            fails += _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
+    if not judged:
+        raise NotJudged("no invalid credential got an answer to judge")
+    yield from fails
 
 
 @check(
@@ -214,11 +228,11 @@ def malformed_json_rejected(ctx: Context) -> Iterator[Fail]:
         purpose="malformed JSON body",
         inert=request is not ctx.example,
     )
-    if exchange.status is None or not 400 <= exchange.status < 500:
+    if not 400 <= (answered(exchange).status or 0) < 500:
         yield Fail(
             f"a body that is not JSON got {_outcome(exchange)}, not a 4xx "
             f"(the doc says {ctx.profile.malformed_json_status})",
-            f"status:{exchange.status if exchange.error is None else 'no-answer'}",
+            f"status:{exchange.status}",
             exchange,
         )
 
@@ -243,9 +257,9 @@ def content_type_enforced(ctx: Context) -> Iterator[Fail]:
         raw_body=body,
         purpose="JSON body sent as text/plain",
     )
-    if exchange.status is None or not 400 <= exchange.status < 500:
+    if not 400 <= (answered(exchange).status or 0) < 500:
         yield Fail(
             f"a body sent as text/plain got {_outcome(exchange)}, not a 4xx",
-            f"status:{exchange.status if exchange.error is None else 'no-answer'}",
+            f"status:{exchange.status}",
             exchange,
         )

@@ -3,17 +3,41 @@ sentinel on live resources; and how the API answers an id or a route it does not
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from conformance.checks._model import NOT_JSON, Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
-from conformance.checks.probes import INERT_PATH_VALUE
+from conformance.checks.probes import INERT_PATH_VALUE, answered
 from conformance.openapi import is_id_param, properties, resolve
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$")
+
+
+def _json_media(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _a_real_instant(value: str) -> bool:
+    """Whether the digits name a real date and time (2026-13-45 25:61:61 has the shape and names nothing)."""
+    try:
+        datetime.fromisoformat(_at_microseconds(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _at_microseconds(value: str) -> str:
+    """`value` with its fraction cut to microseconds and Z as +00:00, as fromisoformat reads it."""
+    head, dot, rest = value.partition(".")
+    if not dot:
+        return value.replace("Z", "+00:00").replace("z", "+00:00")
+    digits = "".join(itertools.takewhile(str.isdigit, rest))
+    return f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}".replace("Z", "+00:00").replace("z", "+00:00")
 
 
 def _resources(ctx: Context, exchange: Exchange) -> list[dict[str, Any]]:
@@ -87,7 +111,7 @@ def timestamp_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
             declared_here = declared.get(key, {}).get("format") == "date-time"
             iso = declared_here or "date-time" in ctx.spec.shape.field_formats.get(key, ())  # the spec wins (08-22)
             pattern = _RFC3339 if iso else profile.timestamp_pattern
-            if not (isinstance(value, str) and pattern.match(value)):
+            if not (isinstance(value, str) and pattern.match(value) and _a_real_instant(value)):
                 wanted = "an RFC 3339 date-time, as the spec declares" if iso else "YYYY-MM-DD HH:MM:SS.microseconds"
                 yield Fail(f"{key} is {excerpt(repr(value))}, not {wanted}", f"timestamp:{key}")
                 return
@@ -118,11 +142,21 @@ def live_delete_sentinel(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if "nullable" in ctx.spec.shape.field_formats.get(field, ()):
         live.add(None)  # the spec declares it nullable: its word holds
     for resource in _resources(ctx, exchange):
-        if field in resource and resource[field] not in live:
+        if field in resource and resource[field] not in live and not _the_sentinel(resource[field], live):
             where = "a listed resource" if ctx.is_list else "the resource it answers"
             shown = excerpt(repr(resource[field]))
             yield Fail(f"{where} is not deleted but has {field} {shown}, not {ctx.profile.live_sentinel[0]!r}", field)
             return
+
+
+def _the_sentinel(value: Any, live: set[str | None]) -> bool:
+    """The same instant as one of the sentinel's spellings (9999-01-01T00:00:00Z is 9999-01-01 00:00:00.000000)."""
+    if not isinstance(value, str) or not _a_real_instant(value):
+        return False
+    instant = datetime.fromisoformat(_at_microseconds(value)).replace(tzinfo=None)
+    return any(
+        isinstance(s, str) and datetime.fromisoformat(_at_microseconds(s)).replace(tzinfo=None) == instant for s in live
+    )
 
 
 def _item_read(ctx: Context, _: Exchange | None = None) -> bool:
@@ -161,8 +195,8 @@ def _outcome(exchange: Exchange) -> str:
 def unknown_resource_404(ctx: Context) -> Iterator[Fail]:
     expected = ctx.profile.unknown_resource_status
     request = _with_last(ctx, str(uuid.uuid4()))
-    exchange = ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that names nothing")
-    if exchange.error is None and exchange.status != expected:
+    exchange = answered(ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that names nothing"))
+    if exchange.status != expected:
         yield Fail(
             f"a resource that does not exist answered {exchange.status}, not {expected}",
             f"status:{exchange.status}",
@@ -192,8 +226,8 @@ def _malformed_applies(ctx: Context, exchange: Exchange | None = None) -> bool:
 def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:
     expected = ctx.profile.malformed_id_status or 400
     request = _with_last(ctx, INERT_PATH_VALUE)
-    exchange = ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that is not a UUID")
-    if exchange.error is None and exchange.status != expected:
+    exchange = answered(ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that is not a UUID"))
+    if exchange.status != expected:
         yield Fail(
             f"an id that is not a UUID answered {exchange.status}, not {expected}",
             f"status:{exchange.status}",
@@ -209,20 +243,29 @@ def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:
     summary="a path the API does not serve answers 404 in the error envelope (once per run)",
     doc="the live server's NoRoute handler: 404 in the error envelope, reason ROUTE_NOT_FOUND",
     subject=Subject.RUN,
+    # Its body outside the envelope is the envelope's problem wherever error_envelope saw it (not on this route:
+    # its request is this check's alone).
+    grouping=lambda key, status: (
+        ProblemKind(
+            key, key.replace("-", " ").replace(":", " "), caused_by=("error_envelope", None), caused_anywhere=True
+        )
+        if key == "not-envelope"
+        else ProblemKind(key, key.replace("-", " ").replace(":", " "))
+    ),
 )
 def unknown_route_envelope(ctx: Context) -> Iterator[Fail]:
     route, profile = ctx.profile.unknown_route, ctx.profile
     exchange = ctx.client.send(
         ctx.operation.label, "GET", Request(route["path"]), purpose="a route the API does not have", judge=False
     )
-    if exchange.error is not None:
-        return  # a silence is server_error's
-    if exchange.status != route["status"]:
+    if exchange.error is not None:  # no other check judges this request: a silence is this check's to say
+        message, key = f"got no answer ({exchange.error})", "no-answer"
+    elif exchange.status != route["status"]:
         message, key = (
             f"an unknown route answered {exchange.status}, not {route['status']}",
             f"status:{exchange.status}",
         )
-    elif exchange.json is NOT_JSON:
+    elif exchange.json is NOT_JSON or not _json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         message, key = f"an unknown route answered {excerpt(shown)}, not the JSON error envelope", "not-json"
     elif next(iter(profile.error_validator.iter_errors(exchange.json)), None) is not None:

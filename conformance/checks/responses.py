@@ -85,12 +85,33 @@ def _asked_upgrade(exchange: Exchange) -> bool:
     return any(name.lower() == "upgrade" for name in exchange.request_headers)
 
 
+def _schema_kind(key: str) -> ProblemKind:
+    """A response-schema violation in words (the field, the keyword; no bundler internals), and where it is the
+    same cause as a resource check's (an id or a timestamp not in its format), that check's consequence."""
+    from conformance.checks._schemathesis import field_of
+
+    if not key.startswith("schema:"):
+        return ProblemKind(key, _words(key))
+    parts = key.removeprefix("schema:").strip("/").split("/")
+    keyword = parts[-1]
+    start = next((i for i, part in enumerate(parts) if part in ("properties", "items")), len(parts) - 1)
+    name = field_of("/" + "/".join(parts[start:])) or "the body"
+    field = name.rsplit(".", 1)[-1].removesuffix("[]")
+    cause: tuple[str, str | None] | None = None
+    if keyword == "format" and field == "id":
+        cause = ("id_format", None)
+    elif keyword == "format" and field.startswith("tm_"):
+        cause = ("timestamp_format", None)
+    return ProblemKind(f"{keyword}:{name}", f"{name} breaks `{keyword}`", caused_by=cause)
+
+
 def _validatable(ctx: Context, exchange: Exchange) -> bool:
     return _success(ctx, exchange) and ctx.schemathesis_operation is not None and exchange.json is not NOT_JSON
 
 
 def _negative_case(ctx: Context, exchange: Exchange) -> bool:
-    return exchange.status is not None and negative_violations(ctx.schemathesis_case) is not None
+    violations = negative_violations(ctx.schemathesis_case) or ()
+    return exchange.status is not None and any(not _credential(ctx, v) for v in violations)
 
 
 @check(
@@ -213,6 +234,8 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="RFC 9110 15.2.2: 101 only switches to a protocol the request's Upgrade asked for; 15.3.5 / 15.4.5: a 204 "
     "or 304 response cannot contain content",
     applies=_answered,
+    # A 101 is the cause of whatever else a request that got one reports (no answer to read, no status to expect).
+    claims=lambda status, error: "switching-unasked" if status == 101 else None,
 )
 def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.status == 101 and not _asked_upgrade(exchange):
@@ -220,11 +243,12 @@ def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.status not in (204, 304):
         return
     length = exchange.response_headers.get("content-length", "0").strip()
-    if exchange.response_body or (length.isdigit() and int(length) > 0):
-        size = len(exchange.response_body) or int(length)
+    chunked = "transfer-encoding" in exchange.response_headers  # its content is never read: declaring it is enough
+    if exchange.response_body or (length.isdigit() and int(length) > 0) or chunked:
+        size = f"{len(exchange.response_body) or int(length)} bytes of" if not chunked else "chunked"
         yield Fail(
-            f"{exchange.status} carries {size} bytes of content; a client skips them and reads them as the start of "
-            "the next response on the connection",
+            f"{exchange.status} carries {size} content; a client skips it and reads it as the start of the next "
+            "response on the connection",
             f"content-with-{exchange.status}",
         )
 
@@ -237,6 +261,7 @@ def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     summary="2xx bodies conform to the operation's response schema",
     doc="the OpenAPI document: the operation's documented response",
     applies=_validatable,
+    grouping=lambda key, status: _schema_kind(key),
 )
 def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     from conformance.checks._schemathesis import validate_response
@@ -306,13 +331,22 @@ def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     cluster=lambda keys_by_operation: _unvalidated(keys_by_operation),
 )
 def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    violations = negative_violations(ctx.schemathesis_case) or ()
+    violations = tuple(v for v in negative_violations(ctx.schemathesis_case) or () if not _credential(ctx, v))
     if exchange.status is None or not 200 <= exchange.status < 300 or _read_as_valid(ctx, exchange, violations):
         return
     for violation in violations:  # each one the target let through: one finding per field and keyword
         yield Fail(
             f"accepted with {exchange.status} a request with {violation.describe()}", f"accepted:{violation.key}"
         )
+
+
+def _credential(ctx: Context, violation: Violation) -> bool:
+    """A violation in a credential's channel (a declared security header left out): the run sends its own
+    credentials on every generated case, so the request that went out did not carry it."""
+    return any(
+        m.location == violation.location and m.name.lower() == violation.field.lower()
+        for m in ctx.profile.auth_mechanisms
+    ) or (violation.location == "header" and violation.field.lower() in ("authorization", "cookie"))
 
 
 def _unvalidated(keys_by_operation: dict[str, set[str]]) -> dict[str, ProblemKind]:

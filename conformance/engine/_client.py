@@ -27,6 +27,7 @@ TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went
 SILENT_AFTER = 3  # requests of one shape an operation left unanswered in a row: the rest of that shape is not sent
 CONNECTION_FAILED = "connection failed"
 NOT_SENT = "not sent"
+INTERIM = "only an interim answer"  # a 1xx other than 101: not the target's answer, so nothing to judge
 
 
 class TargetGone(ConformanceError):
@@ -257,7 +258,7 @@ class EngineClient:
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)
-        if (exchange.error or "").startswith(NOT_SENT) or not out.judged:
+        if (exchange.error or "").startswith((NOT_SENT, INTERIM)) or not out.judged:
             pass  # its operation stopped answering this shape of request (already a finding), or not ours to judge
         elif _refused(exchange):
             self._unjudged.append(lambda: self._judge(exchange, case))
@@ -272,13 +273,15 @@ class EngineClient:
         try:
             self.runtime.session.fetch("GET", self.runtime.base_url + "/", timeout=self.runtime.config.request_timeout)
         except requests.Timeout:
+            self.runtime.unreachable_streak = 0
             return  # it accepts connections, slowly: what was held stands
         except requests.RequestException:
             self._unjudged = []
             answered = self.runtime.sent - self.runtime.unreachable_streak
             raise TargetGone(f"the target stopped answering after {answered} requests") from None
         except Exception:  # an answer over the body cap, the run's budget: it is there
-            return
+            pass
+        self.runtime.unreachable_streak = 0  # it answered: the findings held for it are recorded, not held again
 
     def judge_pending(self) -> None:
         """Judge the requests the target refused a connection for: it still answers, so each was a finding."""
@@ -326,6 +329,10 @@ class EngineClient:
             return out.unanswered(f"{CONNECTION_FAILED} ({type(exc).__name__})", timeout)
         self.runtime.unreachable_streak = 0
         self.runtime.silent.pop(silent, None)
+        if 100 <= response.status_code < 200 and response.status_code != 101:
+            # An interim answer (103 Early Hints): the HTTP stack returns it as if final and reads no further.
+            # Not the target's final answer, so nothing to judge; the connection is closed (transport).
+            return out.unanswered(f"{INTERIM} {response.status_code}: its final answer is not read", 0.0)
         return out.answered(response, content)
 
     def context(self, operation: str | Operation, case: Any = None) -> Context:

@@ -46,7 +46,11 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
     for check in of_kind("probe"):
         if check.id not in runtime.enabled_checks or not check.judges(ctx):
             continue
-        fails = check.run(ctx)
+        try:
+            fails = check.run(ctx)
+        except NotJudged as nothing:  # no answer to its request: server_error's to report, not a pass
+            recorder.unjudged.append(f"{check.id} on {operation.label}: {nothing}")
+            continue
         recorder.tally(check.id, bool(fails))
         for fail in fails:
             client.record(check.id, operation.label, fail)

@@ -178,7 +178,12 @@ def _read_and_release(response: requests.Response, max_bytes: int, limit: Deadli
 
 
 def _may_leave_content(response: requests.Response) -> bool:
-    bodiless = response.status_code in (204, 304) or response.status_code < 200 or response.request.method == "HEAD"
+    """Whether the connection must close rather than serve the next request: after any 1xx (a 101's connection
+    no longer speaks HTTP; an interim 103's final answer would answer the next request instead), and after a 204,
+    304 or HEAD answer that declares content anyway."""
+    if response.status_code < 200:
+        return True
+    bodiless = response.status_code in (204, 304) or response.request.method == "HEAD"
     declared = response.headers.get("Content-Length", "0").strip() not in ("", "0")
     return bodiless and (declared or "Transfer-Encoding" in response.headers)
 

@@ -72,7 +72,8 @@ class _Kinds:
         wanted_check, wanted_kind = own.caused_by
         for (check, kind), operations in sorted(roots.items()):
             other = (check, kind) != (finding["check"], own.kind)
-            if other and check == wanted_check and wanted_kind in (None, kind) and finding["operation"] in operations:
+            here = own.caused_anywhere or finding["operation"] in operations
+            if other and check == wanted_check and wanted_kind in (None, kind) and here:
                 return check, kind
         return None
 

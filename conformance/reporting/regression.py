@@ -42,19 +42,22 @@ class Regression:
         old, new = _index(self.baseline), _index(self.new)
         old_ops, new_ops = set(self.baseline["summary"]["operations"]), set(self.new["summary"]["operations"])
         old_checks, new_checks = _ran(self.baseline), _ran(self.new)
+        # A check the new run applied once (not per operation) looked again at its own probe.
+        probes = {f["operation"] for f in old.values() if _once_per_run(f["check"]) and f["check"] in new_checks}
         gone = [old[k] for k in sorted(old.keys() - new.keys())]
         appeared = [new[k] for k in sorted(new.keys() - old.keys())]
 
         def retested(finding: dict[str, Any]) -> bool:
             # Fixed means looked at again and not found: the new run sent that request to its operation again.
-            return finding["operation"] in new_ops and finding["check"] in new_checks and self.replayed(finding)
+            where = finding["operation"] in new_ops | probes
+            return where and finding["check"] in new_checks and self.replayed(finding)
 
         return {
             "format": REGRESSION_FORMAT,
             "baseline": _header(self.baseline),
             "new_run": _header(self.new),
             "same_seed": self.same_seed,
-            "problems": self._problems(new_ops, new_checks),
+            "problems": self._problems(new_ops | probes, new_checks),
             "new": [f for f in appeared if self.replayed(f)],
             "newly_drawn": [f for f in appeared if not self.replayed(f)],
             "fixed": [f for f in gone if retested(f)],
@@ -83,6 +86,14 @@ class Regression:
 
 def _index(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["fingerprint"]: f for f in results["findings"]}
+
+
+def _once_per_run(check_id: str) -> bool:
+    """A check the run applies once, not per operation: its finding's operation is its own probe, never listed."""
+    from conformance.checks import CHECKS, Subject
+
+    check = CHECKS.get(check_id)
+    return check is not None and check.subject is Subject.RUN
 
 
 def _ran(results: dict[str, Any]) -> set[str]:
@@ -119,7 +130,8 @@ def compare_problems(
     before, after = {p["id"]: p for p in old}, {p["id"]: p for p in new}
 
     def firm(problem: dict[str, Any], table: dict[str, set[str]] | None) -> set[str]:
-        return set(problem["operations"]) if table is None else table.get(problem["id"], set())
+        listed = set(problem["operations"])  # a consequence's probe (an unknown route) is not one of them
+        return listed if table is None else table.get(problem["id"], set()) & listed
 
     spreading = []
     for pid in sorted(before.keys() & after.keys()):

@@ -48,7 +48,7 @@ def test_default_run_exits_0_and_writes_three_reports(tmp_path):
     assert results["findings"] == []
     assert results["summary"]["operations_tested"] == 56
     assert results["summary"]["seed"] == 1
-    assert "[89/89]" in result.stderr  # progress: tests done / total
+    assert "[90/90]" in result.stderr  # progress: tests done / total
     assert "Passed: " in result.stdout  # what was not judged (reach below 100%) is named under it
 
 
@@ -67,8 +67,10 @@ def test_a_broken_target_exits_1_and_names_the_check(tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert "error_envelope" in result.stdout
-    findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
-    assert {f["check"] for f in findings} == {"error_envelope"}
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {p["check"] for p in results["problems"]} == {
+        "error_envelope"
+    }  # the unknown route's too, as its consequence
 
 
 def _free_port() -> int:
@@ -120,7 +122,7 @@ def test_workers_split_the_run_and_findings_come_back(tmp_path):
     assert result.returncode == 1, result.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["summary"]["operations_tested"] == 5
-    assert {f["check"] for f in results["findings"]} == {"error_envelope"}
+    assert {p["check"] for p in results["problems"]} == {"error_envelope"}
     junit = (tmp_path / "out" / "junit.xml").read_text()
     assert 'name="profile" value="voipbin-2026-01"' in junit and 'name="seed"' in junit
 

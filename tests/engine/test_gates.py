@@ -32,26 +32,34 @@ def test_a_run_stopped_by_max_time_is_incomplete_everywhere(tmp_path):
     assert 'name="complete" value="False"' in (tmp_path / "out" / "junit.xml").read_text()
 
 
+class _NoCallReads(MockApp):
+    """A call can be listed but never read: GET /calls/{id} answers 404 whatever the id."""
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        if method == "GET" and path.startswith("/v1.0/calls/") and path.count("/") == 3:
+            return self.render.error(404, "RESOURCE_NOT_FOUND", "no such call", "req_0")
+        return super().handle(method, path, query, headers, body)
+
+
 def test_reach_is_reported_and_min_reach_fails_a_run_below_it(tmp_path, bundled):
-    common = ("run", "--seed", "2", "--max-examples", "1", "--include", "calls", "--report-dir")
-    # Read-only (the mock as a --base-url target), a run reaches the reads alone.
+    common = ("run", "--seed", "2", "--max-examples", "1", "--include", "^GET /calls", "--report-dir")
     spec = load_spec(str(bundled))
-    mock = MockApp(spec, profile=load_profile("voipbin-2026-01"), seed=2)
+    mock = _NoCallReads(spec, profile=load_profile("voipbin-2026-01"), seed=2)
     server = serve_in_thread(mock, "127.0.0.1", 0)
     try:
         target = ("--base-url", f"http://127.0.0.1:{server.port}{spec.base_path}", "--token", mock.customers[0].token)
         result = cli(*common, "low", "--min-reach", "100", *target, cwd=tmp_path)
+        enough = cli(*common, "ok", "--min-reach", "50", *target, cwd=tmp_path)
     finally:
         server.shutdown()
     reach = json.loads((tmp_path / "low" / "results.json").read_text())["summary"]["reach"]
     assert reach["operations"] > reach["reached_2xx"] > 0
-    assert "POST /calls/{id}/hangup" in reach["never_2xx"]  # a write not allowed: only inert probes, 4xx
-    assert all(400 <= status < 500 for status in reach["statuses"]["POST /calls/{id}/hangup"])
+    assert "GET /calls/{id}" in reach["never_2xx"] and 404 in reach["statuses"]["GET /calls/{id}"]
     assert result.returncode == 1
-    assert f"Failed: only {reach['percent']:g}% of operations answered a 2xx (--min-reach 100%)" in result.stdout
+    assert f"only {reach['percent']:g}% of operations answered a 2xx (--min-reach 100%)" in result.stdout
     assert "follows every checked convention" not in result.stdout
     assert "Never reached" in (tmp_path / "low" / "report.html").read_text()
-    assert cli(*common, "ok", "--min-reach", "50", cwd=tmp_path).returncode == 0
+    assert enough.returncode == 1  # reach met; the 404 to reading an existing call is a finding of its own
 
 
 @pytest.fixture(scope="module")

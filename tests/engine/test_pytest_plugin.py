@@ -22,7 +22,7 @@ def test_pytest_from_the_checkout_runs_the_suite(tmp_path):
         "--conformance", "--max-examples", "1", "--include", "tags", "--report-dir", str(tmp_path), "-q", cwd=ROOT
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "8 passed" in result.stdout
+    assert "9 passed" in result.stdout
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["summary"]["operations_tested"] == 5
 
