@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 import sys
 from pathlib import Path
@@ -15,10 +14,10 @@ from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.engine._findings import absorb
 from conformance.engine._verdict import decide
 from conformance.errors import SetupError
-from conformance.reporting import ci_summary
+from conformance.reporting import ci_summary, results_file
 from conformance.reporting._text import Out
 from conformance.reporting.problems import group
-from conformance.reporting.results import reach
+from conformance.reporting.results import json_text, reach
 from conformance.reporting.static_html import render_results
 
 
@@ -146,9 +145,13 @@ def write(results: dict[str, Any], report_dir: str, redactor: Redactor | None = 
     """The merged reports, through the single exit (`redactor`: by default the credentials of the environment)."""
     out = Out(redactor)
     shown = out.data(results)
+    text = json_text(shown, "the merged results.json")  # before anything is written: no file rather than a bad one
+    wrong = results_file.problem(shown)
+    if wrong is not None:  # e.g. counts that add up past what a results file may hold
+        raise SetupError(f"the merged results.json would not be a results file: {wrong}", "merge fewer shards")
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
-    out.file(directory / "results.json", json.dumps(shown, indent=2) + "\n")
+    out.file(directory / "results.json", text + "\n")
     out.file(directory / "junit.xml", '<?xml version="1.0" encoding="utf-8"?>\n' + junit(shown))
     out.file(directory / "report.html", render_results(shown))
     ci_summary.write(shown, str(directory), sys.stdout, out.redactor)  # the merge publishes the run's summary
