@@ -87,17 +87,25 @@ def merge(
     summary["shard"] = None
     summary["missing_shards"] = missing
     summary["complete"] = not missing and all(p["summary"].get("complete", True) for p in parts)
-    statuses: dict[str, list[int]] = {}
-    for part in parts:
-        for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
-            statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
-    summary["reach"] = reach(summary["operations"], statuses, writes_allowed=summary.get("writes_allowed", True))
+    _reach(summary, parts)
     merged["findings"] = sorted(findings.values(), key=lambda f: (f["check"], f["operation"], f["fingerprint"]))
     summary["findings"] = len(merged["findings"])
     merged["problems"] = group(merged["findings"], summary["operations_tested"])
     summary["problems"] = len(merged["problems"])
     summary["verdict"] = decide(merged).as_dict()  # the shards' --min-reach, completeness and findings together
     return merged
+
+
+def _reach(summary: dict[str, Any], parts: list[dict[str, Any]]) -> None:
+    """The reach of the shards together, and the strictest --min-reach any of them was held to (whatever the order
+    of the files, the same verdict)."""
+    statuses: dict[str, list[int]] = {}
+    for part in parts:
+        for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
+            statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
+    summary["reach"] = reach(summary["operations"], statuses, writes_allowed=summary.get("writes_allowed", True))
+    minimums = [p["summary"]["min_reach"] for p in parts if p["summary"].get("min_reach") is not None]
+    summary["min_reach"] = max(minimums, default=None)
 
 
 def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dict[str, Any]) -> None:

@@ -52,6 +52,18 @@ def _failures(suite: ElementTree.Element) -> int:
     return len(list(suite.iter("failure"))) + len(list(suite.iter("error")))
 
 
+def test_the_strictest_min_reach_of_the_shards_decides_in_either_order(shards, tmp_path):
+    """Before: min_reach came from the first file only: exit 0 one way, 1 the other."""
+    strict = _edit(shards, "s2", lambda d: d["summary"].update(min_reach=100.0), "s2-strict")
+    lenient = _edit(shards, "s1", lambda d: d["summary"].update(min_reach=10.0), "s1-lenient")
+    one = _merge(lenient, strict, report_dir=tmp_path / "one")
+    other = _merge(strict, lenient, report_dir=tmp_path / "other")
+    assert one[0] == other[0] == 1
+    assert one[1]["summary"]["verdict"] == other[1]["summary"]["verdict"]
+    assert "--min-reach 100%" in one[1]["summary"]["verdict"]["headline"]
+    assert one[1]["summary"]["min_reach"] == 100.0
+
+
 def test_counts_no_reader_would_accept_are_refused_on_reading(shards, tmp_path, capsys):
     """Before: two shards with "cases": 1e308 passed the schema, and merge wrote "cases": Infinity."""
     one = _edit(shards, "s1", lambda d: d["summary"].update(cases=1e308), "s1-huge")
