@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 from conformance._redact import Redactor
 from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.engine._findings import absorb
-from conformance.engine._verdict import decide
+from conformance.engine._verdict import Verdict, decide
 from conformance.errors import SetupError
 from conformance.reporting import ci_summary, results_file
 from conformance.reporting._text import Out
@@ -131,21 +131,54 @@ def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dic
     summary.setdefault("notes", {}).update(other.get("notes", {}))
 
 
+# XML 1.0 has no way to write these (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF), and
+# discourages DEL and the C1 controls: a target's text carrying any of them would make junit.xml no XML at all.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HEADER = ["target", "spec", "profile", "seed", "writes_allowed", "tls_verified", "operations_tested", "cases"]
+_HEADER += ["findings", "complete"]  # the run's junit header (reporting/plugin._junit_header), in its order
+
+
+def _xml(value: Any) -> str:
+    """`value` as text XML 1.0 can hold: each character it cannot, `?`."""
+    return _NOT_XML.sub("?", str(value))
+
+
+def _properties(suite: ElementTree.Element, summary: dict[str, Any], verdict: Verdict) -> None:
+    """The verdict first, then the run's header and why any check was skipped (reporting/plugin._junit_header)."""
+    properties = ElementTree.SubElement(suite, "properties")
+    pairs = [("verdict", verdict.headline), ("outcome", verdict.outcome), ("exit_code", verdict.exit_code)]
+    pairs += [(name, summary.get(name)) for name in _HEADER]
+    pairs += [(f"skipped:{check}", e["skipped"]) for check, e in summary["checks"].items() if e.get("skipped")]
+    for name, value in pairs:
+        ElementTree.SubElement(properties, "property", name=_xml(name), value=_xml(value))
+
+
 def junit(results: dict[str, Any]) -> str:
-    by_operation: dict[str, list[dict[str, Any]]] = {op: [] for op in results["summary"]["operations"]}
+    """One testcase per operation (failing with its findings) and one for the verdict, failing unless it passed;
+    the verdict, its exit code and the run's header as properties, as the run's own junit.xml has them."""
+    summary, verdict = results["summary"], Verdict.of(results)
+    by_operation: dict[str, list[dict[str, Any]]] = {op: [] for op in summary["operations"]}
     for finding in results["findings"]:
         by_operation.setdefault(finding["operation"], []).append(finding)
+    failing = [op for op, findings in by_operation.items() if findings]
+    passed, error = verdict.outcome == "passed", verdict.outcome == "error"
     suite = ElementTree.Element(
         "testsuite",
         name="voipbin-conformance",
-        tests=str(len(by_operation)),
-        failures=str(sum(1 for f in by_operation.values() if f)),
+        tests=str(len(by_operation) + 1),
+        failures=str(len(failing) + (not passed and not error)),
+        errors=str(int(error)),
     )
+    _properties(suite, summary, verdict)
+    case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="verdict")
+    if not passed:
+        failure = ElementTree.SubElement(case, "error" if error else "failure", message=_xml(verdict.headline))
+        failure.text = _xml("\n".join(verdict.reasons))
     for operation, findings in sorted(by_operation.items()):
-        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=operation)
+        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=_xml(operation))
         if findings:
             failure = ElementTree.SubElement(case, "failure", message=f"{len(findings)} finding(s)")
-            failure.text = "\n".join(f"[{f['check']}] {f['message']}\n    repro: {f['repro']}" for f in findings)
+            failure.text = _xml("\n".join(f"[{f['check']}] {f['message']}\n    repro: {f['repro']}" for f in findings))
     return ElementTree.tostring(suite, encoding="unicode")
 
 

@@ -64,6 +64,49 @@ def test_the_strictest_min_reach_of_the_shards_decides_in_either_order(shards, t
     assert one[1]["summary"]["min_reach"] == 100.0
 
 
+@pytest.mark.parametrize("case", ["passed", "short of reach", "findings", "missing shard"])
+def test_the_merged_junit_says_what_the_merged_verdict_says(shards, tmp_path, case):
+    """Before: no verdict or exit_code property, and failures="0" for a merge that failed on reach (exit 1) or
+    missed a shard (--allow-partial, exit 2)."""
+    s1, s2 = str(shards / "s1" / "results.json"), str(shards / "s2" / "results.json")
+    argv = {
+        "passed": ([s1, s2], ()),
+        "short of reach": ([s1, _edit(shards, "s2", lambda d: d["summary"].update(min_reach=100.0), "s2-100")], ()),
+        "findings": ([s1, str(shards / "f2" / "results.json")], ()),
+        "missing shard": ([s1], ("--allow-partial",)),
+    }[case]
+    code, results, root = _merge(*argv[0], report_dir=tmp_path / "m", extra=argv[1])
+    verdict = results["summary"]["verdict"]
+    assert code == verdict["exit_code"] == {"passed": 0, "short of reach": 1, "findings": 1, "missing shard": 2}[case]
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    properties = _properties(suite)
+    assert properties["verdict"] == verdict["headline"] and properties["exit_code"] == str(code)
+    assert properties["outcome"] == verdict["outcome"]
+    assert (_failures(suite) > 0) == (code != 0)
+    assert int(suite.get("failures")) + int(suite.get("errors", "0")) == _failures(suite)
+    if code != 0:
+        assert any(verdict["headline"] in (f.get("message") or "") for f in suite.iter("failure"))
+
+
+def test_the_merged_junit_is_well_formed_whatever_a_target_sent(shards, tmp_path):
+    """Before: a Content-Type with control characters went into junit.xml raw: not XML (parse error)."""
+
+    def hostile(data: dict) -> None:
+        finding = data["findings"][0]
+        finding["message"] = "Content-Type text/html\x01\x08\x1b[31m\x7f\ufffe is not JSON"
+        finding["repro"] += " -H 'X: \x00\x0c'"
+        finding["check"] = "json_response\x02"
+        data["summary"]["target"] += "\x1f"
+
+    f2 = _edit(shards, "f2", hostile, "f2-hostile")
+    s1 = _edit(shards, "s1", lambda d: d["summary"].update(target=d["summary"]["target"] + "\x1f"), "s1-same")
+    code, _, root = _merge(s1, f2, report_dir=tmp_path / "m")
+    assert code == 1
+    text = ElementTree.tostring(root, encoding="unicode")
+    assert "Content-Type text/html" in text and "is not JSON" in text
+    assert not any(c in text for c in "\x00\x01\x02\x08\x0c\x1b\x1f\ufffe")
+
+
 def test_counts_no_reader_would_accept_are_refused_on_reading(shards, tmp_path, capsys):
     """Before: two shards with "cases": 1e308 passed the schema, and merge wrote "cases": Infinity."""
     one = _edit(shards, "s1", lambda d: d["summary"].update(cases=1e308), "s1-huge")
