@@ -39,7 +39,7 @@ from conformance.mock.app import MockApp
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # one request's body (a 413 beyond)
 MAX_BUFFERED_BYTES = 32 * 1024 * 1024  # the bodies being read at once, across every connection (a 503 beyond)
 MAX_HEADER_BYTES = 64 * 1024  # one request's line and headers together (a 431 beyond, and the connection ends)
-MAX_CONNECTIONS = 64  # connections served at once; beyond, a 503 from the accept loop and the connection ends
+MAX_CONNECTIONS = 128  # served at once (a run with --workers N holds a connection or two each); beyond, a 503
 IDLE_SECONDS = 30  # a kept-alive connection with nothing to say is closed after this
 _CHUNK = 64 * 1024
 _GATEWAY_PAGE = (

@@ -105,8 +105,8 @@ def test_headers_within_the_bound_are_served(served):
 
 def test_connections_past_the_bound_are_turned_away_and_memory_stays_bounded(served):
     """Four times as many clients as the mock serves at once, each holding 60 KB of unfinished headers: the mock
-    serves MAX_CONNECTIONS of them and answers the rest a 503 at once. Before: it served them all, a thread and
-    their headers each (16 MB traced, and no end to it but the clients')."""
+    serves MAX_CONNECTIONS of them (9.6 MB traced) and answers the rest a 503 at once. Before: it served every one
+    its 5-deep backlog did not reset, a thread and their headers each (14.9 MB traced, no bound but the clients')."""
     app, server = served
     pad = b"".join(b"X-Pad-%d: %s\r\n" % (n, b"a" * 4000) for n in range(15))
     socks = []
