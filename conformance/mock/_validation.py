@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,17 +18,41 @@ from conformance.profiles import Profile
 
 _LONG_STRING = 20  # fault server_error_on_long_strings: a fixed-size buffer this short
 MAX_JSON_DEPTH = 100  # a request body nested deeper is refused (400), as Go's decoder refuses past its own limit
+# What parsing may build: a body with more JSON containers and elements than this is refused (413) unparsed. Each
+# costs Python 50-100 bytes (an 8 MiB `[[],[],…]` is 2.8 million lists, 345 MiB); this bounds one body to ~20 MB.
+MAX_JSON_VALUES = 200_000
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)  # a JSON string, escapes and all; never backtracks
 
 
 class _TooDeep(ValueError):
     pass
 
 
+class _TooMany(ValueError):
+    pass
+
+
+def json_values(body: bytes) -> int:
+    """How many containers and elements parsing `body` would build, give or take: each `{`, `[` and `,` outside
+    strings (a value is one of these, or the first in its container). Counted on the bytes, at C speed; the strings
+    are taken out (a copy of the body) only where the raw count is over the budget, so that none is refused for
+    what its strings hold."""
+
+    def count(data: bytes) -> int:
+        return data.count(b"{") + data.count(b"[") + data.count(b",")
+
+    raw = count(body)
+    return raw if raw <= MAX_JSON_VALUES else count(_STRING.sub(b"", body))
+
+
 def parse_json(body: bytes) -> Any:
-    """The body as JSON: ValueError if it is not JSON, _TooDeep (a ValueError) if nested past MAX_JSON_DEPTH.
+    """The body as JSON: ValueError if it is not JSON, _TooDeep (a ValueError) if nested past MAX_JSON_DEPTH,
+    _TooMany (a ValueError) if it holds more than MAX_JSON_VALUES values, counted before anything is built.
 
     Nothing downstream (jsonschema, the handlers) recurses deeper than this; json.loads itself raises
     RecursionError long before a thread's stack runs out."""
+    if json_values(body) > MAX_JSON_VALUES:
+        raise _TooMany
     try:
         payload = json.loads(body)
     except RecursionError:
@@ -108,6 +133,9 @@ class RequestReader:
             raise Reject(
                 400, "INVALID_JSON_BODY", f"the request body is nested deeper than {MAX_JSON_DEPTH} levels"
             ) from None
+        except _TooMany:
+            limit = f"the request body holds more than {MAX_JSON_VALUES} JSON values"
+            raise Reject(413, "REQUEST_TOO_LARGE", limit) from None
         except ValueError:
             if F.MALFORMED_JSON_500 in self.faults:
                 raise Reject(500, "INTERNAL", "unexpected end of JSON input") from None

@@ -21,7 +21,7 @@ from conformance.mock._handlers import Handlers
 from conformance.mock._render import Render
 from conformance.mock._routes import Kind, Router
 from conformance.mock._store import Store
-from conformance.mock._validation import RequestReader
+from conformance.mock._validation import RequestReader, parse_json
 from conformance.mock._wire import MockResponse, Reject, answer_headers
 from conformance.mock.faults import F, validate_faults
 from conformance.openapi import Spec
@@ -126,12 +126,12 @@ class MockApp:
     def _login(self, body: bytes) -> MockResponse:
         """auth_overview-2026-08-22: username/password for the customer's JWT and, as the live server does
         (bin-api-manager PostLogin), the same JWT in a Secure, HttpOnly token cookie; any failure is a bare 400."""
-        try:
-            sent = json.loads(body) if body else None
+        try:  # bounded as every body is (nesting, size); any body that does not bind is the same bare 400
+            sent = parse_json(body) if body else None
         except ValueError:
             sent = None
         given = (sent.get("username"), sent.get("password")) if isinstance(sent, dict) else None
-        if given not in self.logins:
+        if given is None or not all(isinstance(part, str) for part in given) or given not in self.logins:
             return MockResponse(400, [], b"")  # as the live PostLogin: AbortWithStatus(400), no body
         customer = self.customers[self.logins[given]]
         body_out = json.dumps({"username": given[0], "token": customer.token}).encode()

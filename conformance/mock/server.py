@@ -3,10 +3,12 @@
 werkzeug's development server closes every connection (it drains the socket after each answer, which would eat
 the next request), so a run against it paid a new TCP connection and a new thread for every request.
 
-Bounded, whatever its clients do: a body is read in chunks against one budget shared by every connection (beyond
-it a 503, beyond the per-request cap a 413, both in the profile's envelope), and a client that goes away
-mid-request or mid-answer just ends its connection. Optionally TLS (handshake in the connection's own thread) and
-a gateway in front that answers an HTML 403 to any request without its header, as staging's does.
+Bounded, whatever its clients do (`_limits`): at most MAX_CONNECTIONS served at once (beyond, a 503 and the end of
+the connection), a request's line and headers at most MAX_HEADER_BYTES together (beyond, a 431), a body read in
+chunks against one budget shared by every connection (beyond it a 503, beyond the per-request cap a 413), all in
+the profile's envelope; a client that goes away mid-request or mid-answer just ends its connection. Optionally TLS
+(handshake in the connection's own thread) and a gateway in front that answers an HTML 403 to any request without
+its header, as staging's does.
 """
 
 from __future__ import annotations
@@ -29,38 +31,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from conformance.mock._limits import Budget, HeaderReader, HeadersTooLarge, on_the_wire
 from conformance.mock._tls import DEFAULT_NAMES, TLSFiles, generate
 from conformance.mock._wire import MockResponse, answer_headers
 from conformance.mock.app import MockApp
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # one request's body (a 413 beyond)
 MAX_BUFFERED_BYTES = 32 * 1024 * 1024  # the bodies being read at once, across every connection (a 503 beyond)
+MAX_HEADER_BYTES = 64 * 1024  # one request's line and headers together (a 431 beyond, and the connection ends)
+MAX_CONNECTIONS = 128  # served at once (a run with --workers N holds a connection or two each); beyond, a 503
 IDLE_SECONDS = 30  # a kept-alive connection with nothing to say is closed after this
 _CHUNK = 64 * 1024
 _GATEWAY_PAGE = (
     b"<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n"
     b"<hr><center>gateway</center>\r\n</body>\r\n</html>\r\n"
 )
-
-
-class Budget:
-    """Bytes of request bodies held in memory, across connections; `held` never exceeds `total`."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.held, self.peak = total, 0, 0
-        self._lock = threading.Lock()
-
-    def take(self, size: int) -> bool:
-        with self._lock:
-            if self.held + size > self.total:
-                return False
-            self.held += size
-            self.peak = max(self.peak, self.held)
-            return True
-
-    def give(self, size: int) -> None:
-        with self._lock:
-            self.held -= size
 
 
 class _Refused(Exception):
@@ -79,6 +64,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def parse_request(self) -> bool:
+        """The stdlib's, with the request line and headers held to MAX_HEADER_BYTES together."""
+        rfile = self.rfile
+        self.rfile = HeaderReader(rfile, MAX_HEADER_BYTES - len(self.raw_requestline))
+        try:
+            return super().parse_request()
+        except HeadersTooLarge:
+            self.close_connection = True  # the rest of the headers is never read
+            limit = f"the request line and headers are larger than {MAX_HEADER_BYTES} bytes"
+            self._answer(self.server.error(431, "REQUEST_HEADER_FIELDS_TOO_LARGE", limit))
+            return False
+        finally:
+            self.rfile = rfile
 
     def _serve(self) -> None:
         if not self._through_gateway():
@@ -126,10 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _refusal(self, status: int, reason: str, message: str) -> _Refused:
-        answer = self.server.app.render.error(status, reason, message, f"req_{uuid.uuid4().hex[:20]}")
-        if status == 503:
-            answer.headers.append(("Retry-After", "1"))
-        return _Refused(answer)
+        return _Refused(self.server.error(status, reason, message))
 
     def _read_body(self, held: list[int]) -> bytes:
         """The whole body, so that the connection is clean for the next request; `held[0]` is what it took from
@@ -182,6 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS  # a burst of connects is accepted (and served or refused), not reset
 
     def __init__(
         self,
@@ -195,7 +192,38 @@ class _Server(ThreadingHTTPServer):
         self.app, self.tls, self.required = app, tls, dict(required or {})
         self.max_request_bytes = MAX_REQUEST_BYTES
         self.budget = Budget(MAX_BUFFERED_BYTES)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__((host, port), _Handler)
+
+    def error(self, status: int, reason: str, message: str) -> MockResponse:
+        """A refusal of the server's own (a bound reached), in the profile's envelope."""
+        answer = self.app.render.error(status, reason, message, f"req_{uuid.uuid4().hex[:20]}")
+        if status == 503:
+            answer.headers.append(("Retry-After", "1"))
+        return answer
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS at once; beyond, a 503 from here (over TLS, before any
+        handshake, the connection just ends): what clients can make the mock hold stays bounded."""
+        if not self.slots.acquire(blocking=False):
+            if self.tls is None:
+                busy = self.error(503, "SERVICE_UNAVAILABLE", "too many connections at once; try again")
+                with contextlib.suppress(OSError):
+                    request.setblocking(False)  # the accept loop never waits on a client
+                    request.send(on_the_wire(busy, "Service Unavailable"))
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # HTTPServer's asks DNS for a fully qualified name: slow offline

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 import sys
 from pathlib import Path
@@ -13,12 +12,12 @@ from xml.etree import ElementTree
 from conformance._redact import Redactor
 from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.engine._findings import absorb
-from conformance.engine._verdict import decide
+from conformance.engine._verdict import Verdict, decide
 from conformance.errors import SetupError
-from conformance.reporting import ci_summary
+from conformance.reporting import ci_summary, results_file
 from conformance.reporting._text import Out
 from conformance.reporting.problems import group
-from conformance.reporting.results import reach
+from conformance.reporting.results import json_text, reach
 from conformance.reporting.static_html import render_results
 
 
@@ -88,17 +87,25 @@ def merge(
     summary["shard"] = None
     summary["missing_shards"] = missing
     summary["complete"] = not missing and all(p["summary"].get("complete", True) for p in parts)
-    statuses: dict[str, list[int]] = {}
-    for part in parts:
-        for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
-            statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
-    summary["reach"] = reach(summary["operations"], statuses, writes_allowed=summary.get("writes_allowed", True))
+    _reach(summary, parts)
     merged["findings"] = sorted(findings.values(), key=lambda f: (f["check"], f["operation"], f["fingerprint"]))
     summary["findings"] = len(merged["findings"])
     merged["problems"] = group(merged["findings"], summary["operations_tested"])
     summary["problems"] = len(merged["problems"])
     summary["verdict"] = decide(merged).as_dict()  # the shards' --min-reach, completeness and findings together
     return merged
+
+
+def _reach(summary: dict[str, Any], parts: list[dict[str, Any]]) -> None:
+    """The reach of the shards together, and the strictest --min-reach any of them was held to (whatever the order
+    of the files, the same verdict)."""
+    statuses: dict[str, list[int]] = {}
+    for part in parts:
+        for op, codes in ((part["summary"].get("reach") or {}).get("statuses") or {}).items():
+            statuses[op] = sorted(set(statuses.get(op, [])) | set(codes))
+    summary["reach"] = reach(summary["operations"], statuses, writes_allowed=summary.get("writes_allowed", True))
+    minimums = [p["summary"]["min_reach"] for p in parts if p["summary"].get("min_reach") is not None]
+    summary["min_reach"] = max(minimums, default=None)
 
 
 def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dict[str, Any]) -> None:
@@ -124,21 +131,54 @@ def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dic
     summary.setdefault("notes", {}).update(other.get("notes", {}))
 
 
+# XML 1.0 has no way to write these (C0 controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF), and
+# discourages DEL and the C1 controls: a target's text carrying any of them would make junit.xml no XML at all.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HEADER = ["target", "spec", "profile", "seed", "writes_allowed", "tls_verified", "operations_tested", "cases"]
+_HEADER += ["findings", "complete"]  # the run's junit header (reporting/plugin._junit_header), in its order
+
+
+def _xml(value: Any) -> str:
+    """`value` as text XML 1.0 can hold: each character it cannot, `?`."""
+    return _NOT_XML.sub("?", str(value))
+
+
+def _properties(suite: ElementTree.Element, summary: dict[str, Any], verdict: Verdict) -> None:
+    """The verdict first, then the run's header and why any check was skipped (reporting/plugin._junit_header)."""
+    properties = ElementTree.SubElement(suite, "properties")
+    pairs = [("verdict", verdict.headline), ("outcome", verdict.outcome), ("exit_code", verdict.exit_code)]
+    pairs += [(name, summary.get(name)) for name in _HEADER]
+    pairs += [(f"skipped:{check}", e["skipped"]) for check, e in summary["checks"].items() if e.get("skipped")]
+    for name, value in pairs:
+        ElementTree.SubElement(properties, "property", name=_xml(name), value=_xml(value))
+
+
 def junit(results: dict[str, Any]) -> str:
-    by_operation: dict[str, list[dict[str, Any]]] = {op: [] for op in results["summary"]["operations"]}
+    """One testcase per operation (failing with its findings) and one for the verdict, failing unless it passed;
+    the verdict, its exit code and the run's header as properties, as the run's own junit.xml has them."""
+    summary, verdict = results["summary"], Verdict.of(results)
+    by_operation: dict[str, list[dict[str, Any]]] = {op: [] for op in summary["operations"]}
     for finding in results["findings"]:
         by_operation.setdefault(finding["operation"], []).append(finding)
+    failing = [op for op, findings in by_operation.items() if findings]
+    passed, error = verdict.outcome == "passed", verdict.outcome == "error"
     suite = ElementTree.Element(
         "testsuite",
         name="voipbin-conformance",
-        tests=str(len(by_operation)),
-        failures=str(sum(1 for f in by_operation.values() if f)),
+        tests=str(len(by_operation) + 1),
+        failures=str(len(failing) + (not passed and not error)),
+        errors=str(int(error)),
     )
+    _properties(suite, summary, verdict)
+    case = ElementTree.SubElement(suite, "testcase", classname="conformance", name="verdict")
+    if not passed:
+        failure = ElementTree.SubElement(case, "error" if error else "failure", message=_xml(verdict.headline))
+        failure.text = _xml("\n".join(verdict.reasons))
     for operation, findings in sorted(by_operation.items()):
-        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=operation)
+        case = ElementTree.SubElement(suite, "testcase", classname="conformance", name=_xml(operation))
         if findings:
             failure = ElementTree.SubElement(case, "failure", message=f"{len(findings)} finding(s)")
-            failure.text = "\n".join(f"[{f['check']}] {f['message']}\n    repro: {f['repro']}" for f in findings)
+            failure.text = _xml("\n".join(f"[{f['check']}] {f['message']}\n    repro: {f['repro']}" for f in findings))
     return ElementTree.tostring(suite, encoding="unicode")
 
 
@@ -146,9 +186,13 @@ def write(results: dict[str, Any], report_dir: str, redactor: Redactor | None = 
     """The merged reports, through the single exit (`redactor`: by default the credentials of the environment)."""
     out = Out(redactor)
     shown = out.data(results)
+    text = json_text(shown, "the merged results.json")  # before anything is written: no file rather than a bad one
+    wrong = results_file.problem(shown)
+    if wrong is not None:  # e.g. counts that add up past what a results file may hold
+        raise SetupError(f"the merged results.json would not be a results file: {wrong}", "merge fewer shards")
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
-    out.file(directory / "results.json", json.dumps(shown, indent=2) + "\n")
+    out.file(directory / "results.json", text + "\n")
     out.file(directory / "junit.xml", '<?xml version="1.0" encoding="utf-8"?>\n' + junit(shown))
     out.file(directory / "report.html", render_results(shown))
     ci_summary.write(shown, str(directory), sys.stdout, out.redactor)  # the merge publishes the run's summary

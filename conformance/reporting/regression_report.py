@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from conformance.config import ensure_report_dir
 from conformance.reporting._text import Out
 from conformance.reporting.html import findings_html
 from conformance.reporting.regression import ONE_SIDED
+from conformance.reporting.results import json_text
 from conformance.reporting.static_html import page
 
 
@@ -20,9 +20,10 @@ def write(regression: dict[str, Any], report_dir: str, redactor: Redactor | None
     credentials of the environment)."""
     out = Out(redactor)
     shown = out.data(regression)
+    text = json_text(shown, "regression.json")  # before anything is written
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
-    json_path = out.file(directory / "regression.json", json.dumps(shown, indent=2) + "\n")
+    json_path = out.file(directory / "regression.json", text + "\n")
     html_path = out.file(directory / "regression.html", render_regression(shown))
     return json_path, html_path
 

@@ -12,6 +12,7 @@ from typing import Any
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
 from conformance.engine._findings import absorb
+from conformance.errors import SetupError
 from conformance.profiles import load_profile
 from conformance.reporting.problems import group
 
@@ -144,9 +145,19 @@ class Aggregator:
         }
 
 
+def json_text(data: Any, name: str) -> str:
+    """`data` as the JSON text of the file `name`, or one SetupError: a value JSON cannot hold (NaN, an infinity)
+    is never written as the `NaN`/`Infinity` no JSON reader (ours included) accepts."""
+    try:
+        return json.dumps(data, indent=2, allow_nan=False)
+    except ValueError as exc:
+        raise SetupError(f"{name} cannot be written: {exc}", "this is a bug: please report it") from None
+
+
 def write_results(path: Path, results: dict[str, Any], redact: Any) -> None:
+    text = json_text(results, path.name)  # before anything is written: no file at all rather than a broken one
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redact(json.dumps(results, indent=2, sort_keys=False)) + "\n", encoding="utf-8")
+    path.write_text(redact(text) + "\n", encoding="utf-8")
 
 
 def reach(operations: list[str], statuses: dict[str, list[int]], *, writes_allowed: bool = True) -> dict[str, Any]:

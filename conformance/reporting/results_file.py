@@ -32,6 +32,12 @@ def load(path: str) -> dict[str, Any]:
     return data
 
 
+def problem(data: Any) -> str | None:
+    """What keeps `data` (a results file about to be written) from being one its readers accept, or None."""
+    error = _first_error(data)
+    return None if error is None else describe(error)
+
+
 def _first_error(data: Any) -> ValidationError | None:
     """The shallowest of the first errors: "summary: expected an object" before its details. jsonschema-rs (which
     schemathesis brings) says valid or not in milliseconds where jsonschema takes seconds for a 10 MB file; the
