@@ -1,13 +1,16 @@
-"""What pytest-html shows: a run header and a checks x outcome table, and each failed test's findings grouped
-by check with request, response and a curl repro."""
+"""What pytest-html shows: the verdict first, the problems (each opening to its full-width details), the run header
+and a checks x outcome table; each finding with request, response and a curl repro to copy. The style (AA contrast,
+repros that wrap only at spaces) is shared by our own pages."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from html import escape
 from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
+from conformance.reporting.problems import unreadable
 
 
 def _e(value: Any) -> str:
@@ -25,35 +28,51 @@ def findings_html(findings: list[dict[str, Any]]) -> str:
         parts.append(
             f'<div class="vc-check"><h4 class="vc-check-id">{escape(check)}</h4><p class="vc-doc">{escape(doc)}</p>'
         )
-        for f in by_check[check]:
-            steps = "".join(
-                f"<li>{escape(s['purpose'])}: <code>{escape(s['method'])} {escape(s['url'])}</code> &rarr; "
-                f"{escape(str(s['error'] or s['status']))}</li>"
-                for s in f.get("steps", [])
-            )
-            response = f.get("response") or {}
-            parts.append(
-                '<div class="vc-finding">'
-                f'<p><b>{escape(f["operation"])}</b>: <span class="vc-message">{escape(f["message"])}</span> '
-                f"<small>({_e(f.get('occurrences', 1))}x, fingerprint {escape(f['fingerprint'])})</small></p>"
-                + (f"<ol class='vc-steps'>{steps}</ol>" if steps else "")
-                + f"<p>Response: {escape(str(response.get('error') or response.get('status')))} "
-                f"{escape(response.get('content_type') or '')}</p>"
-                f'<pre class="vc-body">{escape((response.get("body") or "")[:600])}</pre>'
-                f'<p>Reproduce:</p><pre class="vc-repro">{escape(f["repro"])}</pre>'
-                + (
-                    "<details><summary>Replay the whole sequence (a shell script that captures ids and tokens "
-                    f'as it goes)</summary><pre class="vc-replay">{escape(f["replay"])}</pre></details>'
-                    if f.get("replay")
-                    else ""
-                )
-                + "</div>"
-            )
+        parts.extend(_finding_html(f) for f in by_check[check])
         parts.append("</div>")
     return "".join(parts)
 
 
-_SEVERITY_COLOUR = {"critical": "#b00020", "high": "#c25400", "medium": "#7a6400"}
+def _finding_html(f: dict[str, Any]) -> str:
+    steps = "".join(
+        f"<li>{escape(s['purpose'])}: <code>{escape(s['method'])} {escape(s['url'])}</code> &rarr; "
+        f"{escape(str(s['error'] or s['status']))}</li>"
+        for s in f.get("steps", [])
+    )
+    response = f.get("response") or {}
+    replay = (
+        "<details><summary>Replay the whole sequence (a shell script that captures ids and tokens as it goes)"
+        f"</summary>{repro_html(f['replay'], 'vc-replay')}</details>"
+        if f.get("replay")
+        else ""
+    )
+    return (
+        '<div class="vc-finding">'
+        f'<p><b>{escape(f["operation"])}</b>: <span class="vc-message">{escape(f["message"])}</span> '
+        f"<small>({_e(f.get('occurrences', 1))}x, fingerprint {escape(f['fingerprint'])})</small></p>"
+        + (f"<ol class='vc-steps'>{steps}</ol>" if steps else "")
+        + f"<p>Response: {escape(str(response.get('error') or response.get('status')))} "
+        f"{escape(response.get('content_type') or '')}</p>"
+        f'<pre class="vc-body">{escape((response.get("body") or "")[:600])}</pre>'
+        f"<p>Reproduce:</p>{repro_html(f['repro'])}{replay}</div>"
+    )
+
+
+def repro_html(command: str, kind: str = "") -> str:
+    """A shell command to copy: each token (a run of non-space characters) held on one line, so it wraps only at
+    spaces and scrolls inside its box where one token is wider than the box; a copy button that the page's script
+    shows (a page without the script has none)."""
+    tokens = "".join(
+        escape(part) if part.isspace() else f'<span class="vc-tok">{escape(part)}</span>'
+        for part in re.split(r"(\s+)", command)
+        if part
+    )
+    return (
+        '<div class="vc-repro-box"><button type="button" class="vc-copy" hidden>copy</button>'
+        f'<pre class="{f"vc-repro {kind}".strip()}">{tokens}</pre></div>'
+    )
+
+
 _FULL_EXCHANGES = 3  # per problem; every finding stays in results.json
 _INDEX_CAP = 40  # findings listed per check in the index
 
@@ -72,11 +91,71 @@ def compact_findings_html(findings: list[dict[str, Any]]) -> str:
     return f'<ul class="vc-compact">{items}</ul>'
 
 
-# Readable at any width: nothing a target sends (long tokens, bodies, URLs) may push the page sideways.
-PAGE_STYLE = (
-    "<style>pre{white-space:pre-wrap;word-break:break-all}td,li,p,summary{overflow-wrap:anywhere}"
-    "#results-table,#vc-problems{table-layout:fixed;width:100%}#vc-problems td{vertical-align:top}</style>"
+# Every colour here holds WCAG AA (4.5:1) on its background; tests/reporting/test_browser.py measures it in Chromium.
+STYLE = (
+    'body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f1f1f;'
+    "background:#fff}h1,h2,h3,h4,p,li,td,th,summary{color:#1f1f1f}a{color:#0b57d0}small{color:#555}"
+    "table{border-collapse:collapse}#vc-checks,#vc-regression{margin:1em 0}"
+    "#vc-checks td,#vc-checks th,#vc-regression td,#vc-regression th{border:1px solid #ccc;padding:.25em .6em;"
+    "text-align:left}td,li,p,summary{overflow-wrap:anywhere}"
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f6;color:#1f1f1f;padding:.5em .7em;"
+    'margin:.3em 0;font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}'
+    # A repro wraps at spaces only (each token is a nowrap span) and scrolls in its box, never the page.
+    ".vc-repro-box{position:relative;max-width:100%}"
+    "pre.vc-repro{word-break:normal;overflow-wrap:normal;overflow-x:auto;padding-right:5.5em}"
+    ".vc-tok{white-space:nowrap}.vc-copy{position:absolute;top:.35em;right:.35em;font:12px/1.3 system-ui,sans-serif;"
+    "color:#1f1f1f;background:#fff;border:1px solid #767676;border-radius:3px;padding:.15em .6em;cursor:pointer}"
+    ".vc-copy:hover,.vc-copy:focus{background:#e8eefc}"
+    ".vc-sev-critical,.vc-failed td:nth-child(2),.vc-new{color:#b00020}.vc-sev-high{color:#a33f00}"
+    ".vc-sev-medium{color:#6b5800}.vc-severity{font-weight:bold}.vc-passed td:nth-child(2),.vc-fixed{color:#1b6e1b}"
+    ".vc-skipped td:nth-child(2){color:#555}"
+    # Problems: a grid row each; opened, the details take the full width under it.
+    ".vc-problem-head,.vc-problem-row{display:grid;grid-template-columns:3em 5.5em minmax(0,1fr) 13em 11em;"
+    "gap:.8em;align-items:baseline;padding:.35em .5em}.vc-problem-head{font-weight:bold;border-bottom:2px solid #ccc}"
+    ".vc-problem{border-bottom:1px solid #ddd}.vc-problem-row{cursor:pointer;list-style:none}"
+    ".vc-problem-row::-webkit-details-marker{display:none}.vc-problem-row:hover{background:#f3f6fc}"
+    '.vc-n::before{content:"\\25B8\\00A0"}.vc-problem[open]>.vc-problem-row .vc-n::before{content:"\\25BE\\00A0"}'
+    ".vc-problem-body{padding:.2em .5em 1em 3.8em}"
+    ".vc-finding{border-left:3px solid #b00020;padding-left:.8em;margin:.8em 0}"
 )
+# pytest-html's own style (12 px #999 text, orange and red at 2:1 and 4:1) overridden, and its page reordered:
+# the verdict under the title, the results table next, the generator line and the environment at the bottom.
+PYTEST_HTML_STYLE = (
+    "body{display:flex;flex-direction:column;margin:0;padding:.5em 1.5em;font-size:15px}body>*{min-width:0}"
+    "#title{order:0;margin:.3em 0 .4em}.summary{order:1}#results-table{order:2}"
+    "body>p,#environment-header,#environment{order:3}footer{order:4}.summary__data>h2{display:none}"
+    "#results-table{color:#1f1f1f;font-size:14px;table-layout:fixed;width:100%}"
+    "#environment td{color:#1f1f1f}.filters button,.collapse button{color:#0b57d0;font-size:14px}"
+    ".filters button:hover,.collapse button:hover{color:#083f99}span.passed,.passed .col-result{color:#1b6e1b}"
+    "span.skipped,span.xfailed,span.rerun,.skipped .col-result,.xfailed .col-result,.rerun .col-result{color:#8a4a00}"
+    "span.error,span.failed,span.xpassed,.error .col-result,.failed .col-result,.xpassed .col-result{color:#b00020}"
+    ".collapsible td:not(.col-links):hover::after,#environment-header h2:hover::after,"
+    "#environment-header.collapsed h2:hover::after{color:#555}.summary__reload__button{background-color:#2e7d32}"
+)
+PAGE_STYLE = f"<style>{STYLE}{PYTEST_HTML_STYLE}</style>"
+# One click copies a repro (pytest-html's page runs inline script; our own pages carry none, and no button).
+COPY_SCRIPT = """<script>(function () {
+  function say(button, label) {
+    button.textContent = label;
+    setTimeout(function () { button.textContent = "copy"; }, 1500);
+  }
+  function select(pre, button) {
+    var range = document.createRange(); range.selectNodeContents(pre);
+    var selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+    var copied = false; try { copied = document.execCommand("copy"); } catch (e) {}
+    say(button, copied ? "copied" : "selected: Ctrl+C");
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".vc-copy") : null;
+    if (!button) return;
+    var pre = button.parentNode.querySelector("pre");
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(pre.textContent).then(function () { say(button, "copied"); },
+        function () { select(pre, button); });
+    } else { select(pre, button); }
+  });
+  document.querySelectorAll(".vc-copy").forEach(function (button) { button.hidden = false; });
+})();</script>"""
 
 
 _OUTCOME_COLOUR = {"passed": "#1b7a1b", "failed": "#b00020", "incomplete": "#7a6400", "error": "#7a6400"}
@@ -96,33 +175,40 @@ def banner_html(results: dict[str, Any]) -> str:
     )
 
 
+_PROBLEM_COLUMNS = ("#", "severity", "problem", "check", "reach")
+
+
 def problems_html(results: dict[str, Any]) -> str:
+    """One row per problem; opened, its details take a row of their own, the page's full width."""
     problems = results.get("problems") or []
     if not problems:
         return ""
     by_problem: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in results["findings"]:
         by_problem[finding.get("problem", "")].append(finding)
-    rows = []
-    for n, p in enumerate(problems, 1):
-        examples = sorted(by_problem[p["id"]], key=lambda f: len(f.get("repro", "")))[:_FULL_EXCHANGES]
-        operations = ", ".join(escape(op) for op in p["operations"])
-        rows.append(
-            f'<tr class="vc-problem vc-{_e(p["severity"])}" data-problem="{_e(p["id"])}"><td>{n}</td>'
-            f'<td style="color:{_SEVERITY_COLOUR.get(p["severity"], "#333")};font-weight:bold">{_e(p["severity"])}</td>'
-            f'<td><details><summary class="vc-problem-title">{_e(p["title"])}</summary>'
-            f'<p class="vc-doc">{_e(p["doc"])}</p><p><b>Operations:</b> {operations}</p>'
-            f"<p>{_e(len(examples))} of {_e(p['findings'])} findings in full (all are in results.json):</p>"
-            f"{findings_html(examples)}</details></td>"
-            f"<td>{_e(p['check'])}</td>"
-            f'<td class="vc-reach">{_e(p["operations_affected"])} of {_e(p["operations_tested"])} operations</td>'
-            f'<td><pre class="vc-repro">{_e(p["repro"])}</pre></td></tr>'
-        )
+    head = "".join(f"<span>{name}</span>" for name in _PROBLEM_COLUMNS)
+    rows = "".join(_problem_html(n, p, by_problem[p["id"]]) for n, p in enumerate(problems, 1))
     return (
-        '<h2>Problems, most severe first</h2><table id="vc-problems"><colgroup><col style="width:3%">'
-        '<col style="width:8%"><col style="width:42%"><col style="width:13%"><col style="width:10%">'
-        '<col style="width:24%"></colgroup><thead><tr><th>#</th><th>severity</th><th>problem</th><th>check</th>'
-        "<th>reach</th><th>shortest repro</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        '<section id="vc-problems"><h2>Problems, most severe first</h2>'
+        f'<div class="vc-problem-head" aria-hidden="true">{head}</div>{rows}</section>'
+    )
+
+
+def _problem_html(n: int, p: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    examples = sorted(findings, key=lambda f: unreadable(f.get("repro") or ""))[:_FULL_EXCHANGES]
+    operations = ", ".join(escape(op) for op in p["operations"])
+    severity = _e(p["severity"])
+    return (
+        f'<details class="vc-problem vc-{severity}" data-problem="{_e(p["id"])}">'
+        f'<summary class="vc-problem-row"><span class="vc-n">{n}</span>'
+        f'<span class="vc-severity vc-sev-{severity}">{severity}</span>'
+        f'<span class="vc-problem-title">{_e(p["title"])}</span><span class="vc-problem-check">{_e(p["check"])}</span>'
+        f'<span class="vc-reach">{_e(p["operations_affected"])} of {_e(p["operations_tested"])} operations</span>'
+        f'</summary><div class="vc-problem-body"><p class="vc-doc">{_e(p["doc"])}</p>'
+        f"<p><b>Shortest repro:</b></p>{repro_html(str(p['repro']))}"
+        f"<p><b>Operations:</b> {operations}</p>"
+        f"<p>{_e(len(examples))} of {_e(p['findings'])} findings in full (all are in results.json):</p>"
+        f"{findings_html(examples)}</div></details>"
     )
 
 
@@ -148,7 +234,10 @@ def findings_index_html(findings: list[dict[str, Any]]) -> str:
     return "".join(parts) + "</div>"
 
 
-def summary_html(results: dict[str, Any]) -> list[str]:
+def summary_html(results: dict[str, Any], *, standalone: bool = False) -> list[str]:
+    """The run's sections, the verdict first. For pytest-html's page (the default) with the style that overrides
+    pytest-html's own and the copy buttons' script; `standalone`: for a page of ours, which carries its own style
+    and no script."""
     summary = results["summary"]
     header = (
         f'<div id="vc-run"><h2>VoIPBIN conformance</h2><p>'
@@ -174,7 +263,7 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
     return [
-        PAGE_STYLE,
+        "" if standalone else PAGE_STYLE,
         banner_html(results),
         problems_html(results),
         header,
@@ -186,6 +275,7 @@ def summary_html(results: dict[str, Any]) -> list[str]:
         table,
         _reach_html(summary),
         findings_index_html(results["findings"]),
+        "" if standalone else COPY_SCRIPT,
     ]
 
 

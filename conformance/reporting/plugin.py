@@ -6,6 +6,7 @@ It runs where the reports are written: the single process, or the xdist controll
 from __future__ import annotations
 
 import sys
+import time
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from conformance._redact import Redactor
 from conformance.config import Config
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
-from conformance.reporting._text import printable
+from conformance.reporting.console import Progress, Tick
 from conformance.reporting.html import compact_findings_html, summary_html
 from conformance.reporting.results import Aggregator, write_results
 
@@ -92,15 +93,22 @@ class Reporter:
             if self.console:
                 self._progress(data, report, errored)
 
+    _status: Progress | None = None  # the progress line, made at the first test
+
     def _progress(self, data: dict[str, Any], report: pytest.TestReport, errored: bool) -> None:
-        outcome = "ERROR (see report)" if errored else "skipped" if report.skipped else "ok"
-        if data.get("findings"):
-            outcome = f"{len(data['findings'])} finding(s)"
-        done, total = self.aggregator.tests_done, self.aggregator.tests_total
-        width = len(str(total or 0))
-        line = f"[{done:>{width}}/{total}] {data['kind']:<18} {data['operation']:<60} {outcome}\n"
-        sys.stderr.write(printable(line))
-        sys.stderr.flush()
+        """A progress line between tests, with the time elapsed and an estimate of the time left."""
+        if self._status is None:
+            self._status = Progress(sys.stderr)
+        tick = Tick(
+            self.aggregator.tests_done,
+            self.aggregator.tests_total,
+            time.time() - self.aggregator.started,
+            f"{data['kind']:<18} {data['operation']:<60}",
+            "error" if errored else "skipped" if report.skipped else "ok",
+            findings=len(data.get("findings") or []),
+            found=len(self.aggregator.findings),
+        )
+        self._status.show(tick, self.redactor)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         self.aggregator.interrupted = True

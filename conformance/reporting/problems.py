@@ -8,6 +8,8 @@ has the same id in every run: baselines and diffs can follow it as it spreads or
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from typing import Any
 
 from conformance.checks import CHECKS, SEVERITIES, ProblemKind, default_grouping
@@ -19,6 +21,21 @@ def kind_of(finding: dict[str, Any]) -> ProblemKind:
     status = finding.get("status") if isinstance(finding.get("status"), int) else None
     check = CHECKS.get(finding["check"])
     return check.problem_kind(key, status) if check is not None else default_grouping(key, status)
+
+
+# One escaped or non-ASCII character: `\u00e9`, `\xe9`, `\351`, `%C3`, or such a character itself.
+_ESCAPE = r"(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\x[0-9a-fA-F]{2}|\\[0-7]{3}|%[0-9a-fA-F]{2}|[^\x00-\x7f])"
+_ESCAPE_RUN = re.compile(f"{_ESCAPE}{{2,}}")  # a lone `%3A` in a query reads fine; `%E2%80%8B…` does not
+_PENALTY = 8  # each character of an escape run weighs as much as this many plain ones
+
+
+def unreadable(repro: str) -> tuple[int, int]:
+    """How hard `repro` is to read, lowest first: its length, with every character in a run of escapes or
+    non-ASCII characters and every invisible or control character (newlines and spaces aside) weighing
+    `_PENALTY`; then its length. The shortest readable repro of a problem is the one a person can run and understand."""
+    runs = sum(len(match) for match in _ESCAPE_RUN.findall(repro))
+    hidden = sum(1 for char in repro if char not in "\n " and unicodedata.category(char)[0] in "CZ")
+    return len(repro) + (_PENALTY - 1) * (runs + hidden), len(repro)
 
 
 def problem_id(check: str, kind: str) -> str:
@@ -135,7 +152,7 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
         problem["findings"] += 1
         problem["occurrences"] += int(finding.get("occurrences", 1))
         repro = finding.get("repro") or ""
-        if repro and (not problem["repro"] or len(repro) < len(problem["repro"])):
+        if repro and (not problem["repro"] or unreadable(repro) < unreadable(problem["repro"])):
             problem["repro"] = repro
     for finding, (root_check, root_kind) in consequences:  # counted under their root, found there too
         problem = problems[problem_id(root_check, root_kind)]

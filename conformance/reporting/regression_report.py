@@ -74,7 +74,8 @@ def _problem_changes(problems: dict[str, Any]) -> list[str]:
     )
     for key, title in titles:
         items = "".join(
-            f'<li class="vc-problem-{key}"><b>{escape(str(p["severity"]))}</b> {escape(str(p["title"]))} '
+            f'<li class="vc-problem-{key}"><b class="vc-severity vc-sev-{escape(str(p["severity"]))}">'
+            f"{escape(str(p['severity']))}</b> {escape(str(p['title']))} "
             f"({escape(str(p['operations_affected']))} operations"
             + (f", +{len(p['gained_operations'])} since the baseline" if key == "spreading" else "")
             + ")</li>"

@@ -1,14 +1,20 @@
-"""The HTML reports as a person sees them: opened in headless Chromium, after pytest-html's JavaScript ran."""
+"""The HTML reports as a person sees them: opened in headless Chromium at 1280x800, after pytest-html's
+JavaScript ran; measured by measure.js (contrast, width, where lines wrap) with every detail opened."""
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
+from conformance.reporting import static_html
+from conformance.reporting.html import repro_html
 from tests.engine.test_cli import cli
 
 pytestmark = pytest.mark.browser
@@ -23,11 +29,11 @@ def chromium() -> str:
     return binary
 
 
-def rendered(path, tmp_path) -> str:
+def rendered(path, tmp_path, size: str = "1280,800") -> str:
     result = subprocess.run(
         [
             chromium(),
-            "--window-size=1280,1000",
+            f"--window-size={size}",
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -47,6 +53,19 @@ def rendered(path, tmp_path) -> str:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+MEASURE = Path(__file__).with_name("measure.js").read_text()
+AA = 4.5  # WCAG 2.x AA, normal text
+
+
+def measured(page: Path, tmp_path: Path) -> dict:
+    """What measure.js saw on `page` at 1280x800 with every detail opened."""
+    probe = page.with_name(f"measured-{page.name}")
+    probe.write_text(page.read_text() + f"<script>{MEASURE}</script>")
+    found = re.search(r'data-measured="([^"]*)"', rendered(probe, tmp_path))
+    assert found, "measure.js left no measurements"
+    return json.loads(html.unescape(found.group(1)))
 
 
 def text(dom: str) -> str:
@@ -116,3 +135,43 @@ def test_regression_report_shows_what_is_new(reports, tmp_path):
     assert new and int(new.group(1)) >= 2
     assert re.search(r'id="vc-fixed-count">0<', dom)
     assert "error_envelope" in text(dom) and "curl -sS" in text(dom)
+
+
+@pytest.mark.parametrize("page", ["many/report.html", "clean/report.html", "diff/regression.html"])
+def test_every_visible_text_meets_wcag_aa_contrast_and_nothing_scrolls_sideways(reports, tmp_path, page):
+    seen = measured(reports / page, tmp_path)
+    pairs = seen["contrast"]
+    assert sum(pair["nodes"] for pair in pairs.values()) > 50  # it measured the page, details opened
+    low = {colours: pair for colours, pair in pairs.items() if pair["ratio"] < AA}
+    assert low == {}, "text below 4.5:1 (colour on background: ratio, nodes, sample)"
+    assert seen["scrollWidth"] <= seen["innerWidth"], "the page scrolls sideways at 1280 px"
+
+
+def test_the_verdict_comes_first_and_pytest_htmls_environment_last(reports, tmp_path):
+    seen = measured(reports / "many" / "report.html", tmp_path)
+    assert seen["verdictTop"] < 120, "the verdict sits below the fold's first lines"
+    assert seen["verdictTop"] < seen["resultsTop"] < seen["environmentTop"]
+
+
+def test_an_opened_problem_spans_the_page_and_its_repros_break_only_at_spaces(reports, tmp_path):
+    seen = measured(reports / "many" / "report.html", tmp_path)
+    assert seen["problemsWidth"] >= 0.9 * seen["innerWidth"]
+    assert seen["problemBodyWidth"] >= 0.95 * seen["problemsWidth"]
+    repros = seen["repros"]
+    assert repros["wrapped"] > 0, "no repro long enough to wrap: the test shows nothing"
+    assert repros["broken"] == [], "tokens broken across lines"
+    assert seen["copy"]["visible"] and seen["copy"]["copied"] == seen["copy"]["shown"]
+    assert "${VOIPBIN_TOKEN}" in (reports / "many" / "report.html").read_text()
+
+
+def test_a_token_wider_than_its_box_scrolls_in_the_box_not_the_page(tmp_path):
+    url = "http://127.0.0.1:8000/v1.0/calls?" + "&".join(f"p{n}=" + "v" * 30 for n in range(60))
+    words = " ".join(f"-H 'X-Header-{n}: value-{n}'" for n in range(40))
+    command = f'curl -sS -X GET -H "Authorization: Bearer ${{VOIPBIN_TOKEN}}" {words} {url}'
+    path = tmp_path / "repro.html"
+    path.write_text(static_html.page("repro", repro_html(command)))
+    seen = measured(path, tmp_path)
+    assert seen["scrollWidth"] <= seen["innerWidth"]
+    assert seen["repros"]["wrapped"] == 1 and seen["repros"]["broken"] == []
+    assert seen["repros"]["scrolling"] == 1  # the 2 KB URL scrolls inside its box
+    assert seen["repros"]["tokens"] == len(command.split())
