@@ -137,7 +137,7 @@ def _worth(name: str, value: str) -> bool:
     return name == "VOIPBIN_PASSWORD" or len(value) >= 8
 
 
-def _body_secrets(body: bytes | None, mechanisms: dict[str, Any], data: set[str]) -> Iterator[tuple[str, str]]:
+def _body_secrets(body: bytes | None, mechanisms: dict[str, Any], plain: set[str]) -> Iterator[tuple[str, str]]:
     """Credential-like fields of a JSON body, to one level down (a login's password, the token it answers, an
     accesskey a create hands out), and any JWT in it."""
     if not body or len(body) > 1024 * 1024:
@@ -153,7 +153,7 @@ def _body_secrets(body: bytes | None, mechanisms: dict[str, Any], data: set[str]
         objects += [child for child in data.values() if isinstance(child, dict)]
     for obj in objects:
         for key, value in obj.items():
-            if isinstance(value, str) and isinstance(key, str) and key.lower() not in data and _credential_field(key):
+            if isinstance(value, str) and isinstance(key, str) and key.lower() not in plain and _credential_field(key):
                 yield _variable(key, mechanisms), value
 
 
