@@ -126,8 +126,9 @@ class MissingCredentials(_Watching):
             return
         if self._recorded:
             yield from self._judge(exchange)
-        elif len(self._held) < KEPT:
-            self._held.append(exchange)
+        elif len(self._held) < KEPT:  # bounded: the start of each body, enough for a finding's excerpt
+            start = exchange.response_body[:_STEP_BODY]
+            self._held.append(dataclasses.replace(exchange, response_body=start, _json=None))
 
     def _judge(self, exchange: Exchange) -> Iterator[Observed]:
         expected = self.profile.unauthenticated_status

@@ -38,6 +38,8 @@ HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
     | {"proxy-authorization", "proxy-authenticate"}
 )
+# Also this hop's own: the Host is the upstream's, and an Expect: 100-continue was answered here.
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "expect"}
 Seen = Callable[[Exchange, list[tuple[str, str]]], None]
 
 
@@ -136,7 +138,7 @@ class ProxyServer(ThreadingHTTPServer):
         self.max_bytes = runtime.config.max_response_bytes
         self.timeout_s = runtime.config.request_timeout
         self.budget = Budget(MAX_BUFFERED_BYTES)
-        self._busy, self._lock, self.problems = 0, threading.Condition(), set[str]()
+        self._busy, self._lock = 0, threading.Condition()
         super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:
@@ -172,7 +174,7 @@ class ProxyServer(ThreadingHTTPServer):
             parts = urlsplit(target)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         url = self.upstream + target
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _NOT_FORWARDED}
         exchange = Exchange("", handler.command, url, headers, body or None, purpose="proxied", started=started)
         with deadline(self.timeout_s) as limit:
             try:

@@ -56,11 +56,12 @@ def report(judge: TrafficJudge, config: Config, target: str, *, stopped: str | N
     merge.write(results, config.report_dir, redactor)
     out = Out(redactor)
     traffic = results["summary"]["traffic"]
+    elsewhere = traffic["not_api"] + traffic["unmatched"]["outside_api"]
     out.line(
         f"\nTraffic: {traffic['entries']} exchanges, {traffic['judged']} judged on {traffic['operations_reached']} of "
         f"{traffic['spec_operations']} operations; {traffic['unmatched']['count']} for no operation of the spec, "
-        f"{traffic['not_api']} not the API's, {traffic['unanswered']} unanswered, {traffic['unrecorded']} without "
-        f"a recorded body (not judged)"
+        f"{elsewhere} not the API's, {traffic['unanswered']} unanswered, {traffic['unrecorded']} without a recorded "
+        "body (not judged)"
     )
     for route in traffic["unmatched"]["requests"][:10]:
         out.line(f"  no operation: {route['method']} {route['path']} ({route['count']} times)")
@@ -70,7 +71,9 @@ def report(judge: TrafficJudge, config: Config, target: str, *, stopped: str | N
 
 def traffic_results(judge: TrafficJudge, config: Config, target: str, *, stopped: str | None = None) -> dict[str, Any]:
     """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`."""
-    spec = config.spec or "bundled"
+    from conformance._data import bundled_spec_path
+
+    spec = config.spec or f"bundled ({bundled_spec_path().name})"  # as a run names it: diff compares the two
     aggregator = Aggregator(config, target, spec)
     for payload in judge.payloads():
         aggregator.add(payload)

@@ -55,6 +55,14 @@ def test_a_runs_har_holds_every_exchange_without_a_credential_and_judges_as_the_
     assert code == 1, out + err
     assert {f["check"] for f in judged["findings"]} == {"resource_lifecycle"}
     assert {f["key"] for f in judged["findings"]} <= {"zombie-read", "zombie-listed"}
+    # The same fingerprints as the run's: `diff` of the run and its judged HAR finds nothing new.
+    ran_findings = json.loads((tmp_path / "run" / "results.json").read_text())["findings"]
+    assert {f["fingerprint"] for f in judged["findings"]} <= {f["fingerprint"] for f in ran_findings}
+    code, out, err = run_main(
+        "diff", str(tmp_path / "run" / "results.json"), str(tmp_path / "judged" / "results.json"),
+        "--report-dir", str(tmp_path / "diff"),
+    )  # fmt: skip
+    assert code == 0, out + err
 
 
 def _nested(depth: int) -> str:
