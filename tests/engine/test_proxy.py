@@ -130,3 +130,42 @@ def test_an_https_upstream_is_trusted_as_run_trusts_one(tmp_path):
     assert trusted.status_code == 401  # the mock's own answer: no credentials
     assert refused.status_code == 502 and "not trusted" in refused.text
     assert refused.headers["X-Conformance-Proxy"] == "upstream-failed"
+
+
+def test_compressed_and_oversized_answers_go_through_as_sent(tmp_path):
+    """The client gets the upstream's bytes (gzip stays gzip); the checks read the body inflated; an answer over
+    --max-response-bytes is streamed through whole and judged as a run judges an oversized answer."""
+    import gzip
+
+    from tests._servers import serve
+
+    listed = json.dumps({"result": [], "next_page_token": ""}).encode()
+    squeezed = gzip.compress(listed)
+    big = b"[" + b"0," * 60_000 + b"0]"
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/v1.0/tags":
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Encoding", "gzip")])
+            return [squeezed]
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(big)))])
+        return [big]
+
+    with (
+        serve(app) as upstream,
+        proxy(upstream, tmp_path, "--max-response-bytes", "4096", "--report-dir", "r") as (
+            process,
+            base,
+        ),
+    ):
+        headers = {"Authorization": "Bearer a-token-of-the-client-0123456789", "Accept-Encoding": "gzip"}
+        small = requests.get(f"{base}/v1.0/tags", headers=headers, stream=True, timeout=10)
+        large = requests.get(f"{base}/v1.0/calls", headers=headers, stream=True, timeout=10)
+        assert small.headers["Content-Encoding"] == "gzip"
+        assert small.raw.read(decode_content=False) == squeezed
+        assert large.raw.read(decode_content=False) == big
+        code, out, err = stop(process)
+    assert code == 1, out + err
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    keys = {(f["operation"], f["check"], f["key"]) for f in results["findings"]}
+    assert keys == {("GET /calls", "server_error", "no-answer:oversized")}, out + err
+    assert results["summary"]["checks"]["list_envelope"]["passed"] == 1  # the gzip body, read inflated
