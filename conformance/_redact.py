@@ -138,6 +138,7 @@ def _pattern(spelled: tuple[str, ...]) -> re.Pattern[str]:
 class Redactor:
     def __init__(self, named_secrets: Mapping[str, str | None]) -> None:
         """`named_secrets` maps an environment variable name (VOIPBIN_TOKEN) to the secret it holds."""
+        self.named = {name: value for name, value in named_secrets.items() if value}  # as given
         self._named: dict[str, str] = {}  # lower-cased spelling -> variable
         self._whole: dict[str, str] = {}  # the secret itself, and as a JSON string -> variable
         for name, value in named_secrets.items():

@@ -102,6 +102,70 @@ def _merge_parser(sub: Any) -> None:
     )
 
 
+_SHARED = ("spec", "profile", "report_dir", "checks", "exclude_checks", "max_response_bytes")
+_UPSTREAM = ("request_timeout", "max_time", "ca_bundle", "client_cert", "client_key", "insecure")
+
+
+def _run_options(command: Any, fields: tuple[str, ...]) -> None:
+    """Options `run` has too, declared once (config.py): the same names, help and validation."""
+    from conformance.config import BY_FIELD
+
+    for name in fields:
+        names, kwargs = BY_FIELD[name].arguments()
+        command.add_argument(*names, **kwargs)
+
+
+def _judge_parser(sub: Any) -> None:
+    judge = sub.add_parser("judge", help="judge recorded traffic (a HAR file) with the checks traffic can show")
+    judge.add_argument("har", help="a HAR 1.2 file: browsers' devtools, proxies, `run --record-har`, `proxy --record`")
+    judge.add_argument(
+        "--base-url", help="only requests under this URL are the API's (default: any host, under the spec's base path)"
+    )
+    judge.add_argument("--max-har-bytes", type=int, help="the largest HAR file read (default 256 MiB)")
+    _run_options(judge, _SHARED)
+
+
+def _proxy_parser(sub: Any) -> None:
+    proxy = sub.add_parser("proxy", help="forward a client's requests to a target, judging every exchange")
+    proxy.add_argument("--upstream", required=True, help="the target, e.g. https://api.voipbin.net")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    proxy.add_argument("--port", type=int, default=8080, help="port to listen on, 0 for any free one (default 8080)")
+    proxy.add_argument("--record", metavar="FILE.har", help="also save the exchanges as HAR 1.2 (credentials redacted)")
+    _run_options(proxy, _SHARED + _UPSTREAM)
+
+
+def _traffic_config(args: argparse.Namespace, fields: tuple[str, ...]) -> Any:
+    from conformance import config as config_module
+
+    values = config_module.from_flags({name: getattr(args, name, None) for name in fields})
+    return config_module.Config(**values).validate()
+
+
+def _cmd_judge(args: argparse.Namespace) -> int:
+    from conformance._options import FLAGS, parse
+    from conformance.config import BY_FIELD
+    from conformance.engine._har import MAX_HAR_BYTES
+    from conformance.reporting.traffic import judge_file
+
+    base_url = parse(BY_FIELD["base_url"], args.base_url, FLAGS) if args.base_url else None
+    if args.max_har_bytes is not None and args.max_har_bytes < 1:
+        raise SetupError(f"--max-har-bytes expects a positive number of bytes, got {args.max_har_bytes}")
+    config = _traffic_config(args, _SHARED)
+    return judge_file(config, args.har, base_url=base_url, max_har_bytes=args.max_har_bytes or MAX_HAR_BYTES)
+
+
+def _cmd_proxy(args: argparse.Namespace) -> int:
+    from conformance._options import FLAGS, parse
+    from conformance.config import BY_FIELD
+    from conformance.reporting.traffic import proxy
+
+    upstream = parse(BY_FIELD["base_url"], args.upstream, FLAGS).rstrip("/")
+    if not 0 <= args.port <= 65535:
+        raise SetupError(f"--port expects 0 to 65535, got {args.port}")
+    config = _traffic_config(args, _SHARED + _UPSTREAM)
+    return proxy(config, upstream, host=args.host, port=args.port, record=args.record, max_time=config.max_time)
+
+
 def parser() -> _Parser:
     top = _Parser(prog="voipbin-conformance", description="Contract and conformance tests for the VoIPBIN REST API.")
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -110,6 +174,8 @@ def parser() -> _Parser:
     _mock_parser(sub)
     _diff_parser(sub)
     _merge_parser(sub)
+    _judge_parser(sub)
+    _proxy_parser(sub)
     return top
 
 
@@ -201,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         commands = {"run": _cmd_run, "mock": _cmd_mock, "diff": _cmd_diff, "merge": _cmd_merge}
+        commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy}
         return commands[args.command](args)
     except SetupError as exc:  # one line, through the single exit: it may quote a results file or a target
         from conformance.reporting._text import Out, oneline

@@ -148,6 +148,9 @@ class Config:
     )
     baseline: str | None = option(None, "a results.json to compare with: known findings do not fail the run")
     update_baseline: bool = option(False, "write this run's results.json to --baseline")
+    record_har: str | None = option(
+        None, "save every exchange of the run to FILE as HAR 1.2 (credentials redacted)", example="run.har"
+    )
     mock_faults: tuple[str, ...] = option(
         (), "break the embedded mock (see `mock --list-faults`)", flag="--mock-fault", repeat=True, example="html_401"
     )

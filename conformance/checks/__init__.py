@@ -18,6 +18,8 @@ from conformance.checks._model import (
     Fail,
     Limits,
     NotJudged,
+    Observed,
+    Observer,
     Request,
     excerpt,
 )
@@ -31,6 +33,7 @@ from conformance.checks._registry import (
     Severity,
     Subject,
     default_grouping,
+    observing,
     of_kind,
     selected,
 )
@@ -52,12 +55,15 @@ __all__ = [
     "Limits",
     "Need",
     "NotJudged",
+    "Observed",
+    "Observer",
     "ProblemKind",
     "Request",
     "Severity",
     "Subject",
     "default_grouping",
     "excerpt",
+    "observing",
     "of_kind",
     "selected",
 ]

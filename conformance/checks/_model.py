@@ -7,6 +7,7 @@ rate-limited, redacted in reports and passed through the response checks like an
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -59,6 +60,7 @@ class Exchange:
     elapsed: float = 0.0
     purpose: str = "generated case"  # what the request was for, shown in reports
     drawn: bool = False  # a random draw: a run with another seed would not send it (boundary cases would)
+    started: float | None = None  # when the request went out (epoch seconds): the order of recorded traffic
     _json: Any = field(default=None, repr=False)
     json_problem: str | None = field(default=None, repr=False)  # why a body that looks like JSON was not parsed
 
@@ -105,6 +107,28 @@ class Fail:
     key: str
     exchange: Exchange | None = None
     steps: tuple[Exchange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a check made of traffic it did not send (a HAR, the proxy): one thing it judged on `operation` (a page
+    chain, a credential-less request, a create and the read after it), and how it failed, if it did."""
+
+    operation: str
+    fails: tuple[Fail, ...] = ()
+
+
+class Observer(Protocol):
+    """A check's eye on traffic it did not send, fed every exchange in the order the requests went out: what the
+    sequences a client happened to send show of a convention the check otherwise tests by sending its own."""
+
+    notes: list[str]  # why something in the traffic could not be judged
+
+    def see(self, exchange: Exchange) -> Iterable[Observed]: ...
+
+    def finish(self) -> Iterable[Observed]:
+        """The traffic is over: what could only be judged once all of it was seen."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from conformance.checks._model import Context, Exchange, Fail
+from conformance.checks._model import Context, Exchange, Fail, Observer
 
 Kind = Literal["response", "probe", "stateful"]
 # Critical: authentication and tenant isolation (a breach); high: failures, lost or zombie data, broken pages;
@@ -98,6 +98,9 @@ class Check:
     # Where findings together say more than one by one (an operation that accepts a value of the wrong JSON type
     # validates nothing): the keys, per operation, that make one kind of problem instead.
     cluster: Callable[[dict[str, set[str]]], dict[str, ProblemKind]] | None = None
+    # A probe or a stateful check whose convention traffic it did not send can show too (a page chain a client
+    # followed, a create and the read after it): `observer(profile, spec)` watches recorded or proxied traffic.
+    observer: Callable[[Any, Any], Observer] | None = None
 
     def problem_kinds(self, keys_by_operation: dict[str, set[str]]) -> dict[str, ProblemKind]:
         """Per operation, the problem all of this check's findings there belong to, where they make one."""
@@ -162,6 +165,7 @@ def check(
     in_profile: Callable[[Any], bool] | None = None,
     claims: Callable[[int | None, str | None], str | None] | None = None,
     cluster: Callable[[dict[str, set[str]]], dict[str, ProblemKind]] | None = None,
+    observer: Callable[[Any, Any], Observer] | None = None,
 ) -> Callable[[Callable], Callable]:
     if id not in CATALOGUE:
         raise ValueError(f"check id {id!r} is not in the catalogue; add it to CATALOGUE first")
@@ -187,10 +191,16 @@ def check(
             in_profile,
             claims,
             cluster,
+            observer,
         )
         return func
 
     return register
+
+
+def observing() -> list[Check]:
+    """The checks that can judge traffic they did not send beyond the response checks: their observers."""
+    return [CHECKS[i] for i in CATALOGUE if i in CHECKS and CHECKS[i].observer is not None]
 
 
 def of_kind(kind: Kind) -> list[Check]:

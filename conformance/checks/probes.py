@@ -11,6 +11,7 @@ import jwt
 
 from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import ProblemKind, check
+from conformance.checks.traffic import MissingCredentials
 from conformance.openapi import fill_path
 from conformance.profiles import AuthMechanism
 
@@ -103,6 +104,7 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
     summary="every operation without credentials answers 401",
     doc="restful_api 'Authentication': All API requests must be authenticated",
     grouping=_refusal_grouping,
+    observer=MissingCredentials,
 )
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
     exchange = _send_example(ctx, Auth.none(), "no credentials")

@@ -13,6 +13,7 @@ from typing import Any
 from conformance.checks._model import DEFAULT_AUTH, Auth, Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import Need, ProblemKind, Subject, check
 from conformance.checks._scenario import Scenario, ok
+from conformance.checks.traffic import Lifecycle, PageChains
 from conformance.openapi import Collection, Operation, fill_path, match_path
 from conformance.profiles import Profile
 
@@ -137,6 +138,7 @@ def parent_values(ctx: Context, operation: Operation) -> dict[str, str] | None:
     doc="common_overview 'Pagination'; restful_api 'List Response'",
     schema="list-envelope.schema.json",
     subject=Subject.LIST_OPERATION,
+    observer=PageChains,
 )
 def pagination(ctx: Context) -> Iterator[Fail]:
     operation = ctx.operation
@@ -230,6 +232,7 @@ def create(scenario: Scenario, collection: Collection) -> tuple[Exchange | None,
     doc="common_overview 'Soft Deletion'; restful_api 'Success Response (2xx)'",
     subject=Subject.COLLECTION_CREATE,
     needs=(Need.WRITES,),
+    observer=Lifecycle,
 )
 def resource_lifecycle(ctx: Context) -> Iterator[Fail]:
     collection = ctx.spec.shape.collection_of(ctx.operation.path)

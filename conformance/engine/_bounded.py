@@ -184,6 +184,21 @@ def _decoder(encoding: str) -> Any:
     return None  # identity, or an encoding we did not ask for: kept as sent
 
 
+def inflate(data: bytes, encoding: str, cap: int) -> bytes:
+    """A body as sent with `encoding` (gzip, deflate) inflated, at most `cap` bytes (TooLarge beyond); anything
+    that does not inflate stays as sent."""
+    decoder = _decoder(encoding)
+    if decoder is None:
+        return data
+    try:
+        out = decoder.decompress(data, cap + 1)
+    except zlib.error:
+        return data
+    if len(out) > cap:
+        raise TooLarge(cap)
+    return out
+
+
 def read_body(response: requests.Response, cap: int, limit: Deadline | None = None) -> bytes:
     """The body, inflated, at most `cap` bytes (TooLarge beyond), read before `limit`."""
     decoder = _decoder(response.headers.get("Content-Encoding", ""))

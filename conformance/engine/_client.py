@@ -8,6 +8,7 @@ import contextlib
 import json
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -255,9 +256,12 @@ class EngineClient:
     def _dispatch(self, out: Outgoing, case: Any) -> Exchange:
         # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
         # deletes: Ctrl-C/SIGTERM wait until its id is tracked.
+        started = time.time()
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)
+        exchange.started = started
+        self.runtime.record(exchange)  # --record-har
         if (exchange.error or "").startswith((NOT_SENT, INTERIM)) or not out.judged:
             pass  # its operation stopped answering this shape of request (already a finding), or not ours to judge
         elif _refused(exchange):
@@ -268,8 +272,7 @@ class EngineClient:
         return exchange
 
     def _still_there(self) -> None:
-        """Ask the target once more (a GET of the API's root); one that refuses the connection again went away,
-        and what was held is dropped with it (TargetGone), never judged as findings."""
+        """Ask the target once more (GET of the API's root): refused again, it went away (TargetGone)."""
         try:
             self.runtime.session.fetch("GET", self.runtime.base_url + "/", timeout=self.runtime.config.request_timeout)
         except requests.Timeout:
@@ -336,23 +339,18 @@ class EngineClient:
         return out.answered(response, content)
 
     def context(self, operation: str | Operation, case: Any = None) -> Context:
-        """What a check reads about `operation` (a label of the spec's, or an operation outside it: an unknown
-        route)."""
+        """What a check reads about `operation` (a label of the spec's, or an operation outside it)."""
         runtime = self.runtime
         if isinstance(operation, str):
             operation = runtime.spec.shape.by_label[operation]
-        label = operation.label
+        st = runtime.schemathesis_operations.get(operation.label)
         return Context(
-            runtime.profile,
-            runtime.spec,
-            operation,
-            self,
-            runtime.credentials,
-            runtime.limits,
-            None,
-            runtime.schemathesis_operations.get(label),
-            case,
+            runtime.profile, runtime.spec, operation, self, runtime.credentials, runtime.limits, None, st, case
         )
+
+    def judge_recorded(self, exchange: Exchange) -> None:
+        """An exchange the suite did not send (a HAR, the proxy), judged exactly as one it sent."""
+        self._judge(exchange, None)
 
     def _judge(self, exchange: Exchange, case: Any) -> None:
         self.recorder.saw(exchange.operation, exchange.status)

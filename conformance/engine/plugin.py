@@ -125,6 +125,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if built is None:
         return
     config.args[:] = [SUITE]  # the suite is the conformance tests, whatever testpaths says
+    if built.record_har and not hasattr(config, "workerinput"):
+        from conformance.engine._har import discard_parts
+
+        discard_parts(built.record_har)  # what an interrupted run left is not this run's traffic
     if _xdist_controller(config):
         return
     carrier = ConfigCarrier.find(config)
@@ -156,6 +160,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             EngineClient(runtime, Recorder()).clean_up()  # anything a test could not delete itself
         finally:
             runtime.close()
+    built = config.stash.get(CONFIG, None)
+    if built is not None and built.record_har and not hasattr(config, "workerinput"):
+        from conformance.engine._har import assemble
+        from conformance.engine.runtime import redactor_for
+
+        assemble(built.record_har)  # every process's part (xdist's workers have ended by now), in one HAR
+        (runtime.redactor if runtime is not None else redactor_for(built)).scrub_files([built.record_har])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

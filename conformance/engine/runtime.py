@@ -50,6 +50,13 @@ class Runtime:
     unreachable_streak: int = 0  # requests in a row the target did not even accept a connection for
     # (operation, request shape) -> requests of that shape it left unanswered in a row (engine/_client.SILENT_AFTER)
     silent: dict[tuple[str, str], int] = field(default_factory=dict)
+    har: Any = None  # --record-har: where every exchange of this process goes (engine/_har.Writer)
+
+    def record(self, exchange: Any) -> None:
+        """--record-har: the exchange as a HAR entry, credentials as `${VOIPBIN_TOKEN}`-style references (still
+        telling one customer's requests from the other's), never in the clear."""
+        if self.har is not None and not (exchange.error or "").startswith("not sent"):
+            self.har.add(exchange)
 
     @property
     def target_label(self) -> str:
@@ -161,6 +168,8 @@ class Runtime:
     def close(self) -> None:
         if self.server is not None:
             self.server.shutdown()
+        if self.har is not None:
+            self.har.close()
         self.session.close()
 
 
@@ -240,7 +249,26 @@ def build_runtime(config: Config) -> Runtime:
             other_token = login(session, config, config.other_username, config.other_password)
         credentials = Credentials(token, config.accesskey, other_token)
     redactor = redactor_for(config, credentials)
-    return Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
+    runtime = Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
+    if config.record_har:
+        from conformance.engine._har import Writer
+
+        runtime.har = Writer(config.record_har, redactor.as_reference)
+    return runtime
+
+
+def passive_runtime(config: Config, upstream: str = "") -> Runtime:
+    """What judging traffic the suite does not send needs (`judge`, `proxy`): the spec, the profile, and a session
+    to `upstream` (the proxy's way to its target: the run's TLS options and bounds, no pacing, no cookie jar). No
+    mock, no login, no credentials of its own: the traffic brings its own."""
+    spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
+    profile = load_profile(config.profile)
+    spec.follow(profile.page_params, profile.result_field)
+    session = make_session(rate_limit=None, base_url=upstream, tls=TLS.of(config))
+    session.cookies.set_policy(_NoCookies())
+    session.headers.clear()  # a proxy adds nothing of its own to what the client sends
+    session.max_bytes, session.default_timeout = config.max_response_bytes, config.request_timeout
+    return Runtime(config, spec, profile, upstream, session, Credentials(), redactor_for(config))
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):

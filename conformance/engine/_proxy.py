@@ -1,0 +1,292 @@
+"""`proxy`: a forwarding HTTP proxy a client points its base URL at. Every request goes to the upstream unchanged
+(its method, path, query, headers and body; only the hop-by-hop headers and `Host` are the connection's own), the
+client gets exactly the upstream's answer (status, headers, body; re-framed with a Content-Length), and each
+exchange is handed to `seen` once the client has its answer, to be judged as a run judges what it sends.
+
+Bounded like the run's client: a request body of at most `max_bytes` (413 beyond), the bodies being read at once
+across connections within the mock server's budget (503 beyond), each upstream exchange within the request
+deadline (the watchdog closes it), an answer over `max_bytes` streamed through to the client untouched (never held
+whole) and judged as the run judges an oversized answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from conformance.checks import Exchange
+from conformance.engine._bounded import TooLarge, deadline, inflate
+from conformance.engine._tls import failure as tls_failure
+from conformance.engine._transport import _may_leave_content
+from conformance.engine.runtime import Runtime
+from conformance.mock.server import MAX_BUFFERED_BYTES, Budget
+
+IDLE_SECONDS = 30
+_CHUNK = 64 * 1024
+# RFC 9110 7.6.1: a proxy does not forward these; they describe one connection, not the message.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+    | {"proxy-authorization", "proxy-authenticate"}
+)
+# Also this hop's own: the Host is the upstream's, and an Expect: 100-continue was answered here.
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "expect"}
+Seen = Callable[[Exchange, list[tuple[str, str]]], None]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class _Handler(BaseHTTPRequestHandler):
+    _relayed = False  # the answer is going through as it comes: too late for a 502 of our own
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS
+    disable_nagle_algorithm = True
+    server: ProxyServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):  # every method the client sends is the upstream's to answer
+            return self._forward
+        raise AttributeError(name)
+
+    def _forward(self) -> None:
+        self._relayed, held = False, [0]
+        started = time.time()
+        try:
+            body = self._read_body(held)
+        except _Refused as refused:
+            self.close_connection = True
+            self._plain(refused.status, refused.message)
+            return
+        finally:
+            self.server.budget.give(held[0])
+        with self.server.tracking():
+            exchange, headers = self.server.forward(self, body, started)
+            if exchange is not None:
+                self.server.seen(exchange, headers)
+
+    def _read_body(self, held: list[int]) -> bytes:
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        body = io.BytesIO()
+        if not chunked:
+            length = self.headers.get("Content-Length") or "0"
+            if not length.strip().isdigit():
+                raise _Refused(400, "the Content-Length is not a number of bytes")
+            self._read_into(body, int(length), held)
+            return body.getvalue()
+        while True:
+            line = self.rfile.readline(1024)
+            size = int(line.split(b";")[0].strip() or b"-1", 16) if line.strip() else -1
+            if size < 0:
+                raise _Refused(400, "malformed chunked encoding")
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return body.getvalue()
+            self._read_into(body, size, held)
+            self.rfile.readline(8)
+
+    def _read_into(self, body: io.BytesIO, size: int, held: list[int]) -> None:
+        if body.tell() + size > self.server.max_bytes:
+            raise _Refused(413, f"the request body is larger than the proxy's {self.server.max_bytes:,}-byte cap")
+        while size > 0:
+            want = min(size, _CHUNK)
+            if not self.server.budget.take(want):
+                raise _Refused(503, "too many request bodies at once; try again")
+            held[0] += want
+            chunk = self.rfile.read(want)
+            if len(chunk) < want:
+                raise _Refused(400, "the client went away mid-body")
+            body.write(chunk)
+            size -= want
+
+    def _plain(self, status: int, message: str) -> None:
+        """The proxy's own answer (never the upstream's): a body it could not read, an upstream it could not
+        reach."""
+        data = (message + "\n").encode()
+        with contextlib.suppress(OSError):
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("X-Conformance-Proxy", "refused" if status < 500 else "upstream-failed")
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+
+
+class ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, runtime: Runtime, upstream: str, host: str, port: int, seen: Seen) -> None:
+        self.runtime, self.upstream, self.seen = runtime, upstream.rstrip("/"), seen
+        self.max_bytes = runtime.config.max_response_bytes
+        self.timeout_s = runtime.config.request_timeout
+        self.budget = Budget(MAX_BUFFERED_BYTES)
+        self._busy, self._lock = 0, threading.Condition()
+        super().__init__((host, port), _Handler)
+
+    def server_bind(self) -> None:
+        import socketserver
+
+        socketserver.TCPServer.server_bind(self)  # no reverse DNS look-up of the host
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a client that went away ends its connection quietly
+            super().handle_error(request, client_address)
+
+    @contextlib.contextmanager
+    def tracking(self) -> Any:
+        with self._lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._lock.notify_all()
+
+    def drain(self, seconds: float) -> None:
+        """Wait (at most `seconds`) for the exchanges under way to be answered and judged."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._busy == 0, timeout=seconds)
+
+    def forward(self, handler: _Handler, body: bytes, started: float) -> tuple[Exchange | None, list[tuple[str, str]]]:
+        """Send the client's request upstream and its answer back; the exchange as the checks read it."""
+        target = handler.path
+        if "://" in target[:10]:  # absolute-form, as sent to a forward proxy: only the path and query are ours
+            parts = urlsplit(target)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        url = self.upstream + target
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in _NOT_FORWARDED}
+        exchange = Exchange("", handler.command, url, headers, body or None, purpose="proxied", started=started)
+        with deadline(self.timeout_s) as limit:
+            try:
+                response = requests.Session.request(
+                    self.runtime.session,
+                    handler.command,
+                    url,
+                    headers=headers,
+                    data=body or None,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=self.timeout_s,
+                )
+                limit.attach_response(response)
+                return self._relay(handler, exchange, response, limit)
+            except (requests.RequestException, OSError) as exc:
+                return self._failed(handler, exchange, exc, limit.expired, started)
+
+    def _failed(
+        self, handler: _Handler, exchange: Exchange, exc: BaseException, expired: bool, started: float
+    ) -> tuple[Exchange | None, list[tuple[str, str]]]:
+        exchange.elapsed = time.time() - started
+        if handler.wfile.closed or handler._relayed:
+            exchange.error = f"no complete answer within {self.timeout_s:g}s"  # cut mid-body: the client saw it end
+            return exchange, []
+        tls = tls_failure(exc)
+        if expired or isinstance(exc, requests.Timeout):
+            exchange.error = f"no complete answer within {self.timeout_s:g}s"
+            handler._plain(504, f"voipbin-conformance proxy: the upstream did not answer within {self.timeout_s:g}s")
+        else:
+            exchange.error = f"connection failed ({type(exc).__name__})"
+            handler._plain(502, f"voipbin-conformance proxy: {tls or 'could not reach the upstream'}")
+        return exchange, []
+
+    def _relay(
+        self, handler: _Handler, exchange: Exchange, response: requests.Response, limit: Any
+    ) -> tuple[Exchange, list[tuple[str, str]]]:
+        raw = response.raw
+        pairs = [(k, v) for k, v in raw.headers.items() if k.lower() not in HOP_BY_HOP]
+        bodiless = _bodiless(handler.command, response.status_code)
+        if bodiless and _may_leave_content(response):
+            response.close()  # content it declares anyway is never read: it would start the next answer
+        data = bytearray()
+        while not bodiless and len(data) <= self.max_bytes:
+            chunk = raw.read(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            data += chunk
+        exchange.status, exchange.elapsed = response.status_code, time.time() - (exchange.started or 0.0)
+        exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+        if len(data) > self.max_bytes:
+            self._stream(handler, response, pairs, bytes(data))
+            exchange.status, exchange.error = None, TooLarge(self.max_bytes).describe()
+            return exchange, pairs
+        encoding = response.headers.get("Content-Encoding", "")
+        try:
+            exchange.response_body = inflate(bytes(data), encoding, self.max_bytes)
+        except TooLarge as big:
+            exchange.status, exchange.error = None, big.describe()
+        self._answer(handler, response, pairs, bytes(data))
+        return exchange, pairs
+
+    def _head(self, handler: _Handler, response: requests.Response, pairs: list[tuple[str, str]]) -> None:
+        handler.send_response_only(response.status_code, response.reason or None)
+        for name, value in pairs:
+            if name.lower() != "content-length":
+                handler.send_header(name, value)
+
+    def _answer(
+        self, handler: _Handler, response: requests.Response, pairs: list[tuple[str, str]], data: bytes
+    ) -> None:
+        """The upstream's answer as it came: a length of our own where we hold the body, the declared one where
+        none is sent (HEAD, 204, 304: a broken upstream's content is its own to answer for, and judged)."""
+        self._head(handler, response, pairs)
+        declared = response.headers.get("Content-Length")
+        if data or not _bodiless(handler.command, response.status_code):
+            handler.send_header("Content-Length", str(len(data)))
+        elif declared is not None:
+            handler.send_header("Content-Length", declared)
+        handler.end_headers()
+        if data and handler.command != "HEAD":
+            handler.wfile.write(data)
+
+    def _stream(
+        self, handler: _Handler, response: requests.Response, pairs: list[tuple[str, str]], start: bytes
+    ) -> None:
+        """An answer over the cap goes through as it comes, never held whole; the connection closes after it."""
+        handler._relayed = True
+        handler.close_connection = True
+        self._head(handler, response, pairs)
+        if response.headers.get("Content-Length"):
+            handler.send_header("Content-Length", response.headers["Content-Length"])
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(start)
+        while chunk := response.raw.read(_CHUNK, decode_content=False):
+            handler.wfile.write(chunk)
+
+
+def _bodiless(method: str, status: int) -> bool:
+    return method == "HEAD" or status in (204, 304) or status < 200
+
+
+def serve(server: ProxyServer, stop: threading.Event, max_time: float | None) -> None:
+    """Serve until `stop` is set (SIGINT, SIGTERM) or `max_time` has passed, then let what is under way finish."""
+    thread = threading.Thread(target=server.serve_forever, name="voipbin-proxy", daemon=True)
+    thread.start()
+    try:
+        stop.wait(max_time)
+    finally:
+        server.shutdown()
+        server.drain(server.timeout_s + 1.0)
+        server.server_close()
+        with contextlib.suppress(OSError):
+            server.socket.shutdown(socket.SHUT_RDWR)
