@@ -116,8 +116,8 @@ class Config:
     min_reach: float | None = option(
         None, "fail (exit 1) when fewer than PCT% of the operations ever answered a 2xx", check=_o.percent, example="90"
     )
-    checks: tuple[str, ...] = option((), "only these check ids, comma-separated (default: all)", example="pagination")
-    exclude_checks: tuple[str, ...] = option((), "leave out these check ids, comma-separated", example="pagination")
+    checks: tuple[str, ...] = option((), "only these check ids, comma-separated (default: all)")
+    exclude_checks: tuple[str, ...] = option((), "leave out these check ids, comma-separated")
     headers: tuple[str, ...] = option(
         (),
         "'Name: value' sent with every request, repeatable (credential-like names are redacted, and refused in files)",

@@ -1,4 +1,5 @@
-"""The layers import one way (ARCHITECTURE.md); the README lists every check and fault."""
+"""The layers import one way (ARCHITECTURE.md), rooms stay small, check ids live in checks/; the README lists
+every check and fault."""
 
 from __future__ import annotations
 
@@ -103,3 +104,28 @@ def test_readme_lists_every_check_and_fault():
         assert f"`{check}`" in readme
     for fault in FAULTS:
         assert f"`{fault}`" in readme
+
+
+def test_rooms_stay_small():
+    """No function over 50 lines, no module over 400: a sign to split."""
+    large = []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        if text.count("\n") > 400:
+            large.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            length = (node.end_lineno or 0) - node.lineno + 1 if isinstance(node, ast.FunctionDef) else 0
+            if length > 50:
+                large.append(f"{path.relative_to(ROOT)}: {getattr(node, 'name', '?')}() {length} lines")
+    assert large == []
+
+
+def test_no_check_id_outside_checks():
+    """Engine, reporting, the CLI and the config ask the registry; a check id written there is a decision doubled."""
+    named = []
+    places = [*(PACKAGE / "engine").rglob("*.py"), *(PACKAGE / "reporting").rglob("*.py")]
+    for path in [*places, PACKAGE / "cli.py", PACKAGE / "config.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in CATALOGUE:
+                named.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert named == []

@@ -10,16 +10,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from conformance.checks._media import json_media
 from conformance.checks._model import NOT_JSON, Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
 from conformance.checks.probes import INERT_PATH_VALUE, answered
 from conformance.openapi import is_id_param, properties, resolve
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$")
-
-
-def _json_media(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _a_real_instant(value: str) -> bool:
@@ -265,7 +262,7 @@ def unknown_route_envelope(ctx: Context) -> Iterator[Fail]:
             f"an unknown route answered {exchange.status}, not {route['status']}",
             f"status:{exchange.status}",
         )
-    elif exchange.json is NOT_JSON or not _json_media(exchange.media_type):
+    elif exchange.json is NOT_JSON or not json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         message, key = f"an unknown route answered {excerpt(shown)}, not the JSON error envelope", "not-json"
     elif next(iter(profile.error_validator.iter_errors(exchange.json)), None) is not None:

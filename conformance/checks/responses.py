@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.checks._media import json_media, media_key
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check, default_grouping
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
-
-
-def _json_media(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _declares_non_json(ctx: Context, status: int) -> bool:
@@ -23,27 +20,7 @@ def _declares_non_json(ctx: Context, status: int) -> bool:
     from conformance.openapi import resolve
 
     content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
-    return bool(content) and not any(_json_media(media.lower()) for media in content)
-
-
-_COMMON_MEDIA = frozenset(
-    {
-        "text/html", "text/plain", "text/xml", "text/csv", "text/javascript", "application/xml",
-        "application/octet-stream", "application/x-www-form-urlencoded", "application/javascript",
-        "application/pdf", "multipart/form-data", "image/png", "image/jpeg", "image/svg+xml",
-    }
-)  # fmt: skip
-_TOP_LEVEL = frozenset({"text", "application", "image", "audio", "video", "multipart", "message", "font", "model"})
-
-
-def _media_key(media_type: str) -> str:
-    """A media type as part of a finding's key: a common one as itself (text/html is its own cause); any other as
-    its registered top-level type ("text/other"), or "other": a target cannot make one problem per request, nor
-    put its own words (a URL GitHub would link) into a problem's title."""
-    if media_type in _COMMON_MEDIA or media_type == "no Content-Type":
-        return media_type
-    top = media_type.split("/", 1)[0]
-    return f"{top}/other" if top in _TOP_LEVEL and "/" in media_type else "other"
+    return bool(content) and not any(json_media(media.lower()) for media in content)
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
@@ -129,11 +106,11 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
     applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
 )
 def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    if not _json_media(exchange.media_type):
+    if not json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         yield Fail(
             f"{exchange.status} response says {excerpt(shown)}, not application/json",
-            f"content-type:{_media_key(shown)}",
+            f"content-type:{media_key(shown)}",
         )
     if exchange.json is NOT_JSON and exchange.json_problem is not None:
         yield Fail(f"{exchange.status} response body is {exchange.json_problem}", "body-too-deep")

@@ -128,32 +128,9 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
         if root is not None:
             consequences.append((finding, root))
             continue
-        check, kind = finding["check"], kinds.of(finding)
-        pid = problem_id(check, kind.kind)
-        finding["problem"] = pid
-        problem = problems.get(pid)
-        if problem is None:
-            spec = CHECKS.get(check)
-            problem = problems[pid] = {
-                "id": pid,
-                "check": check,
-                "severity": kind.severity or (spec.severity if spec else "medium"),
-                "kind": kind,
-                "doc": spec.doc if spec else "",
-                "operations": set(),
-                "consequences": {},
-                "findings": 0,
-                "occurrences": 0,
-                "repro": finding.get("repro", ""),
-            }
-        problem["operations"].add(finding["operation"])
-        if isinstance(finding.get("status"), int):
-            problem.setdefault("statuses", set()).add(finding["status"])
-        problem["findings"] += 1
-        problem["occurrences"] += int(finding.get("occurrences", 1))
-        repro = finding.get("repro") or ""
-        if repro and (not problem["repro"] or unreadable(repro) < unreadable(problem["repro"])):
-            problem["repro"] = repro
+        kind = kinds.of(finding)
+        pid = finding["problem"] = problem_id(finding["check"], kind.kind)
+        _add(problems.get(pid) or problems.setdefault(pid, _opened(pid, finding, kind)), finding)
     for finding, (root_check, root_kind) in consequences:  # counted under their root, found there too
         problem = problems[problem_id(root_check, root_kind)]
         finding["problem"] = problem["id"]
@@ -163,11 +140,45 @@ def group(findings: list[dict[str, Any]], operations_tested: int) -> list[dict[s
         problems.values(),
         key=lambda p: (SEVERITIES.index(p["severity"]), -len(p["operations"]), -p["findings"], p["id"]),
     )
-    for problem in ranked:
-        problem["statuses"] = sorted(problem.get("statuses", ()))
-        spec = CHECKS.get(problem["check"])
-        problem["title"] = problem.pop("kind").title(spec.problem if spec else problem["check"], problem["statuses"])
-        problem["operations"] = sorted(problem["operations"])
-        problem["operations_affected"] = len(problem["operations"])
-        problem["operations_tested"] = operations_tested
-    return ranked
+    return [_finished(problem, operations_tested) for problem in ranked]
+
+
+def _opened(pid: str, finding: dict[str, Any], kind: ProblemKind) -> dict[str, Any]:
+    """A new problem, from its first finding."""
+    spec = CHECKS.get(finding["check"])
+    return {
+        "id": pid,
+        "check": finding["check"],
+        "severity": kind.severity or (spec.severity if spec else "medium"),
+        "kind": kind,
+        "doc": spec.doc if spec else "",
+        "operations": set(),
+        "statuses": set(),
+        "consequences": {},
+        "findings": 0,
+        "occurrences": 0,
+        "repro": finding.get("repro", ""),
+    }
+
+
+def _add(problem: dict[str, Any], finding: dict[str, Any]) -> None:
+    """One more finding of a problem: its operation, status and count; its repro if it reads shorter."""
+    problem["operations"].add(finding["operation"])
+    if isinstance(finding.get("status"), int):
+        problem["statuses"].add(finding["status"])
+    problem["findings"] += 1
+    problem["occurrences"] += int(finding.get("occurrences", 1))
+    repro = finding.get("repro") or ""
+    if repro and (not problem["repro"] or unreadable(repro) < unreadable(problem["repro"])):
+        problem["repro"] = repro
+
+
+def _finished(problem: dict[str, Any], operations_tested: int) -> dict[str, Any]:
+    """A problem as results.json holds it: sorted lists, its title in words."""
+    problem["statuses"] = sorted(problem["statuses"])
+    spec = CHECKS.get(problem["check"])
+    problem["title"] = problem.pop("kind").title(spec.problem if spec else problem["check"], problem["statuses"])
+    problem["operations"] = sorted(problem["operations"])
+    problem["operations_affected"] = len(problem["operations"])
+    problem["operations_tested"] = operations_tested
+    return problem
