@@ -17,6 +17,7 @@ from urllib.parse import quote
 import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
+from conformance.engine._bodies import Unencodable, encoded_body
 from conformance.engine._bounded import TooLarge
 from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
@@ -185,22 +186,13 @@ class EngineClient:
             if k.lower() not in ("user-agent", "x-schemathesis-testcaseid")
         )
         params = dict(kwargs.get("params") or {})
-        if "json" in kwargs:
-            try:
-                body: bytes | None = json.dumps(kwargs["json"]).encode()
-            except (TypeError, ValueError):  # a value JSON cannot carry: nothing a client could send
-                self.recorder.notes.append(f"{purpose}: skipped a body JSON cannot encode")
-                return None
-        elif kwargs.get("files") or isinstance(kwargs.get("data"), dict):
-            # A multipart or form body, encoded as requests would send it, so the violation described is the one
-            # sent (it was dropped before: an empty body judged as if it carried the mutation).
-            prepared = requests.Request("POST", "http://x/", files=kwargs.get("files"), data=kwargs.get("data"))
-            encoded = prepared.prepare()
-            body = encoded.body.encode() if isinstance(encoded.body, str) else encoded.body
-            headers["Content-Type"] = encoded.headers.get("Content-Type", "")
-        else:
-            data = kwargs.get("data")
-            body = data.encode() if isinstance(data, str) else data if isinstance(data, bytes) else None
+        try:
+            body, content_type = encoded_body(kwargs)
+        except Unencodable:  # a value JSON cannot carry: nothing a client could send
+            self.recorder.notes.append(f"{purpose}: skipped a body JSON cannot encode")
+            return None
+        if content_type:
+            headers["Content-Type"] = content_type
         self.runtime.apply_auth(DEFAULT_AUTH, headers, params)
         self._guard(kwargs["method"], False, purpose)
         out = Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, drawn)
