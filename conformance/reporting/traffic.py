@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ _SENDS_ITS_OWN = "sends requests of its own: judging traffic (judge, proxy) send
 
 def judge_file(config: Config, path: str, *, base_url: str | None = None, max_har_bytes: int) -> int:
     """`voipbin-conformance judge`: every entry of the HAR at `path` judged; the reports written; the exit code."""
+    started = time.time()
     ensure_report_dir(config.report_dir)
     entries = _har.read(path, max_bytes=max_har_bytes)
     judge = TrafficJudge(passive_runtime(config), base_url=base_url)
@@ -46,12 +48,12 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
             f"{path}: none of its {total} entries is an answered request for an operation of the spec{example}",
             "check --spec (and --base-url: only requests under it are the API's)",
         )
-    return report(judge, config, f"traffic recorded in {Path(path).name}")
+    return report(judge, config, f"traffic recorded in {Path(path).name}", started=started)
 
 
-def report(judge: TrafficJudge, config: Config, target: str, *, stopped: str | None = None) -> int:
+def report(judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None) -> int:
     """The reports of what `judge` saw, written to --report-dir; the summary on the console; the exit code."""
-    results = traffic_results(judge, config, target, stopped=stopped)
+    results = traffic_results(judge, config, target, started=started, stopped=stopped)
     redactor = judge.secrets.redactor
     merge.write(results, config.report_dir, redactor)
     out = Out(redactor)
@@ -69,12 +71,16 @@ def report(judge: TrafficJudge, config: Config, target: str, *, stopped: str | N
     return int(results["summary"]["verdict"]["exit_code"])
 
 
-def traffic_results(judge: TrafficJudge, config: Config, target: str, *, stopped: str | None = None) -> dict[str, Any]:
-    """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`."""
+def traffic_results(
+    judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None
+) -> dict[str, Any]:
+    """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`. `started` is when
+    the judging began (the proxy: when it began to listen), so `summary.started` and `duration_s` tell the session,
+    not the moment its reports were written."""
     from conformance._data import bundled_spec_path
 
     spec = config.spec or f"bundled ({bundled_spec_path().name})"  # as a run names it: diff compares the two
-    aggregator = Aggregator(config, target, spec)
+    aggregator = Aggregator(config, target, spec, started=started)
     for payload in judge.payloads():
         aggregator.add(payload)
     judged = {check.id for check in traffic_checks()}
@@ -143,13 +149,15 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    started = time.time()
     serve(server, stop, max_time)
     judge.finish()
     if writer is not None and record is not None:
         writer.close()
         _har.assemble(record)
         judge.secrets.redactor.scrub_files([record])
-    return report(judge, config, f"proxy to {upstream}", stopped="no exchange passed through the proxy")
+    stopped = "no exchange passed through the proxy"
+    return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped)
 
 
 def _path_of(upstream: str, base_path: str) -> str:
