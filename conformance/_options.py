@@ -123,10 +123,11 @@ class Option:
         """Whether an error may echo the value: never a secret's, nor a value that may hold one."""
         return not (self.secret or self.secret_items)
 
-    def arguments(self) -> tuple[list[str], dict[str, Any]]:
-        """Names and keyword arguments for argparse's add_argument and pytest's addoption: text in, `parse` after."""
+    def arguments(self, *, environment: bool = True) -> tuple[list[str], dict[str, Any]]:
+        """Names and keyword arguments for argparse's add_argument and pytest's addoption: text in, `parse` after.
+        `environment`: whether the command reads the option's variable too (`judge` and `proxy` do not)."""
         default = self.shown_default or (None if self.default in (None, (), False) else str(self.default))
-        text = self.help + (f" (default {default})" if default else "") + f" (or ${self.env})"
+        text = self.help + (f" (default {default})" if default else "") + (f" (or ${self.env})" if environment else "")
         found: dict[str, Any] = {"dest": self.field, "default": None, "help": text.replace("%", "%%")}
         if self.kind is BOOL:
             found["action"] = "store_true"

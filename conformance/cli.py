@@ -107,11 +107,12 @@ _UPSTREAM = ("request_timeout", "max_time", "ca_bundle", "client_cert", "client_
 
 
 def _run_options(command: Any, fields: tuple[str, ...]) -> None:
-    """Options `run` has too, declared once (config.py): the same names, help and validation."""
+    """Options `run` has too, declared once (config.py): the same names, help and validation; read from the
+    command line only (the traffic brings its own target and credentials)."""
     from conformance.config import BY_FIELD
 
     for name in fields:
-        names, kwargs = BY_FIELD[name].arguments()
+        names, kwargs = BY_FIELD[name].arguments(environment=False)
         command.add_argument(*names, **kwargs)
 
 

@@ -171,3 +171,13 @@ def test_compressed_and_oversized_answers_go_through_as_sent(tmp_path):
     keys = {(f["operation"], f["check"], f["key"]) for f in results["findings"]}
     assert keys == {("GET /calls", "server_error", "no-answer:oversized")}, out + err
     assert results["summary"]["checks"]["list_envelope"]["passed"] == 1  # the gzip body, read inflated
+
+
+def test_help_promises_no_environment_variable_it_does_not_read(capsys):
+    """judge and proxy take their options from the command line only; their help says no `$VOIPBIN_…`."""
+    from conformance.cli import parser
+
+    for command in ("judge", "proxy"):
+        with pytest.raises(SystemExit):
+            parser().parse_args([command, "--help"])
+        assert "$VOIPBIN" not in capsys.readouterr().out
