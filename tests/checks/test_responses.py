@@ -148,11 +148,19 @@ def _negative_case(parameter: str, location: str):
 
     from schemathesis import GenerationMode
 
-    data = SimpleNamespace(
-        description="violates `type` at /properties/page_size",
+    where = SimpleNamespace(value=location)
+    mutation = SimpleNamespace(  # as schemathesis records what it broke
+        parameter_location=where,
+        operator="negate_constraints",
+        schema_pointer=f"/properties/{parameter}",
         parameter=parameter,
-        parameter_location=SimpleNamespace(value=location),
-        mutations=(),
+        keywords=("type",),
+    )
+    data = SimpleNamespace(
+        description=f"violates `type` at /properties/{parameter}",
+        parameter=parameter,
+        parameter_location=where,
+        mutations=(mutation,),
     )
     meta = SimpleNamespace(generation=SimpleNamespace(mode=GenerationMode.NEGATIVE), phase=SimpleNamespace(data=data))
     return SimpleNamespace(meta=meta)
