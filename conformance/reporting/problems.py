@@ -43,6 +43,7 @@ def problem_id(check: str, kind: str) -> str:
 
 
 Root = tuple[str, str]  # (check, problem kind)
+_WAITING: Root = ("", "")  # a finding whose place is decided in the next round
 
 
 class _Kinds:
@@ -107,7 +108,25 @@ class _Kinds:
             for f, root in zip(findings, roots, strict=True)
             if root is not None
         }
-        return [self._final(root, f["operation"], onward) for f, root in zip(findings, roots, strict=True)]
+        final = [self._final(root, f["operation"], onward) for f, root in zip(findings, roots, strict=True)]
+        return self._standing(findings, final)
+
+    def _standing(self, findings: list[dict[str, Any]], roots: list[Root | None]) -> list[Root | None]:
+        """A finding is a consequence only of a problem that stands (found, and not folded elsewhere itself). Where
+        its root fell into another (a body not JSON, folded under its media type), it takes a cause that stands;
+        with none (a cycle), it stands itself, one at a time: it may be the root the others wanted."""
+        while True:
+            standing = self.roots([f for f, root in zip(findings, roots, strict=True) if root is None])
+            orphans = [i for i, root in enumerate(roots) if root is not None and root not in standing]
+            if not orphans:
+                return roots
+            for i in orphans:
+                roots[i] = self.cause(findings[i], standing)
+            unplaced = [i for i in orphans if roots[i] is None]
+            for i in unplaced[1:]:
+                roots[i] = _WAITING  # asked again next round: the first one, standing now, may be their cause
+            if not unplaced:
+                return roots
 
     @staticmethod
     def _final(root: Root | None, operation: str, onward: dict[tuple[str, str, str], Root]) -> Root | None:

@@ -97,3 +97,28 @@ def test_a_problem_is_fixed_only_where_every_operation_it_reached_was_retested()
     assert partly["fixed"] == [] and partly["not_retested"] == [gone]
     fully = compare_problems([gone], [], {"GET /tags", "GET /flows"}, {"error_envelope"})
     assert fully["fixed"] == [gone]
+
+
+def test_a_consequence_whose_cause_folded_elsewhere_joins_a_cause_that_stands():
+    """Prism: the unknown route's body is outside the error envelope, a consequence of error_envelope's problem; the
+    first of those (bodies not JSON) is itself folded under json_response. The route's finding joins the envelope
+    problem that stands; nothing points at a problem that is not there."""
+    from conformance.reporting.problems import group
+
+    def finding(check, operation, key, status=404):
+        return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": key + operation}
+
+    findings = [
+        finding("json_response", "GET /a", "no Content-Type"),
+        finding("error_envelope", "GET /a", "not-json"),
+        finding("error_envelope", "GET /b", "schema:body:required"),
+        finding("unknown_route_envelope", "GET /conformance-no-such-route", "not-envelope"),
+    ]
+    problems = group(findings, 2)
+    assert sorted(p["check"] for p in problems) == ["error_envelope", "json_response"]
+    envelope = next(p for p in problems if p["check"] == "error_envelope")
+    assert envelope["operations"] == ["GET /b"] and envelope["consequences"] == {"unknown_route_envelope": 1}
+    assert {f["problem"] for f in findings} == {p["id"] for p in problems}
+    cycle = [finding("error_envelope", "GET /a", "not-json"), finding("unknown_route_envelope", "GET /r", "x")]
+    ids = {p["id"] for p in group(cycle, 1)}
+    assert {f["problem"] for f in cycle} <= ids
