@@ -122,3 +122,30 @@ def test_a_consequence_whose_cause_folded_elsewhere_joins_a_cause_that_stands():
     cycle = [finding("error_envelope", "GET /a", "not-json"), finding("unknown_route_envelope", "GET /r", "x")]
     ids = {p["id"] for p in group(cycle, 1)}
     assert {f["problem"] for f in cycle} <= ids
+
+
+def test_a_looping_chain_and_a_store_that_loses_writes_are_one_problem_each():
+    """Prism: the same page for any token is one token loop (its repeated items are the loop's); fields that do not
+    read back as written are one cause, whichever field shows it."""
+    from conformance.reporting.problems import group
+
+    def finding(check, operation, key):
+        return {"check": check, "operation": operation, "key": key, "status": 200, "fingerprint": key + operation}
+
+    findings = [
+        finding("pagination", "GET /a", "token-loop"),
+        finding("pagination", "GET /a", "repeated-item"),
+        finding("pagination", "GET /b", "token-loop"),
+        finding("pagination", "GET /b", "repeated-item"),
+        finding("resource_lifecycle", "POST /a", "field-mismatch:name"),
+        finding("resource_lifecycle", "POST /b", "field-mismatch:type"),
+        finding("resource_lifecycle", "POST /b", "update-lost:detail"),
+    ]
+    problems = group(findings, 4)
+    assert sorted((p["check"], p["title"].split("(")[-1]) for p in problems) == [
+        ("pagination", "token loop)"),
+        ("resource_lifecycle", "what was written does not read back)"),
+    ]
+    # repeated items without a loop (a page_size ignored, items shifting) stand on their own
+    alone = group([finding("pagination", "GET /c", "repeated-item"), finding("pagination", "GET /d", "token-loop")], 2)
+    assert len(alone) == 2
