@@ -98,7 +98,8 @@ class _Kinds:
     def consequences(self, findings: list[dict[str, Any]]) -> list[Root | None]:
         """Per finding, the problem it is a consequence of (None: its own): one 500, or one answer that is not
         JSON, is one cause however many checks saw it. Claims first; a cause must be a problem standing alone."""
-        claimed = [self.claimed(finding, self.roots(findings)) for finding in findings]
+        every = self.roots(findings)
+        claimed = [self.claimed(finding, every) for finding in findings]
         standing = self.roots([f for f, root in zip(findings, claimed, strict=True) if root is None])
         roots = [root or self.cause(finding, standing) for finding, root in zip(findings, claimed, strict=True)]
         # A cause can itself be a consequence on that operation (a body not JSON, caused by its media type):
