@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conformance.checks._registry import ProblemKind, default_grouping
+
 
 def json_media(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
@@ -25,3 +27,11 @@ def media_key(media_type: str) -> str:
         return media_type
     top = media_type.split("/", 1)[0]
     return f"{top}/other" if top in _TOP_LEVEL and "/" in media_type else "other"
+
+
+def media_kind(key: str, status: int | None) -> ProblemKind:
+    """A media type in words: "served as text/html", "no Content-Type"."""
+    media = key.removeprefix("content-type:")
+    if media == key:
+        return default_grouping(key, status)
+    return ProblemKind(key, media if media == "no Content-Type" else f"served as {media}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks._media import json_media, media_key
+from conformance.checks._media import json_media, media_key, media_kind
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check, default_grouping
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
@@ -29,9 +29,23 @@ def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail
     if error is None:
         return None
     where = "/".join(str(p) for p in error.absolute_path) or "body"
-    return Fail(
-        f"{what} breaks {schema_file} at {where}: {excerpt(error.message)}", f"schema:{where}:{error.validator}"
-    )
+    keyword = str(error.validator)
+    if keyword == "required" and isinstance(error.instance, dict):  # which field: the first one missing
+        missing = [name for name in error.validator_value if name not in error.instance]
+        keyword += f":{missing[0]}" if missing else ""
+    return Fail(f"{what} breaks {schema_file} at {where}: {excerpt(error.message)}", f"schema:{where}:{keyword}")
+
+
+def _envelope_kind(key: str, status: int | None) -> ProblemKind:
+    """An envelope broken, in words: which field is missing or of the wrong type, where."""
+    if not key.startswith("schema:"):
+        return default_grouping(key, status)
+    where, keyword, *field = key.removeprefix("schema:").split(":")
+    if keyword == "required" and field:
+        return ProblemKind(key, f"{where} lacks `{field[0]}`")
+    if keyword == "type":
+        return ProblemKind(key, f"{where} has the wrong type")
+    return ProblemKind(key, f"{where} breaks `{keyword}`")
 
 
 def _answered(ctx: Context, exchange: Exchange) -> bool:
@@ -101,7 +115,7 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
     grouping=lambda key, status: (
         ProblemKind(key, _words(key), caused_by=("json_response", None))
         if key == "body-not-json"
-        else default_grouping(key, status)
+        else media_kind(key, status)
     ),
     applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
 )
@@ -131,7 +145,7 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     grouping=lambda key, status: (
         ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
         if key == "not-json"
-        else default_grouping(key, status)
+        else _envelope_kind(key, status)
     ),
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
@@ -174,6 +188,7 @@ def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api 'List Response'",
     schema="list-envelope.schema.json",
     applies=_list_success,
+    grouping=_envelope_kind,
 )
 def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     body = exchange.json

@@ -149,3 +149,21 @@ def test_a_looping_chain_and_a_store_that_loses_writes_are_one_problem_each():
     # repeated items without a loop (a page_size ignored, items shifting) stand on their own
     alone = group([finding("pagination", "GET /c", "repeated-item"), finding("pagination", "GET /d", "token-loop")], 2)
     assert len(alone) == 2
+
+
+@pytest.mark.parametrize(
+    ("check", "key", "detail"),
+    [
+        ("error_envelope", "schema:body:required:message", "body lacks `message`"),
+        ("error_envelope", "schema:error:type", "error has the wrong type"),
+        ("list_envelope", "schema:next_page_token:type", "next_page_token has the wrong type"),
+        ("json_response", "content-type:no Content-Type", "no Content-Type"),
+        ("json_response", "content-type:text/html", "served as text/html"),
+    ],
+)
+def test_titles_say_in_words_what_the_target_did(check, key, detail):
+    """Prism showed "(schema body required)" and "(content type no Content Type)"."""
+    from conformance.checks import CHECKS
+
+    spec = CHECKS[check]
+    assert spec.grouping(key, 400).title(spec.problem, []) == f"{spec.problem} ({detail})"
