@@ -88,6 +88,9 @@ def _schema_kind(key: str) -> ProblemKind:
     start = next((i for i, part in enumerate(parts) if part in ("properties", "items")), len(parts) - 1)
     name = field_of("/" + "/".join(parts[start:])) or "the body"
     field = name.rsplit(".", 1)[-1].removesuffix("[]")
+    if keyword == "not" and len(parts) > 2 and parts[-3] == "properties":
+        # `secret: {not: {}}`: a field the spec says an answer never carries; which of them shows it is one cause
+        return ProblemKind("not:property", "an answer carries a field the spec says it never returns")
     cause: tuple[str, str | None] | None = None
     if keyword == "format" and field == "id":
         cause = ("id_format", None)

@@ -136,3 +136,23 @@ def test_a_silence_is_not_a_refusal_of_valid_credentials(make_runtime):
     ctx.example = ctx.client and EngineClient(runtime, Recorder()).example(ctx.operation)
     assert CHECKS["auth_accepted"].run(ctx) == []
     assert Auth  # the probe presents each mechanism in turn; none was refused
+
+
+def test_an_operation_that_documents_no_success_is_not_judged_for_accepted_credentials(make_runtime):
+    """Prism, 2026-08-22: GET /ws (a websocket upgrade) declares only 401 and 500; its 401 to a plain GET was three
+    critical "valid credentials are refused". Where an operation documents a success, the probe still judges."""
+    import dataclasses
+
+    from conformance.engine._client import EngineClient
+    from conformance.engine._findings import Recorder
+
+    runtime = make_runtime()
+    ctx = EngineClient(runtime, Recorder()).context("GET /tags")
+    assert CHECKS["auth_accepted"].judges(ctx)
+    own = ctx.operation.definition
+    only_errors = {"401": {"description": "no"}, "500": {"description": "no"}}
+    ctx.operation = dataclasses.replace(ctx.operation, definition={**own, "responses": only_errors})
+    assert not CHECKS["auth_accepted"].judges(ctx)
+    open_ended = {**only_errors, "default": {"description": "anything"}}
+    ctx.operation = dataclasses.replace(ctx.operation, definition={**own, "responses": open_ended})
+    assert CHECKS["auth_accepted"].judges(ctx)

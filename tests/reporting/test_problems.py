@@ -167,3 +167,17 @@ def test_titles_say_in_words_what_the_target_did(check, key, detail):
 
     spec = CHECKS[check]
     assert spec.grouping(key, 400).title(spec.problem, []) == f"{spec.problem} ({detail})"
+
+
+def test_fields_an_answer_must_never_carry_are_one_problem():
+    """Prism, 2026-08-22: `secret`, `token` and `provider_data` (declared `not: {}` in answers) were three problems
+    on the same five operations; it is one: the answer carries what the spec says it never returns."""
+    from conformance.checks import CHECKS
+
+    grouping = CHECKS["response_schema"].grouping
+    kinds = {
+        grouping(f"schema:x-bundled/schema000001/properties/{name}/not", 200).kind
+        for name in ("secret", "token", "provider_data")
+    }
+    assert kinds == {"not:property"}
+    assert grouping("schema:x-bundled/schema000001/properties/id/format", 200).kind == "format:id"
