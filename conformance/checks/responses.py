@@ -38,8 +38,11 @@ def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail
 
 def _envelope_kind(key: str, status: int | None) -> ProblemKind:
     """An envelope broken, in words: which field is missing or of the wrong type, where."""
-    if not key.startswith("schema:"):
+    if not key.startswith(("schema:", "status-map:")):
         return default_grouping(key, status)
+    if key.startswith("status-map:"):  # the body's canonical status against the HTTP status it came with
+        _, canonical, status_text = key.split(":", 2)
+        return ProblemKind(key, f"error.status {canonical} on a {status_text}")
     where, keyword, *field = key.removeprefix("schema:").split(":")
     if keyword == "required" and field:
         return ProblemKind(key, f"{where} lacks `{field[0]}`")

@@ -159,6 +159,7 @@ def test_a_looping_chain_and_a_store_that_loses_writes_are_one_problem_each():
         ("list_envelope", "schema:next_page_token:type", "next_page_token has the wrong type"),
         ("json_response", "content-type:no Content-Type", "no Content-Type"),
         ("json_response", "content-type:text/html", "served as text/html"),
+        ("error_envelope", "status-map:INVALID_ARGUMENT:401", "error.status INVALID_ARGUMENT on a 401"),
     ],
 )
 def test_titles_say_in_words_what_the_target_did(check, key, detail):
