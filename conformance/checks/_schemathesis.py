@@ -42,7 +42,11 @@ def validate_response(operation: Any, exchange: Exchange) -> Iterator[tuple[str,
         if schema_path is not None:
             where = "/".join(str(p) for p in instance_path or []) or "body"
             raw = getattr(failure, "_raw_message", "") or failure.title
-            yield f"schema:{'/'.join(map(str, schema_path))}", f"{where}: {excerpt(raw)}"
+            pointer = "/".join(map(str, schema_path))
+            # Where the schema path does not name the field (a bundled `$ref` schema of its own: an id's format),
+            # the answer's path does, without its indices: result[].id, the same whatever the seed drew.
+            named = "" if field_of(pointer) else _instance_field(instance_path or [])
+            yield f"schema:{pointer}" + (f"#{named}" if named else ""), f"{where}: {excerpt(raw)}"
         else:
             yield f"{type(failure).__name__}", f"{failure.title}: {excerpt(failure.message or '')}"
 
@@ -118,6 +122,14 @@ KEYWORD_PHRASES = {
 
 def keyword_phrase(keyword: str) -> str:
     return KEYWORD_PHRASES.get(keyword, f"a value that breaks `{keyword}`")
+
+
+def _instance_field(path: list[Any]) -> str:
+    """result/0/id -> result[].id."""
+    text = ""
+    for part in path:
+        text += "[]" if isinstance(part, int) or str(part).isdigit() else (f".{part}" if text else str(part))
+    return text
 
 
 def field_of(pointer: str | None) -> str:

@@ -86,18 +86,19 @@ def _schema_kind(key: str) -> ProblemKind:
 
     if not key.startswith("schema:"):
         return ProblemKind(key, _words(key))
-    parts = key.removeprefix("schema:").strip("/").split("/")
+    pointer, _, named = key.removeprefix("schema:").partition("#")
+    parts = pointer.strip("/").split("/")
     keyword = parts[-1]
     start = next((i for i, part in enumerate(parts) if part in ("properties", "items")), len(parts) - 1)
-    name = field_of("/" + "/".join(parts[start:])) or "the body"
+    name = field_of("/" + "/".join(parts[start:])) or named or "the body"
     field = name.rsplit(".", 1)[-1].removesuffix("[]")
     if keyword == "not" and len(parts) > 2 and parts[-3] == "properties":
         # `secret: {not: {}}`: a field the spec says an answer never carries; which of them shows it is one cause
         return ProblemKind("not:property", "an answer carries a field the spec says it never returns")
     cause: tuple[str, str | None] | None = None
-    if keyword == "format" and field == "id":
+    if keyword in ("format", "pattern") and field == "id":
         cause = ("id_format", None)
-    elif keyword == "format" and field.startswith("tm_"):
+    elif keyword in ("format", "pattern") and field.startswith("tm_"):
         cause = ("timestamp_format", None)
     return ProblemKind(f"{keyword}:{name}", f"{name} breaks `{keyword}`", caused_by=cause)
 

@@ -182,3 +182,14 @@ def test_fields_an_answer_must_never_carry_are_one_problem():
     }
     assert kinds == {"not:property"}
     assert grouping("schema:x-bundled/schema000001/properties/id/format", 200).kind == "format:id"
+
+
+def test_a_format_broken_in_a_schema_of_its_own_is_the_format_checks_consequence():
+    """The bundled spec declares an id as a `$ref` to a schema of its own: the schema path names no field, the
+    answer's path does (without indices), and the violation folds under id_format / timestamp_format."""
+    from conformance.checks import CHECKS
+
+    grouping = CHECKS["response_schema"].grouping
+    assert grouping("schema:x-bundled/schema000005/format#result[].id", 200).caused_by == ("id_format", None)
+    tm = grouping("schema:x-bundled/schema000006/pattern#result[].tm_create", 200)
+    assert tm.caused_by == ("timestamp_format", None) and tm.detail == "result[].tm_create breaks `pattern`"
