@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.checks._kinds import envelope_kind, schema_kind, words
 from conformance.checks._media import json_media, media_key, media_kind
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
-from conformance.checks._registry import ProblemKind, check, default_grouping
+from conformance.checks._registry import ProblemKind, check
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
 
 
@@ -34,21 +35,6 @@ def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail
         missing = [name for name in error.validator_value if name not in error.instance]
         keyword += f":{missing[0]}" if missing else ""
     return Fail(f"{what} breaks {schema_file} at {where}: {excerpt(error.message)}", f"schema:{where}:{keyword}")
-
-
-def _envelope_kind(key: str, status: int | None) -> ProblemKind:
-    """An envelope broken, in words: which field is missing or of the wrong type, where."""
-    if not key.startswith(("schema:", "status-map:")):
-        return default_grouping(key, status)
-    if key.startswith("status-map:"):  # the body's canonical status against the HTTP status it came with
-        _, canonical, status_text = key.split(":", 2)
-        return ProblemKind(key, f"error.status {canonical} on a {status_text}")
-    where, keyword, *field = key.removeprefix("schema:").split(":")
-    if keyword == "required" and field:
-        return ProblemKind(key, f"{where} lacks `{field[0]}`")
-    if keyword == "type":
-        return ProblemKind(key, f"{where} has the wrong type")
-    return ProblemKind(key, f"{where} breaks `{keyword}`")
 
 
 def _answered(ctx: Context, exchange: Exchange) -> bool:
@@ -79,30 +65,6 @@ def _asked_upgrade(exchange: Exchange) -> bool:
     return any(name.lower() == "upgrade" for name in exchange.request_headers)
 
 
-def _schema_kind(key: str) -> ProblemKind:
-    """A response-schema violation in words (the field, the keyword; no bundler internals), and where it is the
-    same cause as a resource check's (an id or a timestamp not in its format), that check's consequence."""
-    from conformance.checks._schemathesis import field_of
-
-    if not key.startswith("schema:"):
-        return ProblemKind(key, _words(key))
-    pointer, _, named = key.removeprefix("schema:").partition("#")
-    parts = pointer.strip("/").split("/")
-    keyword = parts[-1]
-    start = next((i for i, part in enumerate(parts) if part in ("properties", "items")), len(parts) - 1)
-    name = field_of("/" + "/".join(parts[start:])) or named or "the body"
-    field = name.rsplit(".", 1)[-1].removesuffix("[]")
-    if keyword == "not" and len(parts) > 2 and parts[-3] == "properties":
-        # `secret: {not: {}}`: a field the spec says an answer never carries; which of them shows it is one cause
-        return ProblemKind("not:property", "an answer carries a field the spec says it never returns")
-    cause: tuple[str, str | None] | None = None
-    if keyword in ("format", "pattern") and field == "id":
-        cause = ("id_format", None)
-    elif keyword in ("format", "pattern") and field.startswith("tm_"):
-        cause = ("timestamp_format", None)
-    return ProblemKind(f"{keyword}:{name}", f"{name} breaks `{keyword}`", caused_by=cause)
-
-
 def _validatable(ctx: Context, exchange: Exchange) -> bool:
     return _success(ctx, exchange) and ctx.schemathesis_operation is not None and exchange.json is not NOT_JSON
 
@@ -120,7 +82,7 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
     summary="every response body is JSON and says application/json",
     doc="restful_api 'Response Format': All API responses return JSON",
     grouping=lambda key, status: (
-        ProblemKind(key, _words(key), caused_by=("json_response", None))
+        ProblemKind(key, words(key), caused_by=("json_response", None))
         if key == "body-not-json"
         else media_kind(key, status)
     ),
@@ -152,7 +114,7 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     grouping=lambda key, status: (
         ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
         if key == "not-json"
-        else _envelope_kind(key, status)
+        else envelope_kind(key, status)
     ),
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
@@ -195,7 +157,7 @@ def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api 'List Response'",
     schema="list-envelope.schema.json",
     applies=_list_success,
-    grouping=_envelope_kind,
+    grouping=envelope_kind,
 )
 def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     body = exchange.json
@@ -260,7 +222,7 @@ def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     summary="2xx bodies conform to the operation's response schema",
     doc="the OpenAPI document: the operation's documented response",
     applies=_validatable,
-    grouping=lambda key, status: _schema_kind(key),
+    grouping=lambda key, status: schema_kind(key),
 )
 def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     from conformance.checks._schemathesis import validate_response
@@ -359,11 +321,7 @@ def _by_keyword(key: str) -> ProblemKind:
     """One problem per JSON Schema keyword the target lets through (maxLength not enforced is one fix, wherever
     it is missing), never one per field or value."""
     keyword = key.split(":")[1] if key.count(":") >= 3 else key
-    return ProblemKind(f"accepted:{keyword}", keyword_phrase(keyword) if key.count(":") >= 3 else _words(key))
-
-
-def _words(key: str) -> str:
-    return " ".join(key.replace("-", " ").replace("_", " ").split(":")).strip()
+    return ProblemKind(f"accepted:{keyword}", keyword_phrase(keyword) if key.count(":") >= 3 else words(key))
 
 
 def _read_as_valid(ctx: Context, exchange: Exchange, violations: tuple[Violation, ...]) -> bool:

@@ -259,9 +259,12 @@ def tenant_isolation(ctx: Context) -> Iterator[Fail]:
 
 
 def _page_kind(key: str, status: int | None) -> ProblemKind:
-    """A chain that loops hands out the same page again: its repeated items are the loop's, on that operation."""
+    """A chain that loops hands out the same page again: its repeated items are the loop's, on that operation; a
+    list outside its envelope pages wrongly because of it."""
     if key == "repeated-item":
         return ProblemKind(key, "repeated item", caused_by=("pagination", "token-loop"))
+    if key == "union-mismatch":  # a chain without next_page_token ends at its first page: the envelope's cause
+        return ProblemKind(key, "small pages do not add up to the list", caused_by=("list_envelope", None))
     return default_grouping(key, status)
 
 

@@ -193,3 +193,23 @@ def test_a_format_broken_in_a_schema_of_its_own_is_the_format_checks_consequence
     assert grouping("schema:x-bundled/schema000005/format#result[].id", 200).caused_by == ("id_format", None)
     tm = grouping("schema:x-bundled/schema000006/pattern#result[].tm_create", 200)
     assert tm.caused_by == ("timestamp_format", None) and tm.detail == "result[].tm_create breaks `pattern`"
+
+
+def test_a_broken_list_envelope_is_one_problem_whichever_check_saw_it():
+    """list_without_next_page_token and result_null: list_envelope's problem, with response_schema's view of the same
+    fields and pagination's short walk as its consequences, on the same operation."""
+    from conformance.reporting.problems import group
+
+    def finding(check, key):
+        return {"check": check, "operation": "GET /tags", "key": key, "status": 200, "fingerprint": check + key}
+
+    findings = [
+        finding("list_envelope", "schema:body:required:next_page_token"),
+        finding("response_schema", "schema:x-bundled/schema000001/required"),
+        finding("pagination", "union-mismatch"),
+        finding("list_envelope", "schema:result:type"),
+        finding("response_schema", "schema:x-bundled/schema000001/properties/result/type"),
+    ]
+    problems = group(findings, 1)
+    assert {p["check"] for p in problems} == {"list_envelope"}
+    assert sum(sum(p["consequences"].values()) for p in problems) == 3
