@@ -195,8 +195,11 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="RFC 9110 15.2.2: 101 only switches to a protocol the request's Upgrade asked for; 15.3.5 / 15.4.5: a 204 "
     "or 304 response cannot contain content",
     applies=_answered,
-    # A 101 is the cause of whatever else a request that got one reports (no answer to read, no status to expect).
-    claims=lambda status, error: "switching-unasked" if status == 101 else None,
+    # A 101 is the cause of whatever else a request that got one reports (no answer to read, no status to expect);
+    # a 204/304 with content, of what else its answer shows (its body is not one a client reads).
+    claims=lambda status, error: (
+        "switching-unasked" if status == 101 else f"content-with-{status}" if status in (204, 304) else None
+    ),
 )
 def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.status == 101 and not _asked_upgrade(exchange):

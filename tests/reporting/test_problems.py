@@ -213,3 +213,25 @@ def test_a_broken_list_envelope_is_one_problem_whichever_check_saw_it():
     problems = group(findings, 1)
     assert {p["check"] for p in problems} == {"list_envelope"}
     assert sum(sum(p["consequences"].values()) for p in problems) == 3
+
+
+def test_a_204_with_content_is_the_cause_of_what_else_its_answers_show():
+    """content_with_204: the undocumented 204 and the body read against a schema are that answer's, one problem."""
+    from conformance.reporting.problems import group
+
+    def finding(check, key, status=204, operation="DELETE /tags/{id}"):
+        return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": check + operation}
+
+    findings = [
+        finding("http_semantics", "content-with-204"),
+        finding("status_code", "status:204"),
+        finding("response_schema", "schema:required"),
+        finding("status_code", "status:204", operation="DELETE /flows/{id}"),  # a plain 204 elsewhere: its own
+    ]
+    problems = group(findings, 2)
+    by_check = {p["check"]: p for p in problems}
+    assert {c: p["operations"] for c, p in by_check.items()} == {
+        "http_semantics": ["DELETE /tags/{id}"],
+        "status_code": ["DELETE /flows/{id}"],
+    }
+    assert by_check["http_semantics"]["consequences"] == {"status_code": 1, "response_schema": 1}
