@@ -273,6 +273,8 @@ def _lifecycle_kind(key: str, status: int | None) -> ProblemKind:
     what it is given), not one problem per field name."""
     if key.startswith(("field-mismatch:", "update-lost:")):
         return ProblemKind("read-back", "what was written does not read back")
+    if key == "read-after-create:400":  # the target refuses its own id as malformed: the id's format is the cause
+        return ProblemKind(key, "read after create 400", caused_by=("id_format", None), caused_anywhere=True)
     return default_grouping(key, status)
 
 
@@ -286,6 +288,8 @@ def _isolation_kind(key: str, status: int | None) -> ProblemKind:
         severity="medium",
         statuses=True,
         phrase="Another customer's resources are not refused as documented (403 or 404)",
+        caused_by=("id_format", None) if status == 400 else None,  # its own id refused as malformed
+        caused_anywhere=status == 400,
     )
 
 

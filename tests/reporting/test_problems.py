@@ -235,3 +235,21 @@ def test_a_204_with_content_is_the_cause_of_what_else_its_answers_show():
         "status_code": ["DELETE /flows/{id}"],
     }
     assert by_check["http_semantics"]["consequences"] == {"status_code": 1, "response_schema": 1}
+
+
+def test_a_target_refusing_its_own_ids_as_malformed_is_the_id_format_problem():
+    """ids_not_uuid: the created resource cannot be read back (400) and the other customer's read is a 400, both
+    because the id is not a UUID; without an id_format problem each stands on its own."""
+    from conformance.reporting.problems import group
+
+    def finding(check, operation, key, status=400):
+        return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": check + key}
+
+    found = [
+        finding("resource_lifecycle", "POST /tags", "read-after-create:400"),
+        finding("tenant_isolation", "GET /tags/{id}", "read:400"),
+    ]
+    assert len(group([dict(f) for f in found], 3)) == 2
+    problems = group([finding("id_format", "GET /tags", "id-not-uuid", 200), *found], 3)
+    assert [p["check"] for p in problems] == ["id_format"]
+    assert problems[0]["consequences"] == {"resource_lifecycle": 1, "tenant_isolation": 1}
