@@ -281,6 +281,14 @@ def _lifecycle_kind(key: str, status: int | None) -> ProblemKind:
 def _isolation_kind(key: str, status: int | None) -> ProblemKind:
     """Critical only where the other customer got the resource (a 2xx that read, changed, deleted or listed it);
     any other answer than the documented 403/404 refuses it, just not as documented: a problem of its own."""
+    if key.startswith("read-not-theirs:"):  # a made-up resource for an id: the unknown-id answer's cause
+        return ProblemKind(
+            "refused-otherwise",
+            severity="medium",
+            statuses=True,
+            phrase="Another customer's resources are not refused as documented (403 or 404)",
+            caused_by=("unknown_resource_404", None),
+        )
     if key == "listed" or (status is not None and 200 <= status < 300):
         return ProblemKind("reachable")
     return ProblemKind(
@@ -291,6 +299,18 @@ def _isolation_kind(key: str, status: int | None) -> ProblemKind:
         caused_by=("id_format", None) if status == 400 else None,  # its own id refused as malformed
         caused_anywhere=status == 400,
     )
+
+
+def _someone_elses(scenario: Scenario, operation: Operation, item: Request, theirs: Exchange) -> bool:
+    """Whether the other customer's 2xx read shows a resource owned by someone else than the first customer (a
+    target that answers 200 with a made-up resource for any id, as Prism does): read as its owner, compared on the
+    profile's owner field. Without that field on both sides it is the resource: a leak."""
+    owner = scenario.ctx.profile.owner_field
+    mine = scenario.send(operation, "GET", Request(item.path), "read it as its owner, to compare")
+    ours, other = mine.json, theirs.json
+    if not ok(mine) or not isinstance(ours, dict) or not isinstance(other, dict):
+        return False
+    return owner in ours and owner in other and ours[owner] != other[owner]
 
 
 def _one_of_ours(scenario: Scenario, collection: Collection) -> Request | None:
@@ -320,7 +340,14 @@ def _as_the_other(
     purpose = f"{verb} it as the other customer"
     exchange = scenario.send(operation, operation.method, request, purpose, auth=Auth(who="other"))
     allowed = ctx.profile.foreign_statuses
-    if ok(exchange):
+    if ok(exchange) and verb == "read" and _someone_elses(scenario, operation, item, exchange):
+        owner = ctx.profile.owner_field
+        message = (
+            f"the other customer's read of resource {item_id} answered {exchange.status} with a resource that is not "
+            f"the first customer's (its {owner} differs): not refused as documented, not the resource either"
+        )
+        yield scenario.fail(message, f"read-not-theirs:{exchange.status}")
+    elif ok(exchange):
         message = f"the other customer could {verb} resource {item_id}: {exchange.status}"
         yield scenario.fail(message, f"{verb}:{exchange.status}")
     elif exchange.status not in allowed:

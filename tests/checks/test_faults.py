@@ -83,3 +83,22 @@ def test_faults_are_a_type_every_member_of_which_is_described():
 
     assert set(FAULTS) == {member.value for member in F}
     assert all(FAULTS[name].name is F(name) for name in FAULTS)
+
+
+def test_a_made_up_resource_for_any_id_is_not_a_leak_and_a_real_leak_stays_critical(make_runtime):
+    """unknown_id_200 (as Prism does): the other customer's 200 shows a resource owned by itself, not the first
+    customer's: "not refused as documented", a consequence of the unknown id answered 200. foreign_visible hands out
+    the first customer's own resource: critical."""
+    from conformance.reporting.problems import group
+
+    def problems(fault):
+        runtime = make_runtime(mock_faults=(fault,))
+        outcome = run_in_process(runtime, stateful=True, operations=True)
+        return outcome.findings, group(outcome.findings, len(runtime.operations))
+
+    findings, made_up = problems("unknown_id_200")
+    assert any(f["key"].startswith("read-not-theirs:") for f in findings), {(f["check"], f["key"]) for f in findings}
+    assert [p["check"] for p in made_up] == ["unknown_resource_404"]
+    assert made_up[0]["consequences"].get("tenant_isolation", 0) > 0
+    _, leaked = problems("foreign_visible")
+    assert [(p["check"], p["severity"]) for p in leaked] == [("tenant_isolation", "critical")]
