@@ -46,7 +46,8 @@ def schema_kind(key: str) -> ProblemKind:
         cause = ("timestamp_format", None)
     elif name in _envelope_fields() or (name == "the body" and keyword == "required"):
         cause = ("list_envelope", None)  # the list envelope broken: list_envelope's, where it saw it too
-    return ProblemKind(f"{keyword}:{name}", f"{name} breaks `{keyword}`", caused_by=cause)
+    # The field by its own name: an item's customer_id and a list's result[].customer_id are one cause.
+    return ProblemKind(f"{keyword}:{field}", f"{field} breaks `{keyword}`", caused_by=cause)
 
 
 @cache

@@ -273,6 +273,8 @@ def _lifecycle_kind(key: str, status: int | None) -> ProblemKind:
     what it is given), not one problem per field name."""
     if key.startswith(("field-mismatch:", "update-lost:")):
         return ProblemKind("read-back", "what was written does not read back")
+    if key in ("zombie-read", "zombie-listed"):  # read or listed, the deleted resource still lives: one cause
+        return ProblemKind("zombie", "a deleted resource still shows as live")
     if key == "read-after-create:400":  # the target refuses its own id as malformed: the id's format is the cause
         return ProblemKind(key, "read after create 400", caused_by=("id_format", None), caused_anywhere=True)
     return default_grouping(key, status)

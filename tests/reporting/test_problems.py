@@ -192,7 +192,9 @@ def test_a_format_broken_in_a_schema_of_its_own_is_the_format_checks_consequence
     grouping = CHECKS["response_schema"].grouping
     assert grouping("schema:x-bundled/schema000005/format#result[].id", 200).caused_by == ("id_format", None)
     tm = grouping("schema:x-bundled/schema000006/pattern#result[].tm_create", 200)
-    assert tm.caused_by == ("timestamp_format", None) and tm.detail == "result[].tm_create breaks `pattern`"
+    assert tm.caused_by == ("timestamp_format", None) and tm.detail == "tm_create breaks `pattern`"
+    item, listed = (grouping(f"schema:{where}/customer_id/type", 200) for where in ("properties", "items/properties"))
+    assert item == listed  # an item's field and a list's are one cause
 
 
 def test_a_broken_list_envelope_is_one_problem_whichever_check_saw_it():
@@ -253,3 +255,10 @@ def test_a_target_refusing_its_own_ids_as_malformed_is_the_id_format_problem():
     problems = group([finding("id_format", "GET /tags", "id-not-uuid", 200), *found], 3)
     assert [p["check"] for p in problems] == ["id_format"]
     assert problems[0]["consequences"] == {"resource_lifecycle": 1, "tenant_isolation": 1}
+
+
+def test_a_deleted_resource_that_still_lives_is_one_problem_read_or_listed():
+    from conformance.checks import CHECKS
+
+    grouping = CHECKS["resource_lifecycle"].grouping
+    assert grouping("zombie-read", 200) == grouping("zombie-listed", 200)
