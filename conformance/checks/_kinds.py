@@ -15,9 +15,9 @@ def envelope_kind(key: str, status: int | None) -> ProblemKind:
     if key.startswith("status-map:"):  # the body's canonical status against the HTTP status it came with
         _, canonical, status_text = key.split(":", 2)
         return ProblemKind(key, f"error.status {canonical} on a {status_text}")
-    where, keyword, *field = key.removeprefix("schema:").split(":")
-    if keyword == "required" and field:
-        return ProblemKind(key, f"{where} lacks `{field[0]}`")
+    where, keyword, *_ = key.removeprefix("schema:").split(":")
+    if keyword == "required":  # whichever field it lacks (the findings name it), the envelope is not there
+        return ProblemKind(f"schema:{where}:required", f"{where} lacks a required field")
     if keyword == "type":
         return ProblemKind(key, f"{where} has the wrong type")
     return ProblemKind(key, f"{where} breaks `{keyword}`")

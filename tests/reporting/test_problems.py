@@ -154,7 +154,7 @@ def test_a_looping_chain_and_a_store_that_loses_writes_are_one_problem_each():
 @pytest.mark.parametrize(
     ("check", "key", "detail"),
     [
-        ("error_envelope", "schema:body:required:message", "body lacks `message`"),
+        ("error_envelope", "schema:body:required:message", "body lacks a required field"),
         ("error_envelope", "schema:error:type", "error has the wrong type"),
         ("list_envelope", "schema:next_page_token:type", "next_page_token has the wrong type"),
         ("json_response", "content-type:no Content-Type", "no Content-Type"),
