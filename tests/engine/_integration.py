@@ -46,6 +46,9 @@ class Recording(requests.Session):
         super().__init__()
         self.exchanges: list[tuple[float, requests.Response]] = []
         self.hooks["response"].append(self._keep)
+        # One connection per request: a fault's 204 with content (content_with_204) would otherwise be read as the
+        # next answer's status line when it arrives late, and the integration itself would fail, not the target.
+        self.headers["Connection"] = "close"
 
     def _keep(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.exchanges.append((time.time() - response.elapsed.total_seconds(), response))
