@@ -254,6 +254,8 @@ class ProxyServer(ThreadingHTTPServer):
             handler.send_header("Content-Length", str(len(data)))
         elif declared is not None:
             handler.send_header("Content-Length", declared)
+        if handler.close_connection:  # the client asked to close (or HTTP/1.0): say so, or it would reuse it
+            handler.send_header("Connection", "close")
         handler.end_headers()
         if data and handler.command != "HEAD":
             handler.wfile.write(data)
