@@ -1,0 +1,300 @@
+"""The lint rules: each one convention of the profile, judged on the spec's text (registry: `_registry.rule`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from conformance._data import schemas_dir
+from conformance.lint._registry import Hit, Op, rule
+from conformance.lint._source import View
+from conformance.profiles import Profile
+
+_BARE = {"204", "205", "304"}  # statuses HTTP defines without a body
+_MAX_DEPTH = 40  # schema nesting followed by the field walk
+
+
+def _lint(profile: Profile) -> dict[str, Any]:
+    return dict(profile.data.get("lint") or {})
+
+
+def _public(op: Op) -> bool:
+    """An operation the docs say takes no credentials, or one the spec marks so (`security: []`)."""
+    security = op.view.get("security")
+    if security is not None and security.value == []:
+        return True
+    return op.path in _lint(op.profile).get("public_paths", [])
+
+
+def properties(schema: View | None, depth: int = 0) -> dict[str, View]:
+    """A schema's declared properties, its allOf branches merged (as openapi.shape.properties reads them)."""
+    if schema is None or depth > _MAX_DEPTH or not isinstance(schema.resolved().value, dict):
+        return {}
+    merged: dict[str, View] = {}
+    for branch in elements(schema, "allOf"):
+        merged.update(properties(branch, depth + 1))
+    merged.update(members(schema, "properties"))
+    return merged
+
+
+def elements(node: View, key: str) -> list[View]:
+    """The items of the list `node[key]` (none where it is missing or no list)."""
+    found = node.get(key)
+    return list(found.elements()) if found is not None else []
+
+
+def members(node: View, key: str) -> dict[str, View]:
+    """The entries of the mapping `node[key]` (none where it is missing or no mapping)."""
+    found = node.get(key)
+    return dict(found.items()) if found is not None else {}
+
+
+def json_schema(response: View) -> View | None:
+    content = response.get("content")
+    if content is None:
+        return None
+    media = content.get("application/json") or next((v for _, v in content.items()), None)
+    return media.get("schema") if media is not None else None
+
+
+def success(op: Op) -> tuple[str, View] | None:
+    return next(((code, view) for code, view in sorted(op.responses()) if code.startswith("2")), None)
+
+
+# -- authentication ---------------------------------------------------------------------------------------------
+
+
+@rule(
+    "spec_security_declared",
+    scope="spec",
+    severity="high",
+    problem="The spec declares no authentication",
+    summary="components.securitySchemes names how requests authenticate, and security applies it",
+    doc="restful_api 'Authentication': every request carries a token or an accesskey",
+)
+def security_declared(root: View, ops: list[Op]) -> Iterator[Hit]:
+    schemes = members(root, "components").get("securitySchemes")
+    if schemes is None or not schemes.value:
+        yield Hit(
+            "no securitySchemes anywhere: no tool reading the spec can know that every request authenticates "
+            "(token or accesskey, as the profile's docs describe)",
+            "no securitySchemes",
+            root.at("components"),
+        )
+        return
+    if root.get("security") is None:
+        for op in ops:
+            if op.view.get("security") is None and not _public(op):
+                yield Hit(f"{op.label} applies no security requirement", "no security", op.view, op.label)
+
+
+@rule(
+    "spec_unauthenticated_documented",
+    severity="high",
+    problem="Operations that require credentials do not document 401",
+    summary="every operation that requires credentials documents its 401 answer",
+    doc="restful_api 'Common HTTP Status Codes': 401 Unauthorized, missing or invalid credentials",
+)
+def unauthenticated_documented(op: Op) -> Iterator[Hit]:
+    status = op.profile.unauthenticated_status
+    if op.responses() and not _public(op) and not op.declares(status):
+        yield Hit(f"{op.label} requires credentials but documents no {status}", f"no {status}", op.view.at("responses"))
+
+
+# -- responses --------------------------------------------------------------------------------------------------
+
+
+@rule(
+    "spec_operation_responses",
+    severity="critical",
+    problem="Operations declare no responses",
+    summary="every operation declares its responses",
+    doc="OpenAPI 3 'Operation Object': responses is REQUIRED; the docs' status codes are what it answers",
+)
+def operation_responses(op: Op) -> Iterator[Hit]:
+    if not op.responses():
+        yield Hit(f"{op.label} declares no responses: a client cannot know what it answers", "no responses", op.view)
+
+
+@rule(
+    "spec_response_content",
+    severity="medium",
+    problem="Success responses declare no content",
+    summary="every success response declares its content (or is a bare status such as 204)",
+    doc="restful_api 'Response Format': responses are JSON (Content-Type: application/json)",
+)
+def response_content(op: Op) -> Iterator[Hit]:
+    for code, response in op.responses():
+        if code.startswith("2") and code not in _BARE and response.get("content") is None:
+            yield Hit(
+                f"{op.label} answers {code} with no content declared: a client cannot know it is JSON, or what it "
+                "holds (204 is the bare status)",
+                "no content",
+                response,
+            )
+
+
+@rule(
+    "spec_rate_limit_documented",
+    severity="medium",
+    problem="Operations do not document the statuses every request can get",
+    summary="every operation documents the statuses the docs say any request can answer (429)",
+    doc="common_overview-2026-08-22 'Rate Limiting': every request is rate limited, per client IP and per customer",
+    in_profile=lambda profile: bool(_lint(profile).get("every_operation_statuses")),
+)
+def rate_limit_documented(op: Op) -> Iterator[Hit]:
+    for status in _lint(op.profile).get("every_operation_statuses", []):
+        if op.responses() and not op.declares(int(status)):
+            yield Hit(f"{op.label} does not document {status}", f"no {status}", op.view.at("responses"))
+
+
+# -- envelopes --------------------------------------------------------------------------------------------------
+
+
+def _envelope(profile: Profile) -> dict[str, Any]:
+    return dict(json.loads((schemas_dir() / profile.error_schema_file).read_text(encoding="utf-8")))
+
+
+def _missing(expected: dict[str, Any], schema: View | None, prefix: str = "") -> list[str]:
+    """The fields `expected` (a JSON Schema) requires that `schema` does not declare, nested objects followed."""
+    declared = properties(schema)
+    missing = []
+    for name in expected.get("required", []):
+        want = (expected.get("properties") or {}).get(name) or {}
+        if name not in declared:
+            missing.append(prefix + name)
+        elif want.get("type") == "object":
+            missing += _missing(want, declared[name], f"{prefix}{name}.")
+    return missing
+
+
+@rule(
+    "spec_error_envelope",
+    severity="high",
+    problem="Error responses are not declared in the error envelope",
+    summary="every 4xx/5xx response declares the profile's error envelope",
+    doc="restful_api 'Error Response' / 'Error Response Envelope': every error answers in one envelope",
+)
+def error_envelope(op: Op) -> Iterator[Hit]:
+    for code, response in op.responses():
+        if code[:1] not in ("4", "5"):
+            continue
+        schema = json_schema(response)
+        if schema is None:
+            yield Hit(f"{op.label} answers {code} with no error body declared", "no error body", response)
+            continue
+        missing = _missing(_envelope(op.profile), schema)
+        if missing:
+            yield Hit(
+                f"the error body of {op.label} {code} lacks {', '.join(missing)} of the envelope",
+                f"lacks {', '.join(missing)}",
+                schema,
+            )
+
+
+@rule(
+    "spec_list_envelope",
+    severity="high",
+    problem="Lists are not declared in the list envelope",
+    summary="every list answers the list envelope: result (an array) and next_page_token",
+    doc='restful_api \'List Response\': {"result": [...], "next_page_token": "..."}',
+)
+def list_envelope(op: Op) -> Iterator[Hit]:
+    found = success(op)
+    schema = json_schema(found[1]) if op.is_list and found else None
+    if schema is None:
+        return
+    if schema.value.get("type") == "array":
+        yield Hit(f"{op.label} declares a bare array, not the list envelope", "bare array", schema)
+        return
+    declared = properties(schema)
+    for name in (op.profile.result_field, op.profile.next_token_field):
+        if name not in declared:
+            yield Hit(f"the list envelope of {op.label} lacks {name}", f"lacks {name}", _blamed(schema, declared))
+
+
+def _blamed(schema: View, declared: dict[str, View]) -> View:
+    """Where a list envelope is assembled from a shared component (allOf: [CommonPagination, {result}]), the
+    component's fields are what is missing: blame it, once, rather than every list."""
+    shared = [b for b in elements(schema, "allOf") if b.component]
+    return shared[0] if len(shared) == 1 else schema
+
+
+@rule(
+    "spec_page_params",
+    severity="high",
+    problem="Lists do not declare the paging parameters",
+    summary="every list operation takes page_size and page_token",
+    doc="common_overview 'Pagination': lists take page_size and page_token, the next_page_token of the last page",
+)
+def page_params(op: Op) -> Iterator[Hit]:
+    if not op.is_list:
+        return
+    names = {
+        param.value.get("name")
+        for holder in (op.item, op.view)  # path-level parameters count as the bundled shape counts them
+        for param in elements(holder, "parameters")
+        if isinstance(param.value, dict)
+    }
+    for name in (op.profile.page_size_param, op.profile.page_token_param):
+        if name not in names:
+            yield Hit(f"{op.label} is a list but takes no {name}", f"no {name}", op.view.at("parameters"))
+
+
+# -- field formats ----------------------------------------------------------------------------------------------
+
+
+def fields(schema: View | None, seen: set[tuple[str, str]], depth: int = 0) -> Iterator[tuple[str, View]]:
+    """Every (name, property) a schema declares, nested objects, arrays and compositions followed; each node once
+    (`seen`: a shared schema is walked once per lint, so its defect is found once)."""
+    if schema is None or depth > _MAX_DEPTH:
+        return
+    node = schema.resolved()
+    if (str(node.path), node.pointer) in seen or not isinstance(node.value, dict):
+        return
+    seen.add((str(node.path), node.pointer))
+    for name, prop in members(node, "properties").items():
+        yield name, prop
+        yield from fields(prop, seen, depth + 1)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in elements(node, key):
+            yield from fields(branch, seen, depth + 1)
+    yield from fields(node.get("items"), seen, depth + 1)
+    extra = node.get("additionalProperties")
+    yield from fields(extra if extra is not None and isinstance(extra.value, dict) else None, seen, depth + 1)
+
+
+def _format_defect(name: str, prop: View, profile: Profile) -> str | None:
+    """What is wrong with how `prop` (a field named `name`) is declared, for the profile's ids and timestamps."""
+    value = prop.value if isinstance(prop.value, dict) else {}
+    kind, form = value.get("type"), value.get("format")
+    if name in (profile.id_field, profile.owner_field):
+        if kind not in (None, "string"):
+            return f"is declared {kind}, not a UUID string"
+        if form not in (None, "uuid"):
+            return f"is declared format {form}, not uuid"
+    elif name.startswith(profile.timestamp_prefix):
+        if kind not in (None, "string"):
+            return f"is declared {kind}, not a timestamp string"
+        if form not in (None, "date-time"):
+            return f"is declared format {form}, not a timestamp"
+    return None
+
+
+@rule(
+    "spec_field_formats",
+    scope="spec",
+    severity="medium",
+    problem="Ids or timestamps are declared in another format than the docs'",
+    summary="id and customer_id are UUID strings, tm_* fields timestamp strings",
+    doc="common_overview 'UUID Format' and 'Timestamp Format': ids are UUIDs, tm_* YYYY-MM-DD HH:MM:SS.micro",
+)
+def field_formats(root: View, ops: list[Op]) -> Iterator[Hit]:
+    seen: set[tuple[str, str]] = set()
+    for op in ops:
+        for _, response in op.responses():
+            for name, prop in fields(json_schema(response), seen):
+                defect = _format_defect(name, prop, op.profile)
+                if defect is not None:
+                    yield Hit(f"field {name} {defect}", f"{name} {defect}", prop, op.label)
