@@ -217,8 +217,8 @@ def list_envelope(op: Op) -> Iterator[Hit]:
 def _blamed(schema: View, declared: dict[str, View]) -> View:
     """Where a list envelope is assembled from a shared component (allOf: [CommonPagination, {result}]), the
     component's fields are what is missing: blame it, once, rather than every list."""
-    shared = [b for b in elements(schema, "allOf") if b.component]
-    return shared[0] if len(shared) == 1 else schema
+    shared = [b for b in elements(schema, "allOf") if b.component and b.component != schema.component]
+    return shared[0].at("properties") if len(shared) == 1 else schema
 
 
 @rule(
