@@ -25,7 +25,12 @@ def test_a_conforming_spec_has_no_finding(tmp_path):
 
 def test_every_rule_is_declared_with_its_doc_and_severity():
     for rule in RULES.values():
-        assert rule.id.startswith("spec_") and rule.doc and rule.problem and rule.severity in ("critical", "high", "medium")
+        assert (
+            rule.id.startswith("spec_")
+            and rule.doc
+            and rule.problem
+            and rule.severity in ("critical", "high", "medium")
+        )
 
 
 def _no_schemes(f: Files) -> None:
