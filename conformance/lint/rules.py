@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -298,3 +299,55 @@ def field_formats(root: View, ops: list[Op]) -> Iterator[Hit]:
                 defect = _format_defect(name, prop, op.profile)
                 if defect is not None:
                     yield Hit(f"field {name} {defect}", f"{name} {defect}", prop, op.label)
+
+
+@rule(
+    "spec_documented_statuses",
+    severity="medium",
+    problem="Operations do not document a status the docs say they answer",
+    summary="an operation the docs name for a status (402 on chargeable creates, 409 on state changes) documents it",
+    doc="restful_api_errors-2026-08-22: INSUFFICIENT_BALANCE (402), RECORDING_*/ACTIVEFLOW_ALREADY_STOPPED (409)",
+    in_profile=lambda profile: bool(_lint(profile).get("operation_statuses")),
+)
+def documented_statuses(op: Op) -> Iterator[Hit]:
+    for entry in _lint(op.profile).get("operation_statuses", []):
+        status = int(entry["status"])
+        if op.label in entry["operations"] and op.responses() and not op.declares(status):
+            yield Hit(
+                f"{op.label} does not document {status}, which the docs say it answers ({entry['source']})",
+                f"no {status}",
+                op.view.at("responses"),
+            )
+
+
+_ONCE = re.compile(
+    r"\b(only (be )?(returned|shown|displayed) once|(returned|shown|displayed) only once|"
+    r"only returned once|will not be (shown|returned) again|cannot be retrieved again)",
+    re.IGNORECASE,
+)
+
+
+@rule(
+    "spec_secret_returned_once",
+    scope="spec",
+    severity="medium",
+    problem="A secret returned only once is declared as every read's field",
+    summary="a secret its description says is returned once is not declared as a field the reads answer",
+    doc="the field's own description ('Only returned once at creation time'); OpenAPI 3 'writeOnly'",
+)
+def secret_returned_once(root: View, ops: list[Op]) -> Iterator[Hit]:
+    """A field the reads never return, declared in the schema they answer: a reader of the spec (or a generated
+    client) expects it on every GET. Found once, at the field, from the first read that answers it."""
+    seen: set[tuple[str, str]] = set()
+    for op in (op for op in ops if op.method == "GET"):
+        found = success(op)
+        for name, prop in fields(json_schema(found[1]) if found else None, seen):
+            value = prop.value if isinstance(prop.value, dict) else {}
+            if _ONCE.search(str(value.get("description") or "")) and not value.get("writeOnly"):
+                yield Hit(
+                    f"field {name} is returned only once (its description says), yet {op.label} declares it among "
+                    "what every read answers: mark it writeOnly, or give the create its own response schema",
+                    f"{name} returned once",
+                    prop,
+                    op.label,
+                )

@@ -82,6 +82,25 @@ def _tm_date(f: Files) -> None:
     f["openapi.yaml"]["components"]["schemas"]["Call"]["properties"]["tm_create"]["format"] = "date"
 
 
+def _secret_on_reads(f: Files) -> None:
+    call = f["openapi.yaml"]["components"]["schemas"]["Call"]["properties"]
+    call["token"] = {"type": "string", "description": "The token. Only returned once at creation time."}
+
+
+def _numbers(f: Files, statuses: tuple[str, ...]) -> None:
+    f["openapi.yaml"]["paths"]["/numbers"] = {"$ref": "./paths/numbers.yaml"}
+    answers = {code: {"$ref": "#/components/responses/Error"} for code in statuses}
+    created = {
+        "description": "made",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}},
+    }
+    f["paths/numbers.yaml"] = {"post": {"responses": {"200": created, **answers}}}
+
+
+def _no_402(f: Files) -> None:
+    _numbers(f, ("400", "401", "429"))
+
+
 BREAKS: list[tuple[Callable[[Files], None], str, str, str]] = [
     # (how the spec is broken, the rule that must fire, the operation it is reported on, the file it is in)
     (_no_schemes, "spec_security_declared", "#/components", "openapi.yaml"),
@@ -96,6 +115,8 @@ BREAKS: list[tuple[Callable[[Files], None], str, str, str]] = [
     (_no_page_token, "spec_page_params", "GET /calls", "paths/calls.yaml"),
     (_id_integer, "spec_field_formats", "#/components/schemas/Call", "openapi.yaml"),
     (_tm_date, "spec_field_formats", "#/components/schemas/Call", "openapi.yaml"),
+    (_secret_on_reads, "spec_secret_returned_once", "#/components/schemas/Call", "openapi.yaml"),
+    (_no_402, "spec_documented_statuses", "POST /numbers", "paths/numbers.yaml"),
 ]
 
 
@@ -140,4 +161,12 @@ def test_the_2026_01_profile_does_not_demand_429(tmp_path):
 def test_ids_declared_as_plain_strings_are_not_defects(tmp_path):
     files = parts()
     del files["openapi.yaml"]["components"]["schemas"]["Call"]["properties"]["id"]["format"]
+    assert _lint(tmp_path, files) == []
+
+
+def test_a_named_operation_documenting_its_status_and_a_write_only_secret_are_silent(tmp_path):
+    files = parts()
+    _numbers(files, ("400", "401", "402", "429"))
+    _secret_on_reads(files)
+    files["openapi.yaml"]["components"]["schemas"]["Call"]["properties"]["token"]["writeOnly"] = True
     assert _lint(tmp_path, files) == []
