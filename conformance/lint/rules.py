@@ -114,8 +114,15 @@ def unauthenticated_documented(op: Op) -> Iterator[Hit]:
     doc="OpenAPI 3 'Operation Object': responses is REQUIRED; the docs' status codes are what it answers",
 )
 def operation_responses(op: Op) -> Iterator[Hit]:
-    if not op.responses():
+    codes = op.statuses()
+    if not codes:
         yield Hit(f"{op.label} declares no responses: a client cannot know what it answers", "no responses", op.view)
+    elif not any(code[:1] in "123" or code == "DEFAULT" for code in codes):
+        yield Hit(
+            f"{op.label} declares only errors ({', '.join(sorted(codes))}): no answer says what success looks like",
+            "no success response",
+            op.view.at("responses"),
+        )
 
 
 @rule(
@@ -127,13 +134,27 @@ def operation_responses(op: Op) -> Iterator[Hit]:
 )
 def response_content(op: Op) -> Iterator[Hit]:
     for code, response in op.responses():
-        if code.startswith("2") and code not in _BARE and response.get("content") is None:
+        if not code.startswith("2") or code in _BARE or response.get("content") is not None:
+            continue
+        if _websocket(op):
+            yield Hit(
+                f"{op.label} is a WebSocket endpoint answering {code} with no content: a successful handshake is "
+                "101 Switching Protocols",
+                "websocket answers 2xx",
+                response,
+            )
+        else:
             yield Hit(
                 f"{op.label} answers {code} with no content declared: a client cannot know it is JSON, or what it "
                 "holds (204 is the bare status)",
                 "no content",
                 response,
             )
+
+
+def _websocket(op: Op) -> bool:
+    """An operation its own description calls a WebSocket endpoint."""
+    return "websocket" in str(op.view.value.get("description") or "").lower()
 
 
 @rule(

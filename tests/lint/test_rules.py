@@ -45,6 +45,16 @@ def _no_responses(f: Files) -> None:
     f["paths/call.yaml"]["get"]["responses"] = {}
 
 
+def _only_errors(f: Files) -> None:
+    del f["paths/call.yaml"]["get"]["responses"]["200"]
+
+
+def _websocket_200(f: Files) -> None:
+    get = f["paths/call.yaml"]["get"]
+    get["description"] = "A WebSocket endpoint."
+    get["responses"]["200"] = {"description": "connected"}
+
+
 def _no_content(f: Files) -> None:
     f["paths/call.yaml"]["delete"]["responses"]["200"] = f["paths/call.yaml"]["delete"]["responses"].pop("204")
 
@@ -106,7 +116,9 @@ BREAKS: list[tuple[Callable[[Files], None], str, str, str]] = [
     (_no_schemes, "spec_security_declared", "#/components", "openapi.yaml"),
     (_no_401, "spec_unauthenticated_documented", "GET /calls/{id}", "paths/call.yaml"),
     (_no_responses, "spec_operation_responses", "GET /calls/{id}", "paths/call.yaml"),
+    (_only_errors, "spec_operation_responses", "GET /calls/{id}", "paths/call.yaml"),
     (_no_content, "spec_response_content", "DELETE /calls/{id}", "paths/call.yaml"),
+    (_websocket_200, "spec_response_content", "GET /calls/{id}", "paths/call.yaml"),
     (_no_429, "spec_rate_limit_documented", "GET /calls", "paths/calls.yaml"),
     (_bad_envelope, "spec_error_envelope", "#/components/schemas/ErrorResponse", "openapi.yaml"),
     (_bare_error, "spec_error_envelope", "GET /calls/{id}", "paths/call.yaml"),
