@@ -9,6 +9,8 @@ file and JSON pointer of what it reached. Refs resolve as `openapi._bundle` reso
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,9 @@ def _compose(path: Path) -> _File:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
+        if text.lstrip().startswith("{"):  # JSON that YAML cannot read (surrogate-pair escapes): no lines, line 1
+            with contextlib.suppress(ValueError, RecursionError):
+                return _File(json.loads(text), {})
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML or JSON"

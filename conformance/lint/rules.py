@@ -227,7 +227,7 @@ def list_envelope(op: Op) -> Iterator[Hit]:
     schema = json_schema(found[1]) if op.is_list and found else None
     if schema is None:
         return
-    if schema.value.get("type") == "array":
+    if isinstance(schema.value, dict) and schema.value.get("type") == "array":
         yield Hit(f"{op.label} declares a bare array, not the list envelope", "bare array", schema)
         return
     declared = properties(schema)

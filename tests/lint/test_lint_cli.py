@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from conformance._data import schemas_dir
 from tests.engine.test_cli import assert_one_line_error, cli
@@ -198,3 +199,48 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, fragments):
     files["openapi.yaml"]["paths"]["/calls"] = {"$ref": "../ok/paths/calls.yaml"}
     write(tmp_path / "outside", files)
     assert_one_line_error(cli("lint", "--report-dir", "out", *args, cwd=tmp_path), *fragments)
+
+
+ODD = """\
+openapi: 3.0.0
+info: {title: t, version: "1"}
+components:
+  schemas:
+    Loop:
+      allOf: [{$ref: '#/components/schemas/Loop'}]
+      properties: {child: {$ref: '#/components/schemas/Loop'}, id: 5}
+paths:
+  /x:
+    get:
+      parameters: [1, "a", {name: page_size}]
+      responses:
+        200: {content: {application/json: {schema: 5}}}
+        "404": "string"
+        "500": {content: []}
+    post: 7
+    put: {responses: [1, 2]}
+    delete: {description: 5, responses: {"200": {description: x}}}
+  /y: "str"
+  /z: {get: {responses: {"200": {content: {application/json: {schema: {$ref: '#/components/schemas/Loop'}}}}}}}
+  "/w\\u001b[31m": {get: {security: 5, responses: {}}}
+"""
+
+
+def test_odd_but_readable_specs_lint_without_a_traceback(tmp_path):
+    """Recursive schemas, scalars where mappings belong, integer status keys, an escape in a path: findings, no
+    crash, and the escape never reaches the terminal."""
+    (tmp_path / "odd.yaml").write_text(ODD)
+    result = cli("lint", "--spec", "odd.yaml", "--profile", "voipbin-2026-08", "--report-dir", "out", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "\x1b" not in result.stdout
+    assert "GET /w?[31m declares no responses" in result.stdout
+
+
+def test_a_json_spec_yaml_cannot_read_still_lints(tmp_path):
+    files = parts()
+    root = write(tmp_path, files)
+    data = yaml.safe_load(root.read_text())
+    data["info"]["title"] = "\U0001f600"
+    root.with_suffix(".json").write_text(json.dumps(data))  # "\ud83d\ude00": YAML refuses the surrogate pair
+    result = _lint_cli(tmp_path, root.with_suffix(".json"), "out")
+    assert result.returncode == 0, result.stdout + result.stderr
