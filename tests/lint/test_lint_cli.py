@@ -142,6 +142,7 @@ def test_a_conforming_spec_exits_0(tmp_path):
     spec = write(tmp_path, parts())
     result = _lint_cli(tmp_path, spec, "out")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed: the spec follows every convention of voipbin-2026-08" in result.stdout
     sarif = json.loads((tmp_path / "out" / "results.sarif").read_text())
     assert sarif["runs"][0]["results"] == []
 
