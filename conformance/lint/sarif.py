@@ -77,7 +77,6 @@ def sarif(results: dict[str, Any], folder: Path, here: Path | None = None) -> di
                     }
                 },
                 "originalUriBaseIds": {BASE: {"uri": folder.resolve().as_uri() + "/"}},
-                "automationDetails": {"id": f"voipbin-conformance/lint/{results['summary']['profile']}/"},
                 "results": out,
             }
         ],
