@@ -58,7 +58,12 @@ def sarif(results: dict[str, Any], folder: Path, here: Path | None = None) -> di
                             "artifactLocation": _uri(folder, location["file"], here),
                             "region": {"startLine": int(location["line"])},
                         },
-                        "logicalLocations": [{"name": finding["operation"], "fullyQualifiedName": location["pointer"]}],
+                        "logicalLocations": [
+                            {
+                                "name": finding["operation"],
+                                "fullyQualifiedName": f"{location['file']}#{location['pointer']}",
+                            }
+                        ],
                     }
                 ],
                 "partialFingerprints": {FINGERPRINT: finding["fingerprint"]},
