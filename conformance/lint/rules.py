@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from conformance._data import schemas_dir
@@ -175,7 +176,12 @@ def rate_limit_documented(op: Op) -> Iterator[Hit]:
 
 
 def _envelope(profile: Profile) -> dict[str, Any]:
-    return dict(json.loads((schemas_dir() / profile.error_schema_file).read_text(encoding="utf-8")))
+    return _schema(profile.error_schema_file)
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    return dict(json.loads((schemas_dir() / name).read_text(encoding="utf-8")))
 
 
 def _missing(expected: dict[str, Any], schema: View | None, prefix: str = "") -> list[str]:
