@@ -37,6 +37,11 @@ def _holds(finding: dict[str, Any], text: str, spec: Spec) -> bool:
         return op is not None and spec.shape.is_list(op) and (key == "bare array") == spec.shape.declares_bare_array(op)
     if rule == "spec_security_declared":
         return not (doc.get("components") or {}).get("securitySchemes") and text == "components:"
+    if rule == "spec_id_param_format":
+        name = finding["message"].split(" parameter ", 1)[1].split(" ", 1)[0]
+        params = {p["name"]: p for p in op.parameters(doc)} if op else {}
+        schema = resolve(doc, params.get(name, {}).get("schema")) or {}
+        return text == "schema:" and schema.get("format") != "uuid" and not schema.get("pattern")
     if rule == "spec_secret_returned_once":
         return text.startswith(key.split()[0] + ":")
     return False

@@ -16,6 +16,7 @@ from conformance.profiles import Profile
 
 Scope = Literal["operation", "spec"]
 SEVERITIES = ("critical", "high", "medium")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # an OpenAPI path item's
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Hit:
     message: str
     key: str  # the kind of defect: the fingerprint and the problem are made of it, never of a value
     at: View  # the node to edit
-    operation: str | None = None  # a spec-wide rule's hit: the operation it was found on
+    operation: str | None = None  # the operation it is reported on, where not the one judged
 
 
 @dataclass(frozen=True)

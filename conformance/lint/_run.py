@@ -10,12 +10,10 @@ from typing import Any
 
 from conformance.errors import SetupError
 from conformance.lint import rules as _rules  # noqa: F401  (registers the rules)
-from conformance.lint._registry import RULES, SEVERITIES, Hit, Op, Rule
+from conformance.lint._registry import METHODS, RULES, SEVERITIES, Hit, Op, Rule
 from conformance.lint._source import Tree, View, escape
 from conformance.openapi import Shape, load_spec
 from conformance.profiles import Profile
-
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass
@@ -92,7 +90,7 @@ def _apply(rule: Rule, root: View, ops: list[Op]) -> tuple[int, list[tuple[Hit, 
     if rule.scope == "spec":
         hits = list(rule.fn(root, ops))
         return len(ops), [(hit, hit.operation or "") for hit in hits]
-    return len(ops), [(hit, op.label) for op in ops for hit in rule.fn(op)]
+    return len(ops), [(hit, hit.operation or op.label) for op in ops for hit in rule.fn(op)]
 
 
 def _finding(rule: Rule, hit: Hit, label: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from conformance._data import schemas_dir
-from conformance.lint._registry import Hit, Op, rule
+from conformance.lint._registry import METHODS, Hit, Op, rule
 from conformance.lint._source import View
 from conformance.profiles import Profile
 
@@ -377,4 +377,34 @@ def secret_returned_once(root: View, ops: list[Op]) -> Iterator[Hit]:
                     f"{name} returned once",
                     prop,
                     op.label,
+                )
+
+
+@rule(
+    "spec_id_param_format",
+    severity="medium",
+    problem="Id parameters leave open the format the docs fix",
+    summary="a path or query parameter carrying a resource id (id, *_id) is declared a UUID",
+    doc="common_overview 'UUID Format': all resource IDs follow the standard UUID format",
+)
+def id_param_format(op: Op) -> Iterator[Hit]:
+    """A plain string lets an empty or non-UUID value through the spec that the server refuses (400): a
+    generated case, or a client, cannot know which values are valid."""
+    first = next((m for m in METHODS if isinstance(op.item.resolved().value.get(m), dict)), op.method.lower())
+    for holder, label in ((op.item, f"{first.upper()} {op.path}"), (op.view, op.label)):
+        for param in elements(holder, "parameters"):
+            value = param.value if isinstance(param.value, dict) else {}
+            name = str(value.get("name") or "")
+            schema = param.get("schema")
+            declared = schema.value if schema is not None and isinstance(schema.value, dict) else {}
+            is_id = name == op.profile.id_field or name.endswith("_id")
+            if not is_id or value.get("in") not in ("path", "query") or declared.get("type") not in (None, "string"):
+                continue
+            if declared.get("format") != "uuid" and not declared.get("pattern") and not declared.get("enum"):
+                yield Hit(
+                    f"{value.get('in')} parameter {name} of {op.label} is a plain string: any value, even empty, "
+                    "passes the spec, though ids are UUIDs",
+                    "id parameter not a UUID",
+                    schema or param,
+                    label,  # a path item's parameter: once, on its first operation
                 )

@@ -80,7 +80,7 @@ CALLS: dict[str, Any] = {
 }
 
 CALL: dict[str, Any] = {
-    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
     "get": {
         "responses": {
             "200": {

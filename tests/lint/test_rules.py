@@ -107,6 +107,10 @@ def _numbers(f: Files, statuses: tuple[str, ...]) -> None:
     f["paths/numbers.yaml"] = {"post": {"responses": {"200": created, **answers}}}
 
 
+def _id_open(f: Files) -> None:
+    del f["paths/call.yaml"]["parameters"][0]["schema"]["format"]  # path-level: GET and DELETE share it
+
+
 def _no_402(f: Files) -> None:
     _numbers(f, ("400", "401", "429"))
 
@@ -129,6 +133,7 @@ BREAKS: list[tuple[Callable[[Files], None], str, str, str]] = [
     (_tm_date, "spec_field_formats", "#/components/schemas/Call", "openapi.yaml"),
     (_secret_on_reads, "spec_secret_returned_once", "#/components/schemas/Call", "openapi.yaml"),
     (_no_402, "spec_documented_statuses", "POST /numbers", "paths/numbers.yaml"),
+    (_id_open, "spec_id_param_format", "GET /calls/{id}", "paths/call.yaml"),
 ]
 
 
