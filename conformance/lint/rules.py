@@ -61,7 +61,8 @@ def json_schema(response: View) -> View | None:
 
 
 def success(op: Op) -> tuple[str, View] | None:
-    return next(((code, view) for code, view in sorted(op.responses()) if code.startswith("2")), None)
+    ordered = sorted(op.responses(), key=lambda item: item[0])  # `200:` and `'200':` may both be keys
+    return next(((code, view) for code, view in ordered if code.startswith("2")), None)
 
 
 # -- authentication ---------------------------------------------------------------------------------------------
@@ -135,8 +136,9 @@ def operation_responses(op: Op) -> Iterator[Hit]:
 )
 def response_content(op: Op) -> Iterator[Hit]:
     for code, response in op.responses():
-        if not code.startswith("2") or code in _BARE or response.get("content") is not None:
-            continue
+        content = response.get("content")
+        if not code.startswith("2") or code in _BARE or (content is not None and content.value):
+            continue  # `content: {}` declares no body either
         if _websocket(op):
             yield Hit(
                 f"{op.label} is a WebSocket endpoint answering {code} with no content: a successful handshake is "

@@ -216,6 +216,7 @@ paths:
       parameters: [1, "a", {name: page_size}]
       responses:
         200: {content: {application/json: {schema: 5}}}
+        "200": {description: the same status, as a string}
         "404": "string"
         "500": {content: []}
     post: 7
