@@ -186,14 +186,15 @@ def _schema(name: str) -> dict[str, Any]:
     return dict(json.loads((schemas_dir() / name).read_text(encoding="utf-8")))
 
 
-def _missing(expected: dict[str, Any], schema: View | None, prefix: str = "") -> list[str]:
-    """The fields `expected` (a JSON Schema) requires that `schema` does not declare, nested objects followed."""
+def _missing(expected: dict[str, Any], schema: View, prefix: str = "") -> list[tuple[str, View]]:
+    """The fields `expected` (a JSON Schema) requires that `schema` does not declare, each with the schema that
+    should declare it (nested objects followed: `error.request_id` is missing from the schema of `error`)."""
     declared = properties(schema)
     missing = []
     for name in expected.get("required", []):
         want = (expected.get("properties") or {}).get(name) or {}
         if name not in declared:
-            missing.append(prefix + name)
+            missing.append((prefix + name, schema.resolved()))
         elif want.get("type") == "object":
             missing += _missing(want, declared[name], f"{prefix}{name}.")
     return missing
@@ -214,12 +215,13 @@ def error_envelope(op: Op) -> Iterator[Hit]:
         if schema is None:
             yield Hit(f"{op.label} answers {code} with no error body declared", "no error body", response)
             continue
-        missing = _missing(_envelope(op.profile), schema)
-        if missing:
+        by_holder: dict[tuple[str, str], list[tuple[str, View]]] = {}
+        for name, holder in _missing(_envelope(op.profile), schema):
+            by_holder.setdefault((str(holder.path), holder.pointer), []).append((name, holder))
+        for found in by_holder.values():
+            names = ", ".join(name for name, _ in found)
             yield Hit(
-                f"the error body of {op.label} {code} lacks {', '.join(missing)} of the envelope",
-                f"lacks {', '.join(missing)}",
-                schema,
+                f"the error body of {op.label} {code} lacks {names} of the envelope", f"lacks {names}", found[0][1]
             )
 
 
