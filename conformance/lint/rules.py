@@ -11,10 +11,10 @@ from typing import Any
 from conformance._data import schemas_dir
 from conformance.lint._registry import METHODS, Hit, Op, rule
 from conformance.lint._source import View
+from conformance.lint._walk import elements, fields, json_schema, members, properties, success
 from conformance.profiles import Profile
 
 _BARE = {"204", "205", "304"}  # statuses HTTP defines without a body
-_MAX_DEPTH = 40  # schema nesting followed by the field walk
 
 
 def _lint(profile: Profile) -> dict[str, Any]:
@@ -27,42 +27,6 @@ def _public(op: Op) -> bool:
     if security is not None and security.value == []:
         return True
     return op.path in _lint(op.profile).get("public_paths", [])
-
-
-def properties(schema: View | None, depth: int = 0) -> dict[str, View]:
-    """A schema's declared properties, its allOf branches merged (as openapi.shape.properties reads them)."""
-    if schema is None or depth > _MAX_DEPTH or not isinstance(schema.resolved().value, dict):
-        return {}
-    merged: dict[str, View] = {}
-    for branch in elements(schema, "allOf"):
-        merged.update(properties(branch, depth + 1))
-    merged.update(members(schema, "properties"))
-    return merged
-
-
-def elements(node: View, key: str) -> list[View]:
-    """The items of the list `node[key]` (none where it is missing or no list)."""
-    found = node.get(key)
-    return list(found.elements()) if found is not None else []
-
-
-def members(node: View, key: str) -> dict[str, View]:
-    """The entries of the mapping `node[key]` (none where it is missing or no mapping)."""
-    found = node.get(key)
-    return dict(found.items()) if found is not None else {}
-
-
-def json_schema(response: View) -> View | None:
-    content = response.get("content")
-    if content is None:
-        return None
-    media = content.get("application/json") or next((v for _, v in content.items()), None)
-    return media.get("schema") if media is not None else None
-
-
-def success(op: Op) -> tuple[str, View] | None:
-    ordered = sorted(op.responses(), key=lambda item: item[0])  # `200:` and `'200':` may both be keys
-    return next(((code, view) for code, view in ordered if code.startswith("2")), None)
 
 
 # -- authentication ---------------------------------------------------------------------------------------------
@@ -275,26 +239,6 @@ def page_params(op: Op) -> Iterator[Hit]:
 
 
 # -- field formats ----------------------------------------------------------------------------------------------
-
-
-def fields(schema: View | None, seen: set[tuple[str, str]], depth: int = 0) -> Iterator[tuple[str, View]]:
-    """Every (name, property) a schema declares, nested objects, arrays and compositions followed; each node once
-    (`seen`: a shared schema is walked once per lint, so its defect is found once)."""
-    if schema is None or depth > _MAX_DEPTH:
-        return
-    node = schema.resolved()
-    if (str(node.path), node.pointer) in seen or not isinstance(node.value, dict):
-        return
-    seen.add((str(node.path), node.pointer))
-    for name, prop in members(node, "properties").items():
-        yield name, prop
-        yield from fields(prop, seen, depth + 1)
-    for key in ("allOf", "oneOf", "anyOf"):
-        for branch in elements(node, key):
-            yield from fields(branch, seen, depth + 1)
-    yield from fields(node.get("items"), seen, depth + 1)
-    extra = node.get("additionalProperties")
-    yield from fields(extra if extra is not None and isinstance(extra.value, dict) else None, seen, depth + 1)
 
 
 def _format_defect(name: str, prop: View, profile: Profile) -> str | None:
