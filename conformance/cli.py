@@ -135,6 +135,20 @@ def _proxy_parser(sub: Any) -> None:
     _run_options(proxy, _SHARED + _UPSTREAM)
 
 
+def _lint_parser(sub: Any) -> None:
+    lint = sub.add_parser("lint", help="judge the spec itself against the profile's conventions (no target, SARIF)")
+    lint.add_argument("--sarif", metavar="FILE", help="where the SARIF 2.1.0 goes (default: REPORT_DIR/results.sarif)")
+    _run_options(lint, ("spec", "profile", "report_dir"))
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from conformance.data import bundled_spec_path
+    from conformance.reporting.lint import run_lint
+
+    config = _traffic_config(args, ("spec", "profile", "report_dir"))
+    return run_lint(config, config.spec or str(bundled_spec_path()), args.sarif)
+
+
 def _traffic_config(args: argparse.Namespace, fields: tuple[str, ...]) -> Any:
     from conformance import config as config_module
 
@@ -177,6 +191,7 @@ def parser() -> _Parser:
     _merge_parser(sub)
     _judge_parser(sub)
     _proxy_parser(sub)
+    _lint_parser(sub)
     return top
 
 
@@ -268,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         commands = {"run": _cmd_run, "mock": _cmd_mock, "diff": _cmd_diff, "merge": _cmd_merge}
-        commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy}
+        commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy, "lint": _cmd_lint}
         return commands[args.command](args)
     except SetupError as exc:  # one line, through the single exit: it may quote a results file or a target
         from conformance.reporting.out import Out, oneline

@@ -47,10 +47,7 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         *(["**TLS NOT VERIFIED (--insecure)**: the target's certificate was never checked.", ""] if insecure else []),
         *[f"- {_cell(reason)}" for reason in verdict.reasons],
         *([""] if verdict.reasons else []),
-        f"Target {_code(summary['target'])}, profile {_code(summary['profile'])}, seed {_cell(summary['seed'])}: "
-        f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
-        f"{len(results['findings'])} findings; {_cell(reach.get('reached_2xx', '?'))} of "
-        f"{_cell(reach.get('operations', '?'))} operations answered a 2xx.",
+        _scope(summary, reach, len(results["findings"])),
         "",
     ]
     if problems:
@@ -69,6 +66,19 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         f"{_code(directory / 'junit.xml')}."
     )
     return "\n".join(lines) + "\n"
+
+
+def _scope(summary: dict[str, Any], reach: dict[str, Any], findings: int) -> str:
+    if summary.get("mode") == "lint":  # no target, no request: the spec itself
+        return f"Spec {_code(summary['spec'])} linted against {_code(summary['profile'])}: " + (
+            f"{_cell(summary['operations_tested'])} operations, {findings} findings."
+        )
+    return (
+        f"Target {_code(summary['target'])}, profile {_code(summary['profile'])}, seed {_cell(summary['seed'])}: "
+        f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
+        f"{findings} findings; {_cell(reach.get('reached_2xx', '?'))} of "
+        f"{_cell(reach.get('operations', '?'))} operations answered a 2xx."
+    )
 
 
 def write(
