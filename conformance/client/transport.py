@@ -79,6 +79,7 @@ class PoliteSession(requests.Session):
         self._lock = threading.Lock()
         self.waited_s = 0.0
         self.run_deadline: float | None = None  # time.monotonic() by which --max-time ends the run
+        self.requests_left: int | None = None  # --max-requests: what this process may still send
         self.max_bytes = DEFAULT_MAX_BYTES
         self.default_timeout = 5.0
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
@@ -101,6 +102,14 @@ class PoliteSession(requests.Session):
         if seconds > left:
             raise RunBudgetSpent("the --max-time budget is spent")
 
+    def _spend_one(self) -> None:
+        """--max-requests: one more request of the budget, or RunBudgetSpent."""
+        with self._lock:
+            if self.requests_left is not None:
+                if self.requests_left <= 0:
+                    raise RunBudgetSpent("the --max-requests budget is spent")
+                self.requests_left -= 1
+
     def _pace(self) -> None:
         if not self._interval:
             return
@@ -121,6 +130,7 @@ class PoliteSession(requests.Session):
         waited = 0.0
         for attempt in range(MAX_429_RETRIES + 1):
             if budgeted:
+                self._spend_one()
                 self._pace()
             response, body = self._attempt(method, url, timeout, budgeted, kwargs)
             if response.status_code != 429 or attempt == MAX_429_RETRIES:

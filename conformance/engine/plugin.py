@@ -179,6 +179,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "stateful" in metafunc.fixturenames:
         cases = _test_bodies.stateful_cases(runtime)
         metafunc.parametrize("stateful", cases, ids=[str(case) for case in cases])
+    if "deeper" in metafunc.fixturenames:  # a budgeted run's second pass; none without a budget
+        deeper = runtime.operations if runtime.config.budgeted else []
+        metafunc.parametrize("deeper", deeper, ids=[op.label for op in deeper])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -192,6 +195,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if empty:
         config.hook.pytest_deselected(items=empty)
         items[:] = [item for item in items if item not in empty]
+    items.sort(key=_pass_of)  # breadth first: every operation, then the sequences, then a budgeted run's depth
+
+
+def _pass_of(item: pytest.Item) -> int:
+    kind = getattr(getattr(item, "function", None), suite.KIND, "")
+    return {"operation": 0, suite.DEPTH_KIND: 2}.get(kind, 1)
 
 
 class _TestRun:
@@ -273,6 +282,7 @@ def _count_failures(item: pytest.Item, found: int) -> None:
 
 
 _STARTED = pytest.StashKey[float]()
+BUDGET_SPENT = "budget spent: "  # how a stop by --max-time or --max-requests begins (the reports read it)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -296,11 +306,9 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
             recorder.target_gone = str(gone)
         item.session.shouldstop = str(gone)
         pytest.skip(str(gone))
-    except RunBudgetSpent:
-        built = item.config.stash.get(CONFIG, None)
-        budget = f"{built.max_time:g}s" if built is not None and built.max_time is not None else "budget"
-        item.session.shouldstop = f"the time budget of {budget} is spent"
-        pytest.skip(f"max_time: the time budget of {budget} is spent")
+    except RunBudgetSpent as spent:
+        item.session.shouldstop = f"{BUDGET_SPENT}{spent}"
+        pytest.skip(f"{BUDGET_SPENT}{spent}")
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM mid-test: keep what this test found, start no other
         if item.stash.get(_RECORDER, None) is None:
             raise
@@ -318,5 +326,5 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if built is None or built.max_time is None or started is None:
         return
     if time.monotonic() - started > built.max_time:
-        item.session.shouldstop = f"the time budget of {built.max_time:g}s is spent"
-        pytest.skip(f"max_time: the time budget of {built.max_time:g}s is spent")
+        item.session.shouldstop = f"{BUDGET_SPENT}the --max-time budget of {built.max_time:g}s is spent"
+        pytest.skip(str(item.session.shouldstop))

@@ -50,6 +50,9 @@ class Runtime:
     unreachable_streak: int = 0  # requests in a row the target did not even accept a connection for
     # (operation, request shape) -> requests of that shape it left unanswered in a row (client/client.SILENT_AFTER)
     silent: dict[tuple[str, str], int] = field(default_factory=dict)
+    # a kind of request (client/client._kind) -> the operations that left it unanswered; the kinds some answered
+    silent_kinds: dict[str, set[str]] = field(default_factory=dict)
+    answered_kinds: set[str] = field(default_factory=set)
     har: Any = None  # --record-har: where every exchange of this process goes (client/har.Writer)
 
     def record(self, exchange: Any) -> None:
@@ -292,6 +295,8 @@ def _session(config: Config, base_url: str, handle: Any = None) -> PoliteSession
     session.default_timeout = config.request_timeout
     if config.max_time is not None:
         session.run_deadline = time.monotonic() + config.max_time
+    if config.max_requests is not None:
+        session.requests_left = max(1, config.max_requests // max(1, config.workers))
     return session
 
 

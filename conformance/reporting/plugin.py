@@ -17,6 +17,7 @@ from conformance.config import Config
 from conformance.data import bundled_spec_path
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
+from conformance.engine.suite import DEPTH_KIND, DEPTH_TEST
 from conformance.redact import Redactor
 from conformance.reporting.console import Progress, Tick
 from conformance.reporting.html import compact_findings_html, summary_html
@@ -67,11 +68,15 @@ class Reporter:
         return runtime.redactor if runtime is not None else self.fallback_redactor
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.aggregator.tests_total = len(session.items)
+        self._collected([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._collected(ids)
+
+    def _collected(self, ids: list[str]) -> None:
         self.aggregator.tests_total = len(ids)
+        self.aggregator.depth_total = sum(1 for nodeid in ids if f"::{DEPTH_TEST}[" in nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -90,6 +95,9 @@ class Reporter:
             _attach_findings(report, data["findings"])
         if report.when == "call" or report.skipped:
             self.aggregator.tests_done += 1
+            if data["kind"] == DEPTH_KIND:
+                self.aggregator.depth_done += 1
+                self.aggregator.depth_full += not report.skipped
             if self.console:
                 self._progress(data, report, errored)
 
@@ -111,14 +119,15 @@ class Reporter:
         self._status.show(tick, self.redactor)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.aggregator.interrupted = True
+        if not excinfo.errisinstance(pytest.Session.Interrupted):  # a stop the run asked for is no interrupt
+            self.aggregator.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if exitstatus == pytest.ExitCode.INTERRUPTED:
-            self.aggregator.interrupted = True
         if session.shouldstop:
             self.aggregator.stopped = str(session.shouldstop)
+        elif exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.aggregator.interrupted = True
         _quiet_environment(self.config)
         results = self.aggregator.as_dict()
         self._baseline(results)  # before the verdict, which it bears on, and before pytest-html writes the page

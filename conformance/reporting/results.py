@@ -11,6 +11,7 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
+from conformance.engine.plugin import BUDGET_SPENT
 from conformance.errors import SetupError
 from conformance.profiles import load_profile
 from conformance.results.finding import absorb
@@ -40,6 +41,9 @@ class Aggregator:
     statuses: dict[str, set[int]] = field(default_factory=dict)
     target_gone: str | None = None  # why the run stopped: the target stopped answering
     unjudged: list[str] = field(default_factory=list)  # what a stateful check found nothing to judge on
+    depth_total: int = 0  # a budgeted run's second passes (test_depth), collected
+    depth_done: int = 0  # ... and those that ran (to their end, or cut by the budget)
+    depth_full: int = 0  # ... and those that ran to their end
 
     def add(self, data: dict[str, Any]) -> None:
         if data["kind"] == "operation":
@@ -62,8 +66,18 @@ class Aggregator:
 
     @property
     def complete(self) -> bool:
-        """Every collected test ran to its end: nothing stopped, skipped by the budget or interrupted."""
-        return not self.interrupted and self.stopped is None and self.tests_done >= self.tests_total
+        """Every collected test ran to its end: nothing stopped, skipped by the budget or interrupted. Under a
+        budget, every operation's first pass and every sequence is enough: the budget decides depth, not reach."""
+        if self.interrupted:
+            return False
+        if self.stopped is None and self.tests_done >= self.tests_total:
+            return True
+        first = self.tests_done - self.depth_done >= self.tests_total - self.depth_total
+        return self.depth_total > 0 and first and (self.stopped or "").startswith(BUDGET_SPENT)
+
+    def depth(self) -> dict[str, int] | None:
+        """How deep a budgeted run went: the operations whose second pass ran to its end, of all."""
+        return {"full": self.depth_full, "total": self.depth_total} if self.depth_total else None
 
     def reach(self) -> dict[str, Any]:
         statuses = {op: sorted(codes) for op, codes in self.statuses.items()}
@@ -112,6 +126,7 @@ class Aggregator:
             "profile_decisions": load_profile(self.config.profile).decisions,
             "not_judged": sorted(self.unjudged),
             "tests": {"done": self.tests_done, "total": self.tests_total},
+            "depth": self.depth(),
             "complete": self.complete,
             "min_reach": self.config.min_reach,
             "shard": self.config.shard,

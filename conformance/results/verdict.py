@@ -107,6 +107,12 @@ def _passed(summary: dict[str, Any], findings: list[dict[str, Any]]) -> Verdict:
 
 def _not_judged(summary: dict[str, Any]) -> list[str]:
     reasons = []
+    depth = summary.get("depth") or {}
+    if depth.get("full", 0) < depth.get("total", 0):
+        reasons.append(
+            f"depth: {depth['full']} of {depth['total']} operations got all their cases within the budget; every "
+            "operation had its probes, first boundary cases and a first random case"
+        )
     if not summary.get("writes_allowed", True):
         reasons.append("read-only: no write was judged (creates, updates, deletes; --allow-writes to judge them)")
     reach = summary.get("reach") or {}
