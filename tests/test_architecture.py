@@ -16,6 +16,7 @@ LAYERS = {
     "_data": 0,
     "config": 0,
     "_options": 0,
+    "_stop": 0,
     "openapi": 1,
     "profiles": 1,
     "checks": 2,

@@ -115,8 +115,11 @@ class Reporter:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if exitstatus == pytest.ExitCode.INTERRUPTED:
+        from conformance import _stop
+
+        if exitstatus == pytest.ExitCode.INTERRUPTED or _stop.requested() is not None:  # sticky: the handler's flag
             self.aggregator.interrupted = True
+            self.aggregator.signal = self.aggregator.signal or _stop.signal_name()
         if session.shouldstop:
             self.aggregator.stopped = str(session.shouldstop)
         _quiet_environment(self.config)
@@ -164,8 +167,25 @@ class Reporter:
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "VoIPBIN conformance report"
 
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> bool | None:
+        """An error in our own hooks (a crash): its traceback in crash.txt beside the reports, one line here."""
+        from conformance.reporting._finish import say_crash, write_crash
+
+        where = write_crash(self.run.report_dir, str(excrepr), self.redactor)
+        say_crash(where, f"{excinfo.typename}: {excinfo.value}")
+        self.crashed = True
+        return True
+
+    crashed = False
+
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from conformance.reporting._finish import mark_interrupted
+
+        if self.results is not None:  # a signal after the verdict: the reports are written again, interrupted
+            self.results = mark_interrupted(self.run.report_dir, self.redactor) or self.results
+            if self.carrier is not None:
+                self.carrier.results = self.results
         report_dir = Path(self.run.report_dir)
         paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html", "summary.md")]
         paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]

@@ -12,12 +12,13 @@ from typing import Any
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
 from conformance.engine._findings import absorb
+from conformance.engine._verdict import NOT_SELECTED, NOTHING
 from conformance.errors import SetupError
 from conformance.profiles import load_profile
 from conformance.reporting.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
-_NOT_SELECTED = "not selected (--checks / --exclude-checks)"
+_NOT_SELECTED = f"{NOT_SELECTED} (--checks / --exclude-checks)"
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Aggregator:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     interrupted: bool = False
+    signal: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), in this process or a worker
     stopped: str | None = None
     tests_total: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -53,6 +55,8 @@ class Aggregator:
             known = self.findings.get(finding["fingerprint"])
             self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
         self.unjudged.extend(data.get("unjudged") or [])
+        if data.get("signal"):  # a worker a signal reached: the run is interrupted, whatever the controller saw
+            self.interrupted, self.signal = True, self.signal or str(data["signal"])
         if data.get("target_gone"):
             self.target_gone = data["target_gone"]
         if data.get("notes"):
@@ -87,6 +91,8 @@ class Aggregator:
                 reason, entry["not_applicable"] = f"not a convention of {profile.id}", True
             if reason is not None and not passed and not failed:
                 entry["skipped"] = reason
+            elif not passed and not failed:  # ran, and judged nothing: never shown as passed
+                entry["not_judged"] = NOTHING
             checks[check] = entry
         return checks
 
@@ -107,6 +113,7 @@ class Aggregator:
             "tls_verified": not self.config.insecure if (self.config.base_url or "").lower()[:6] == "https:" else None,
             "max_examples": self.config.max_examples,
             "interrupted": self.interrupted,
+            "signal": self.signal,
             "stopped": self.stopped,
             "target_gone": self.target_gone,
             "profile_decisions": load_profile(self.config.profile).decisions,
