@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance._redact import Redactor
-from conformance.engine._verdict import Verdict
+from conformance.engine._verdict import NOTHING, Verdict
 from conformance.reporting._text import Out, oneline, printable
 
 _ROWS = 30
@@ -63,6 +63,16 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         if len(problems) > _ROWS:
             lines.append(f"\n… and {len(problems) - _ROWS} more in report.html.")
         lines.append("")
+    unjudged = [
+        f"{_code(check)} ({_cell(entry.get('not_judged') or NOTHING)})"
+        for check, entry in summary["checks"].items()
+        if not entry.get("skipped")
+        and not entry.get("passed")
+        and not entry.get("failed")
+        and not any(f["check"] == check for f in results["findings"])
+    ]
+    if unjudged:
+        lines += [f"Not judged (judged nothing): {', '.join(unjudged[:_ROWS])}.", ""]
     directory = Path(report_dir)
     lines.append(
         f"Reports: {_code(directory / 'report.html')} (open this first), {_code(directory / 'results.json')}, "
