@@ -285,7 +285,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if taken:
             _stop.uninstall()  # from here on a signal acts as the process's default: never an exit 0
-    return _settled(code) if taken else code
+    code = _settled(code) if taken else code
+    if argv is None and taken and _stop.requested() is not None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End a process a signal reached with `code`, now: CPython 3.11 remembers a KeyboardInterrupt that passed
+    through an exec()'d string (dataclasses make their methods so) even when it was caught, and at exit kills the
+    process with SIGINT instead of exiting with the code the reports give."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _command(argv: list[str] | None) -> int:
