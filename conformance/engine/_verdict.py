@@ -65,7 +65,7 @@ def decide(
         return Verdict("error", EXIT_CRASH, headline, found)
     nothing = _nothing_judged(summary, findings)
     if nothing:
-        return Verdict("incomplete", EXIT_SETUP, nothing, _not_judged(summary))
+        return Verdict("incomplete", EXIT_SETUP, nothing, [r for r in _not_judged(summary) if NOT_SELECTED not in r])
     short = _short_reach(summary, minimum)
     if failing or short:
         headline = found[0] if failing else short

@@ -68,3 +68,34 @@ def test_console_titles_are_cut_at_a_word_with_an_ellipsis():
     assert len(cut) <= 60 and cut.endswith("…")
     assert title.startswith(cut[:-1]) and title[len(cut) - 1] == " "
     assert cut_at_word("short", 60) == "short"
+
+
+def test_the_tenant_isolation_repro_is_the_other_customers_request(tmp_path):
+    """The finding is about the other customer reaching the first's resource: its shortest repro carries the other
+    customer's credentials, not the owner's."""
+    import json
+
+    from conformance.checks import CHECKS
+    from conformance.engine import run
+
+    check = next(c for c in CHECKS.values() if c.kind == "stateful" and "foreign_visible" in _faults_for(c.id))
+    config = Config(
+        seed=2,
+        max_examples=1,
+        include="tags",
+        checks=(check.id,),
+        mock_faults=("foreign_visible",),
+        report_dir=str(tmp_path / "out"),
+    )
+    assert run(config) == 1
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    repros = [f["repro"] for f in results["findings"] if f["check"] == check.id]
+    assert repros and all("VOIPBIN_OTHER_TOKEN" in repro for repro in repros), repros
+    problem = next(p for p in results["problems"] if p["check"] == check.id)
+    assert "VOIPBIN_OTHER_TOKEN" in problem["repro"]
+
+
+def _faults_for(check: str) -> set[str]:
+    from conformance.mock import FAULTS
+
+    return {name for name, fault in FAULTS.items() if fault.check == check}
