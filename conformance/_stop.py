@@ -54,14 +54,17 @@ def install() -> bool:
     return True
 
 
-def uninstall() -> None:
-    """Undo one `install()`; the outermost puts back the handlers it found (the flag stays readable)."""
+def uninstall(*, forget: bool = False) -> None:
+    """Undo one `install()`; the outermost puts back the handlers it found, and with `forget` forgets the signal
+    (an in-process run, whose caller has its exit code: no later code of that process reads it as its own)."""
     if threading.current_thread() is not threading.main_thread() or not _STATE.installed:
         return
     _STATE.installed -= 1
     if not _STATE.installed:
         for sig, handler in _STATE.previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if forget:
+            reset()
 
 
 def note(signum: int) -> None:

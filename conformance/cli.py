@@ -344,7 +344,7 @@ def _settled(code: int) -> int:
     if results is None:
         return max(code, EXIT_SETUP) if code in (0, 1) else code
     verdict = results["summary"]["verdict"]
-    Out().line(f"{verdict['headline']}. The reports in {_ENDING.report_dir} say so.", sys.stderr)
+    Out().line(f"{verdict['headline']}. The reports in {_ENDING.report_dir} say so.", sys.stdout)
     return int(verdict["exit_code"])
 
 

@@ -24,7 +24,7 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     try:
         return _run(config, extra_args)
     finally:
-        _stop.uninstall()
+        _stop.uninstall(forget=True)  # the CLI, which installed first, still reads the signal
 
 
 def _run(config: Config, extra_args: list[str] | None) -> int:
@@ -55,16 +55,16 @@ def _run(config: Config, extra_args: list[str] | None) -> int:
     carrier = ConfigCarrier(config, runtime)
     _stop.stop_here()  # a signal at start-up whose KeyboardInterrupt was dropped: no session, no report
     code = pytest.main(args, plugins=[carrier])
-    return exit_code(code, carrier.results)
+    return exit_code(code, carrier.results, signum=_stop.requested())
 
 
-def exit_code(pytest_code: int, results: dict[str, Any] | None) -> int:
+def exit_code(pytest_code: int, results: dict[str, Any] | None, *, signum: int | None = None) -> int:
     """The run's exit code: the verdict results.json stores (engine/_verdict.py decides it once, for every output),
     or 2 where the session ended in pytest's own error (a usage or internal error) or wrote no results."""
     if pytest_code == pytest.ExitCode.INTERNAL_ERROR:
         return EXIT_CRASH
-    if results is None and _stop.requested() is not None:
-        return _stop.exit_status(_stop.requested() or 0)
+    if results is None and signum is not None:  # a signal before the session wrote any report
+        return _stop.exit_status(signum)
     if results is None or pytest_code not in SESSION_OK:
         return EXIT_SETUP
     return Verdict.of(results).exit_code
