@@ -90,7 +90,7 @@ def signal_name(signum: int | None = None) -> str | None:
 
 def stop_here() -> None:
     """A safe point: raise the KeyboardInterrupt a callback may have dropped, unless shielded."""
-    if _STATE.signum is not None and not _STATE.shield:
+    if _STATE.signum is not None and not _STATE.shield and threading.current_thread() is threading.main_thread():
         raise KeyboardInterrupt
 
 

@@ -24,7 +24,7 @@ from conformance.engine.runtime import passive_runtime
 from conformance.errors import SetupError
 from conformance.reporting import merge
 from conformance.reporting._text import Out
-from conformance.reporting.console import print_summary
+from conformance.reporting.console import cut_at_word, print_summary
 from conformance.reporting.results import Aggregator
 
 _SENDS_ITS_OWN = "sends requests of its own: judging traffic (judge, proxy) sends none"
@@ -127,7 +127,7 @@ class _Console:
                     continue
                 self.shown.add((check.id, kind.kind))
             title = kind.title(check.problem, [finding.status] if finding.status is not None else [])
-            out.line(f"[{check.severity}] {title} — {finding.operation}: {finding.message}"[:400])
+            out.line(cut_at_word(f"[{check.severity}] {title} — {finding.operation}: {finding.message}", 400))
 
 
 def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | None, max_time: float | None) -> int:
