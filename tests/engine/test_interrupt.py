@@ -274,4 +274,7 @@ def test_a_keyboard_interrupt_python_drops_in_a_callback_still_stops_the_run(tmp
     monkeypatch.setattr(_generation, "generate", signalled)
     monkeypatch.setattr("conformance.engine._test_bodies.generate", signalled)
     assert _in_process_run(tmp_path) == 2
-    _reports_say_interrupted(tmp_path)
+    summary = _reports_say_interrupted(tmp_path)["summary"]
+    assert summary["signal"] == "SIGINT"
+    assert summary["tests"]["done"] < summary["tests"]["total"]  # stopped at the next request, not at the end
+    assert summary["cases"] == 0  # that request never went out
