@@ -63,13 +63,11 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         if len(problems) > _ROWS:
             lines.append(f"\n… and {len(problems) - _ROWS} more in report.html.")
         lines.append("")
+    found = {f.get("check") for f in results.get("findings") or []}
     unjudged = [
         f"{_code(check)} ({_cell(entry.get('not_judged') or NOTHING)})"
-        for check, entry in summary["checks"].items()
-        if not entry.get("skipped")
-        and not entry.get("passed")
-        and not entry.get("failed")
-        and not any(f["check"] == check for f in results["findings"])
+        for check, entry in (summary.get("checks") or {}).items()
+        if not (entry.get("skipped") or entry.get("passed") or entry.get("failed") or check in found)
     ]
     if unjudged:
         lines += [f"Not judged (judged nothing): {', '.join(unjudged[:_ROWS])}.", ""]

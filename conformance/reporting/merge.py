@@ -125,6 +125,8 @@ def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dic
         mine["failed"] += entry["failed"]
         if "skipped" in mine and (entry["passed"] or entry["failed"] or "skipped" not in entry):
             del mine["skipped"]
+        if mine["passed"] or mine["failed"]:  # judged by another shard
+            mine.pop("not_judged", None)
     for finding in part["findings"]:
         known = findings.get(finding["fingerprint"])
         findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
