@@ -125,7 +125,7 @@ def _signalled_run(tmp_path, sig: int, delay: float, name: str, *args: str) -> t
     """A default run (embedded mock) signalled `delay` seconds after it started; (process, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPBIN_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "run", "--max-examples", "30", "--report-dir", name, *args],
+        [sys.executable, "-m", "conformance", "run", "--max-examples", "60", "--report-dir", name, *args],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -162,7 +162,7 @@ def _assert_interrupted(tmp_path, name: str, process: subprocess.Popen, stdout: 
     assert "Interrupted" in stdout
 
 
-MOMENTS = 12  # random moments, from start-up to well inside the tests (a run of 30 examples takes 15 s or more)
+MOMENTS = 12  # random moments, from start-up to well inside the tests (a run of 60 examples takes 20 s or more)
 
 
 @pytest.mark.parametrize("moment", range(MOMENTS))
@@ -172,7 +172,7 @@ def test_a_signal_at_any_moment_never_ends_in_passed(tmp_path, moment):
     import random
 
     sig = (signal.SIGINT, signal.SIGTERM)[moment % 2]
-    delay = random.Random(moment).uniform(0.05, 6.0)
+    delay = random.Random(moment).uniform(0.05, 5.0)
     process, stdout, stderr = _signalled_run(tmp_path, sig, delay, "out")
     _assert_interrupted(tmp_path, "out", process, stdout, stderr, sig)
 
@@ -180,7 +180,7 @@ def test_a_signal_at_any_moment_never_ends_in_passed(tmp_path, moment):
 def test_twice_in_a_row_is_still_one_interrupted_run(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOIPBIN_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "run", "--max-examples", "30", "--report-dir", "out"],
+        [sys.executable, "-m", "conformance", "run", "--max-examples", "60", "--report-dir", "out"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
