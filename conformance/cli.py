@@ -271,7 +271,7 @@ class _Ending:
 
 _ENDING = _Ending()
 EXIT_CRASH = 3  # a bug in the suite: never 1, which CI reads as problems in the API
-_STOPPABLE = ("run", "judge", "proxy", "merge")  # a signal to these is noted (engine/_stop.py) and never lost
+_STOPPABLE = ("run", "judge", "proxy", "merge")  # a signal to these is noted (conformance/_stop.py) and never lost
 
 
 def main(argv: list[str] | None = None) -> int:

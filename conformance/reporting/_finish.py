@@ -1,6 +1,6 @@
 """How a run ends when it does not end well: a signal that came after the verdict, and a crash.
 
-A signal that lands while the reports are written (or after) is noted (engine/_stop.py), never raised; here the
+A signal that lands while the reports are written (or after) is noted (conformance/_stop.py), never raised; here the
 reports that already said "passed" are written again from results.json, interrupted, so that no output of a run a
 signal reached says it passed. A crash (an error in the suite itself) leaves its traceback in `crash.txt` beside the
 reports, redacted, and one line on stderr names it.
