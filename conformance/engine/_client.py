@@ -376,7 +376,7 @@ def _refused(exchange: Exchange) -> bool:
 
 @contextlib.contextmanager
 def deferred_interrupts(active: bool = True) -> Iterator[None]:
-    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (engine/_stop.py notes the signal:
+    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (conformance/_stop.py notes the signal:
     the run is interrupted even where this raise is lost)."""
     if not active:
         yield
