@@ -17,6 +17,7 @@ LAYERS = {
     "data": 0,
     "config": 0,
     "options": 0,
+    "interrupts": 0,
     "openapi": 1,
     "profiles": 1,
     "checks": 2,

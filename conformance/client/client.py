@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +13,7 @@ from urllib.parse import quote
 
 import requests
 
+from conformance import interrupts as _stop
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.client._bodies import Unencodable, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
@@ -195,6 +194,8 @@ class EngineClient:
     def _dispatch(self, out: Outgoing, case: Any) -> Exchange:
         # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
         # deletes: Ctrl-C/SIGTERM wait until its id is tracked.
+        if not self._cleaning:
+            _stop.stop_here()  # a signal whose KeyboardInterrupt a callback dropped: no request after it
         started = time.time()
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
@@ -340,18 +341,11 @@ def _refused(exchange: Exchange) -> bool:
 
 @contextlib.contextmanager
 def deferred_interrupts(active: bool = True) -> Iterator[None]:
-    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (main thread only)."""
-    if not active or threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (conformance/_stop.py notes the signal:
+    the run is interrupted even where this raise is lost)."""
+    if not active:
         yield
         return
-    received: list[int] = []
-    # A signal the process ignores (a background job's SIGINT) stays ignored: only deliverable ones are held.
-    held = [sig for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) is not signal.SIG_IGN]
-    previous = {sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in held}
-    try:
+    with _stop.shielded():
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if received:
-        raise KeyboardInterrupt
+    _stop.stop_here()

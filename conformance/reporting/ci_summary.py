@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from conformance.redact import Redactor
 from conformance.reporting.out import Out, oneline, printable
-from conformance.results.verdict import Verdict
+from conformance.results.verdict import NOTHING, Verdict
 
 _ROWS = 30
 _CELL = 200  # characters of one field: a 60 KB media type is not a table cell
@@ -60,6 +60,14 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         if len(problems) > _ROWS:
             lines.append(f"\n… and {len(problems) - _ROWS} more in report.html.")
         lines.append("")
+    found = {f.get("check") for f in results.get("findings") or []}
+    unjudged = [
+        f"{_code(check)} ({_cell(entry.get('not_judged') or NOTHING)})"
+        for check, entry in (summary.get("checks") or {}).items()
+        if not (entry.get("skipped") or entry.get("passed") or entry.get("failed") or check in found)
+    ]
+    if unjudged:
+        lines += [f"Not judged (judged nothing): {', '.join(unjudged[:_ROWS])}.", ""]
     directory = Path(report_dir)
     lines.append(
         f"Reports: {_code(directory / 'report.html')} (open this first), {_code(directory / 'results.json')}, "

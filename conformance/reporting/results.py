@@ -16,9 +16,10 @@ from conformance.errors import SetupError
 from conformance.profiles import load_profile
 from conformance.results.finding import absorb
 from conformance.results.problems import group
+from conformance.results.verdict import NOT_SELECTED, NOTHING
 
 FORMAT = "voipbin-conformance/results/1"
-_NOT_SELECTED = "not selected (--checks / --exclude-checks)"
+_NOT_SELECTED = f"{NOT_SELECTED} (--checks / --exclude-checks)"
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Aggregator:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     interrupted: bool = False
+    signal: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), in this process or a worker
     stopped: str | None = None
     tests_total: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -57,6 +59,8 @@ class Aggregator:
             known = self.findings.get(finding["fingerprint"])
             self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
         self.unjudged.extend(data.get("unjudged") or [])
+        if data.get("signal"):  # a worker a signal reached: the run is interrupted, whatever the controller saw
+            self.interrupted, self.signal = True, self.signal or str(data["signal"])
         if data.get("target_gone"):
             self.target_gone = data["target_gone"]
         if data.get("notes"):
@@ -101,6 +105,8 @@ class Aggregator:
                 reason, entry["not_applicable"] = f"not a convention of {profile.id}", True
             if reason is not None and not passed and not failed:
                 entry["skipped"] = reason
+            elif not passed and not failed:  # ran, and judged nothing: never shown as passed
+                entry["not_judged"] = NOTHING
             checks[check] = entry
         return checks
 
@@ -121,6 +127,7 @@ class Aggregator:
             "tls_verified": not self.config.insecure if (self.config.base_url or "").lower()[:6] == "https:" else None,
             "max_examples": self.config.max_examples,
             "interrupted": self.interrupted,
+            "signal": self.signal,
             "stopped": self.stopped,
             "target_gone": self.target_gone,
             "profile_decisions": load_profile(self.config.profile).decisions,

@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from conformance import interrupts as _stop
 from conformance.checks import CHECKS, Exchange
 from conformance.client import har as _har
 from conformance.config import Config, ensure_report_dir
 from conformance.engine.runtime import passive_runtime
 from conformance.errors import SetupError
 from conformance.reporting import merge
-from conformance.reporting.console import print_summary
+from conformance.reporting.console import cut_at_word, print_summary
 from conformance.reporting.out import Out
 from conformance.reporting.results import Aggregator
 from conformance.results.finding import Finding
@@ -38,6 +39,7 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     total = len(entries)
     entries.reverse()  # popped from the end: each entry's text is let go once it is judged
     while entries:
+        _stop.stop_here()  # a signal whose KeyboardInterrupt was dropped: stop judging, write no report
         entry = _har.entry_exchange(entries.pop(), config.max_response_bytes)
         judge.judge(entry.exchange, entry.kind)
     judge.finish()
@@ -53,6 +55,7 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
 
 def report(judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None) -> int:
     """The reports of what `judge` saw, written to --report-dir; the summary on the console; the exit code."""
+    _stop.shield_forever()  # a signal from here is noted, never raised: the reports are written whole, interrupted
     results = traffic_results(judge, config, target, started=started, stopped=stopped)
     redactor = judge.secrets.redactor
     merge.write(results, config.report_dir, redactor)
@@ -83,11 +86,16 @@ def traffic_results(
     aggregator = Aggregator(config, target, spec, started=started)
     for payload in judge.payloads():
         aggregator.add(payload)
+    from conformance.checks import selected
+
     judged = {check.id for check in traffic_checks()}
+    asked = selected(config.checks, config.exclude_checks)
     for check in CHECKS.values():
-        if check.id not in judged:
+        if check.id not in judged and check.id in asked:  # one left out by --checks says so instead
             aggregator.skip(check.id, _SENDS_ITS_OWN)
     aggregator.tests_total = aggregator.tests_done = len(judge.clients)
+    if _stop.requested() is not None:
+        aggregator.interrupted, aggregator.signal = True, _stop.signal_name()
     if stopped is not None and not judge.counts["judged"]:
         aggregator.stopped = stopped
     results = aggregator.as_dict()
@@ -119,7 +127,7 @@ class _Console:
                     continue
                 self.shown.add((check.id, kind.kind))
             title = kind.title(check.problem, [finding.status] if finding.status is not None else [])
-            out.line(f"[{check.severity}] {title} — {finding.operation}: {finding.message}"[:400])
+            out.line(cut_at_word(f"[{check.severity}] {title} — {finding.operation}: {finding.message}", 400))
 
 
 def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | None, max_time: float | None) -> int:
@@ -147,8 +155,14 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
     print(f"Proxy on {base} → {upstream}: point the client's base URL at {client_base}", flush=True)
     print("Ctrl-C (or SIGTERM) stops it and writes the reports.", flush=True)
     stop = threading.Event()
+
+    def stopping(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second signal: the reports of this session say it was interrupted
+            _stop.note(signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, stopping)
     started = time.time()
     serve(server, stop, max_time)
     judge.finish()

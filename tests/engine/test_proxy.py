@@ -185,3 +185,17 @@ def test_help_promises_no_environment_variable_it_does_not_read(capsys):
         with pytest.raises(SystemExit):
             parser().parse_args([command, "--help"])
         assert "$VOIPBIN" not in capsys.readouterr().out
+
+
+def test_a_second_signal_while_the_proxy_stops_marks_its_reports_interrupted(tmp_path):
+    """The first signal is the proxy's ordinary stop; a second, as it writes its reports, is an interrupt: exit 2,
+    and no report says passed."""
+    with mock_target() as (origin, _), proxy(origin, tmp_path, "--report-dir", "rep") as (process, base):
+        integration(base, Recording())
+        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, out + err
+    summary = json.loads((tmp_path / "rep" / "results.json").read_text())["summary"]
+    assert summary["interrupted"] is True and summary["verdict"]["headline"].startswith("Interrupted")
+    assert "Passed" not in out and "Traceback" not in err
