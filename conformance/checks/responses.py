@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks._kinds import envelope_kind, schema_kind, words
+from conformance.checks._kinds import envelope_kind, error_envelope_kind, schema_kind, words
 from conformance.checks._media import json_media, media_key, media_kind
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
@@ -111,11 +111,7 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api 'Error Response (4xx, 5xx)'",
     schema="error-envelope-<profile>.schema.json",
     applies=_error,
-    grouping=lambda key, status: (
-        ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
-        if key == "not-json"
-        else envelope_kind(key, status)
-    ),
+    grouping=error_envelope_kind,
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     status = exchange.status

@@ -1,0 +1,86 @@
+"""What a revision's docs promise about credentials, and nothing more: live-only channels are probed, never demanded;
+operations the spec or the docs call unauthenticated are not judged for credentials; one missing authentication is
+one problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.reporting import problems
+from tests.conftest import real_spec, run_in_process
+
+AUTH = ("auth_missing_rejected", "auth_invalid_rejected", "auth_accepted")
+
+
+def test_a_target_reading_no_cookie_follows_the_2026_01_docs(make_runtime):
+    """2026-01-15 names no cookie channel: a target that reads none gets 0 findings under the default profile."""
+    outcome = run_in_process(make_runtime(mock_faults=("cookies_ignored",), include="^(GET|POST) /tags$"))
+    assert outcome.cases > 10
+    assert outcome.findings == [], outcome.describe()
+
+
+def test_the_same_target_breaks_2026_08_which_documents_the_token_cookie(make_runtime):
+    runtime = make_runtime(mock_faults=("cookies_ignored",), profile="voipbin-2026-08", include="^GET /tags$")
+    outcome = run_in_process(runtime, stateful=False)
+    assert {f["check"] for f in outcome.findings} == {"auth_accepted"}, outcome.describe()
+    assert all("token_cookie" in f["message"] for f in outcome.findings)
+
+
+def test_a_live_only_channel_is_still_probed_with_invalid_credentials(make_runtime):
+    """A hole is a hole: a forged token in the (undocumented in 2026-01) token cookie let through still fires."""
+    runtime = make_runtime(mock_faults=("token_cookie_unverified",), include="^GET /tags$", checks=AUTH)
+    outcome = run_in_process(runtime, stateful=False)
+    assert outcome.by_check["auth_invalid_rejected"] > 0
+    assert all("cookie" in f["message"] for f in outcome.findings), outcome.describe()
+
+
+def test_no_authentication_at_all_is_one_critical_problem(make_runtime):
+    """A target that authenticates nothing: no credentials, invalid ones and the other customer's reads all pass.
+    One cause: auth_missing_rejected's problem, the rest its consequences."""
+    runtime = make_runtime(mock_faults=("no_authentication",), include="^(GET|POST) /tags")
+    outcome = run_in_process(runtime)
+    assert {"auth_missing_rejected", "auth_invalid_rejected", "tenant_isolation"} <= set(outcome.by_check)
+    found = problems.group(outcome.findings, 2)
+    assert [p["check"] for p in found] == ["auth_missing_rejected"], found
+    assert found[0]["severity"] == "critical"
+
+
+def test_invalid_credentials_alone_are_their_own_problem(make_runtime):
+    runtime = make_runtime(mock_faults=("any_bearer_accepted",), include="^GET /tags$", checks=AUTH)
+    found = problems.group(run_in_process(runtime, stateful=False).findings, 1)
+    assert [p["check"] for p in found] == ["auth_invalid_rejected"], found
+
+
+@pytest.mark.realspec
+def test_operations_the_spec_or_the_docs_call_unauthenticated_are_not_judged_for_credentials(make_runtime):
+    """2026-08-22: /auth/signup is unauthenticated by the docs (auth_overview), /auth/boot by the spec's description
+    too; answering them without credentials is right. /auth/unregister requires authentication: it still fires."""
+    runtime = make_runtime(
+        spec=str(real_spec("2026-08-22")),
+        profile="voipbin-2026-08",
+        mock_faults=("no_authentication",),
+        include="^POST /auth/(signup|boot|unregister)$",
+        checks=AUTH,
+    )
+    outcome = run_in_process(runtime, stateful=False)
+    assert {f["operation"] for f in outcome.findings} == {"POST /auth/unregister"}, outcome.describe()
+    assert outcome.by_check["auth_missing_rejected"] > 0
+
+
+@pytest.mark.realspec
+def test_why_an_operation_is_unauthenticated_names_its_source(make_runtime):
+    from conformance.checks.probes import unauthenticated
+    from conformance.engine._client import EngineClient
+    from conformance.engine._findings import Recorder
+
+    runtime = make_runtime(
+        spec=str(real_spec("2026-08-22")),
+        profile="voipbin-2026-08",
+        include="^(POST /auth/(signup|boot|unregister)|GET /tags)$",
+    )
+    client = EngineClient(runtime, Recorder())
+    reasons = {label: unauthenticated(client.context(label)) for label in ("POST /auth/signup", "POST /auth/boot")}
+    assert "auth_overview-2026-08-22" in str(reasons["POST /auth/signup"])
+    assert "description" in str(reasons["POST /auth/boot"])
+    assert unauthenticated(client.context("POST /auth/unregister")) is None
+    assert unauthenticated(client.context("GET /tags")) is None
