@@ -103,7 +103,8 @@ def inert(ctx: Context, request: Request) -> Request | None:
 
 
 def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
-    return ctx.operation.has_body(ctx.spec.document)
+    """Whether the operation takes a JSON body: a multipart-only upload (POST /files) is not sent JSON at all."""
+    return ctx.operation.takes_json(ctx.spec.document)
 
 
 def _can_succeed(ctx: Context, _: Exchange | None = None) -> bool:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
-from conformance.engine._bodies import Unencodable, encoded_body
+from conformance.engine._bodies import Unencodable, body_as, encoded_body
 from conformance.engine._bounded import TooLarge
 from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
@@ -150,8 +150,10 @@ class EngineClient:
         headers = {**self.runtime.headers_for(auth), **(headers or {})}
         body = raw_body
         if body is None and (request.has_body or request.json_body is not None):
-            body = json.dumps(request.json_body).encode()
-            headers.setdefault("Content-Type", self.runtime.profile.content_type)
+            known = self.runtime.spec.shape.by_label.get(operation)  # in the operation's own media type
+            media = known.request_media_types(self.runtime.spec.document) if known is not None else ()
+            body, content_type = body_as(media, request.json_body)
+            headers.setdefault("Content-Type", content_type or self.runtime.profile.content_type)
         params = dict(request.params)
         self.runtime.apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
