@@ -6,22 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.checks._kinds import envelope_kind, error_envelope_kind, schema_kind, words
-from conformance.checks._media import json_media, media_key, media_kind
+from conformance.checks._media import (
+    bare_as_documented,
+    declares_non_json,
+    empty_as_declared,
+    json_media,
+    media_key,
+    media_kind,
+)
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
-
-
-def _declares_non_json(ctx: Context, status: int) -> bool:
-    """An operation may document a non-JSON body (a file download); then that body is not a violation."""
-    responses = ctx.operation.definition.get("responses") or {}
-    raw = responses.get(str(status), responses.get(status))
-    if raw is None:
-        return False
-    from conformance.openapi import resolve
-
-    content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
-    return bool(content) and not any(json_media(media.lower()) for media in content)
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
@@ -48,13 +43,7 @@ def _has_content(ctx: Context, exchange: Exchange) -> bool:
 
 
 def _error(ctx: Context, exchange: Exchange) -> bool:
-    return exchange.status is not None and exchange.status >= 400 and not _bare(ctx, exchange)
-
-
-def _bare(ctx: Context, exchange: Exchange) -> bool:
-    """An empty answer where the profile's docs say that status comes bare (auth_overview-2026-08-22: the /auth
-    handlers' 400 is "a bare HTTP status code with an empty response body"): no JSON, no envelope, as documented."""
-    return not exchange.response_body and ctx.profile.bare_error(ctx.operation.path, exchange.status)
+    return exchange.status is not None and exchange.status >= 400 and not bare_as_documented(ctx, exchange)
 
 
 def _success(ctx: Context, exchange: Exchange) -> bool:
@@ -98,10 +87,12 @@ def _held(ctx: Context, exchange: Exchange) -> tuple[Violation, ...]:
         else media_kind(key, status)
     ),
     applies=lambda ctx, ex: (
-        _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0) and not _bare(ctx, ex)
+        _has_content(ctx, ex) and not declares_non_json(ctx, ex.status or 0) and not bare_as_documented(ctx, ex)
     ),
 )
 def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if empty_as_declared(ctx, exchange):
+        return
     if not json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         yield Fail(
@@ -130,6 +121,8 @@ def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     status = exchange.status
     profile = ctx.profile
     body = exchange.json
+    if empty_as_declared(ctx, exchange):
+        return
     if body is NOT_JSON:
         yield Fail(
             f"{status} error body is not JSON, so not the error envelope ({profile.error_schema_file})", "not-json"

@@ -130,3 +130,18 @@ def test_a_multipart_only_operation_is_sent_multipart(make_runtime, tmp_path, re
     assert outcome.by_check["malformed_json_rejected"] == 0  # it takes no JSON: nothing to malform
     if not refuses_multipart:
         assert outcome.findings == [], outcome.describe()
+
+
+@pytest.mark.realspec
+def test_an_empty_answer_the_spec_declares_without_a_body_is_noted_not_found(make_runtime):
+    """DELETE /calls/{id}/hold declares 200 with no content (POST /activeflows its 400): an empty answer follows
+    the spec, and the run says the docs disagree. An empty 200 where the spec declares a JSON body is still not JSON."""
+    runtime = make_runtime(spec=str(real_spec("2026-01-15")))
+    client = EngineClient(runtime, Recorder())
+    held = client.context("DELETE /calls/{id}/hold")
+    assert CHECKS["json_response"].run(held, _exchange("DELETE /calls/{id}/hold", 200)) == []
+    refused = client.context("POST /activeflows")  # its 400 is declared without content too
+    for check in ("json_response", "error_envelope"):
+        assert CHECKS[check].run(refused, _exchange("POST /activeflows", 400)) == []
+    assert any("spec conflict" in note for note in client.recorder.notes)
+    assert _fails(runtime, "json_response", _exchange("GET /tags", 200))
