@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import time
 from collections.abc import Iterator
 
 import jwt
 
-from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request
+from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request, unauthenticated
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks.traffic import MissingCredentials
 from conformance.openapi import fill_path
@@ -59,26 +58,10 @@ def _invalid_grouping(key: str, status: int | None) -> ProblemKind:
     return kind
 
 
-# The spec's own word for an operation no credentials guard: "This endpoint is unauthenticated".
-_SPEC_UNAUTHENTICATED = re.compile(r"(?i)\b(?:endpoint|operation) is unauthenticated\b")
-
-
-def unauthenticated(ctx: Context) -> str | None:
-    """Why the operation takes no credentials, where the spec or the profile's docs say so (None: it does):
-    `security: []`, a description saying it is unauthenticated, or the docs' list (auth_overview: /auth/signup…)."""
-    definition = ctx.operation.definition
-    if definition.get("security") == [] or ("security" not in definition and ctx.spec.document.get("security") == []):
-        return "the spec declares no security for it (security: [])"
-    if _SPEC_UNAUTHENTICATED.search(str(definition.get("description") or "")):
-        return "the spec's description says it is unauthenticated"
-    doc = ctx.profile.unauthenticated_by_docs(ctx.operation.path)
-    return f"{doc} calls it unauthenticated" if doc else None
-
-
 def _guarded(ctx: Context, _: Exchange | None = None) -> bool:
     """Whether the operation is one credentials guard: an unauthenticated one (/auth/signup) is not judged for
     missing, invalid or accepted credentials."""
-    return unauthenticated(ctx) is None
+    return unauthenticated(ctx.profile, ctx.spec.document, ctx.operation) is None
 
 
 INERT_PATH_VALUE = "conformance-probe-never-an-id"

@@ -69,7 +69,7 @@ def test_operations_the_spec_or_the_docs_call_unauthenticated_are_not_judged_for
 
 @pytest.mark.realspec
 def test_why_an_operation_is_unauthenticated_names_its_source(make_runtime):
-    from conformance.checks.probes import unauthenticated
+    from conformance.checks._model import unauthenticated
     from conformance.engine._client import EngineClient
     from conformance.engine._findings import Recorder
 
@@ -79,8 +79,31 @@ def test_why_an_operation_is_unauthenticated_names_its_source(make_runtime):
         include="^(POST /auth/(signup|boot|unregister)|GET /tags)$",
     )
     client = EngineClient(runtime, Recorder())
-    reasons = {label: unauthenticated(client.context(label)) for label in ("POST /auth/signup", "POST /auth/boot")}
-    assert "auth_overview-2026-08-22" in str(reasons["POST /auth/signup"])
-    assert "description" in str(reasons["POST /auth/boot"])
-    assert unauthenticated(client.context("POST /auth/unregister")) is None
-    assert unauthenticated(client.context("GET /tags")) is None
+
+    def why(label: str) -> str | None:
+        ctx = client.context(label)
+        return unauthenticated(ctx.profile, ctx.spec.document, ctx.operation)
+
+    assert "auth_overview-2026-08-22" in str(why("POST /auth/signup"))
+    assert "description" in str(why("POST /auth/boot"))
+    assert why("POST /auth/unregister") is None and why("GET /tags") is None
+
+
+@pytest.mark.realspec
+def test_traffic_to_an_unauthenticated_operation_without_credentials_is_no_finding():
+    from conformance.checks import Exchange
+    from conformance.checks.traffic import MissingCredentials
+    from conformance.openapi import load_spec
+    from conformance.profiles import load_profile
+
+    profile = load_profile("voipbin-2026-08")
+    observer = MissingCredentials(profile, load_spec(str(real_spec("2026-08-22"))))
+
+    def seen(label: str, headers: dict[str, str]) -> list[str]:
+        method, path = label.split(" ", 1)
+        sent = Exchange(label, method, "https://api.voipbin.net/v1.0" + path, headers, None, 200, {}, b"{}")
+        return [fail.key for observed in observer.see(sent) for fail in observed.fails]
+
+    assert seen("GET /tags", {"Authorization": "Bearer alice-token-0123456789"}) == []  # credentials are recorded
+    assert seen("POST /auth/signup", {}) == []
+    assert seen("POST /auth/unregister", {}) == ["missing:200"]
