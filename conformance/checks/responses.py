@@ -191,10 +191,11 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 
 
 def _undeclared_media(ctx: Context, exchange: Exchange) -> bool:
-    """Whether the request went out in a media type the operation does not declare for its body (or none)."""
+    """Whether the request to an operation that takes a body went out in a media type it does not declare (or with
+    none: a required body left out). An operation that takes no body has no media type to refuse."""
+    declared = ctx.operation.request_media_types(ctx.spec.document)
     sent = next((v for k, v in exchange.request_headers.items() if k.lower() == "content-type"), "")
-    media = sent.split(";")[0].strip().lower()
-    return media not in ctx.operation.request_media_types(ctx.spec.document)
+    return bool(declared) and sent.split(";")[0].strip().lower() not in declared
 
 
 @check(

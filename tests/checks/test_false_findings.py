@@ -145,3 +145,18 @@ def test_an_empty_answer_the_spec_declares_without_a_body_is_noted_not_found(mak
         assert CHECKS[check].run(refused, _exchange("POST /activeflows", 400)) == []
     assert any("spec conflict" in note for note in client.recorder.notes)
     assert _fails(runtime, "json_response", _exchange("GET /tags", 200))
+
+
+def test_a_415_is_excused_only_for_a_body_in_a_media_type_the_operation_does_not_declare(make_runtime):
+    runtime = make_runtime()
+    client = EngineClient(runtime, Recorder())
+
+    def status_code(headers: dict[str, str], body: bytes | None) -> list:
+        exchange = Exchange("POST /tags", "POST", "http://x/tags", headers, body, 415, {}, b"")
+        return CHECKS["status_code"].run(client.context("POST /tags"), exchange)
+
+    assert status_code({"Content-Type": "text/plain"}, b"{}") == []  # the content_type_enforced probe's
+    assert status_code({}, None) == []  # its required body left out: no media type it declares
+    assert status_code({"Content-Type": "application/json"}, b"{}")  # its own media type refused
+    get = Exchange("GET /tags", "GET", "http://x/tags", {}, None, 415, {}, b"")
+    assert CHECKS["status_code"].run(client.context("GET /tags"), get)  # it takes no body: no media type to refuse
