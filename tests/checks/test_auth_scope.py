@@ -107,3 +107,22 @@ def test_traffic_to_an_unauthenticated_operation_without_credentials_is_no_findi
     assert seen("GET /tags", {"Authorization": "Bearer alice-token-0123456789"}) == []  # credentials are recorded
     assert seen("POST /auth/signup", {}) == []
     assert seen("POST /auth/unregister", {}) == ["missing:200"]
+
+
+def test_the_spec_marks_an_operation_unauthenticated_by_security_or_by_its_words():
+    from conformance.checks._model import unauthenticated
+    from conformance.openapi import Operation
+    from conformance.profiles import load_profile
+
+    profile = load_profile("voipbin-2026-01")  # no docs list: only the spec speaks
+
+    def why(definition: dict, document: dict | None = None) -> str | None:
+        return unauthenticated(profile, document or {}, Operation("POST", "/x", definition, {}))
+
+    assert "security" in str(why({"security": []}))
+    assert "security" in str(why({}, {"security": []}))
+    assert why({"security": [{"bearer": []}]}, {"security": []}) is None  # the operation's own wins
+    assert "description" in str(why({"description": "Resolves a hash. This endpoint is unauthenticated."}))
+    assert why({"description": "Lists calls for the authenticated customer."}) is None
+    assert why({"description": "Answers 401 Unauthenticated without a token."}) is None
+    assert why({}) is None
