@@ -292,7 +292,8 @@ def _isolation_kind(key: str, status: int | None) -> ProblemKind:
             caused_by=("unknown_resource_404", None),
         )
     if key == "listed" or (status is not None and 200 <= status < 300):
-        return ProblemKind("reachable")
+        # Where the operation takes no credentials at all, anyone reads it: the missing authentication's leak.
+        return ProblemKind("reachable", caused_by=("auth_missing_rejected", "not-refused"))
     return ProblemKind(
         "refused-otherwise",
         severity="medium",

@@ -5,7 +5,6 @@ exchange, whichever check asked for it.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +14,7 @@ import requests
 
 from conformance import interrupts as _stop
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
-from conformance.client._bodies import Unencodable, encoded_body
+from conformance.client._bodies import Unencodable, body_as, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
 from conformance.client.bounded import TooLarge
 from conformance.client.target import Target
@@ -96,8 +95,10 @@ class EngineClient:
         headers = {**self.runtime.headers_for(auth), **(headers or {})}
         body = raw_body
         if body is None and (request.has_body or request.json_body is not None):
-            body = json.dumps(request.json_body).encode()
-            headers.setdefault("Content-Type", self.runtime.profile.content_type)
+            known = self.runtime.spec.shape.by_label.get(operation)  # in the operation's own media type
+            media = known.request_media_types(self.runtime.spec.document) if known is not None else ()
+            body, content_type = body_as(media, request.json_body)
+            headers.setdefault("Content-Type", content_type or self.runtime.profile.content_type)
         params = dict(request.params)
         self.runtime.apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")

@@ -100,8 +100,9 @@ class Runtime:
         mechanisms = self.profile.auth_mechanisms
         if auth.mechanism is not None:
             chosen = next((m for m in mechanisms if m.id == auth.mechanism), None)
-        else:  # the default transport: a header where the profile has one, as the docs show first
-            usable = [m for m in mechanisms if values.get(m.credential)]
+        else:  # the default transport: a documented header where the profile has one, as the docs show first
+            usable = [m for m in mechanisms if values.get(m.credential)]  # the docs' channels first, a live-only last
+            usable = [m for m in usable if m.documented] or usable
             chosen = min(usable, key=lambda m: _TRANSPORT_PREFERENCE.index(m.location), default=None)
         if chosen is None:
             return

@@ -26,7 +26,7 @@ def _public(op: Op) -> bool:
     security = op.view.get("security")
     if security is not None and security.value == []:
         return True
-    return op.path in _lint(op.profile).get("public_paths", [])
+    return op.profile.unauthenticated_by_docs(op.path) is not None  # the docs' list, as the run reads it
 
 
 # -- authentication ---------------------------------------------------------------------------------------------
