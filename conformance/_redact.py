@@ -121,8 +121,10 @@ _OPEN_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{0,3}|\\|&#?[A-Za-z0-9]{0,8})\Z")
 # from the traffic (_MID and longer); in a value only where it stands as one (_SHORT and longer: `password=abc1`,
 # `"abc1"`, `:abc1@`); shorter, only as a whole value. So a password `failed` never rewrites a report's own words.
 _MID, _SHORT = 8, 4
-# A short value's slot: after `=`, `:` or a quote, up to `&`, `;`, a quote, `@`, `,`, a backslash, a space or the end.
-_SLOT = re.compile(r"""(?:^|(?<=[=:"']))([^\s&;"'@,:=/?#\\]{1,7})(?=[&;"'@,\s\\]|$)""")
+# A short value's slot: after `=`, `:` or a quote (or at the start), up to `&`, `;`, a quote, `@`, `,`, a
+# backslash, a space or the end; the value itself may hold any of them (`p@ss!`).
+_SLOT_START = re.compile(r"""^|(?<=[=:"'])""")
+_SLOT_END = frozenset("&;\"'@,\\ \t\r\n")
 
 
 def _widen(text: str, start: int, floor: int) -> int:
@@ -237,11 +239,21 @@ class Redactor:
         ]
         if values:
             found += [(s, e, self._mid.spelled[w]) for s, e, w in self._mid.find(folded)]
-            if self._short:
-                for slot in _SLOT.finditer(folded):
-                    if slot.group(1) in self._short:
-                        found.append((slot.start(1), slot.end(1), self._short[slot.group(1)]))
+            found += self._slots(folded)
         return _merged(found)
+
+    def _slots(self, folded: str) -> Iterator[tuple[int, int, str]]:
+        """Short secrets where they stand as a value (the longest that fits each slot)."""
+        if not self._short:
+            return
+        firsts = {spelling[0] for spelling in self._short}
+        for start in (m.start() for m in _SLOT_START.finditer(folded)):
+            if folded[start : start + 1] not in firsts:
+                continue
+            for end in range(min(len(folded), start + _MID - 1), start, -1):
+                if (end == len(folded) or folded[end] in _SLOT_END) and folded[start:end] in self._short:
+                    yield start, end, self._short[folded[start:end]]
+                    break
 
     def _rewrite(self, value: str, spans: list[tuple[int, int, str]], to: Any, widen: bool) -> str:
         out, done = [], 0
@@ -251,13 +263,14 @@ class Redactor:
             done = end
         return "".join(out) + value[done:]
 
-    def _whole_value(self, value: str) -> str | None:
-        """The variable of a value that is a secret as a whole (or `Scheme secret`), else None."""
-        name = self._whole.get(value)
-        if name is None:
-            scheme, _, rest = value.partition(" ")
-            name = self._whole.get(rest) if rest and scheme.isalpha() else None
-        return name
+    def _whole_value(self, value: str) -> tuple[str, str] | None:
+        """(what comes before, variable) of a value that is a secret as a whole (or `Scheme secret`), else None."""
+        if value in self._whole:
+            return "", self._whole[value]
+        scheme, _, rest = value.partition(" ")
+        if rest and scheme.isalpha() and rest in self._whole:
+            return scheme + " ", self._whole[rest]
+        return None
 
     def text(self, value: str) -> str:
         """`value` with every secret replaced where that cannot break its format: safe on serialized text."""
@@ -271,8 +284,9 @@ class Redactor:
     def value(self, value: str) -> str:
         """A value from the traffic (a header, a query value, a body, a message quoting one): every spelling of
         every secret, a short one where it stands as a value."""
-        if self._whole_value(value) is not None:
-            return REDACTED
+        whole = self._whole_value(value)
+        if whole is not None:
+            return whole[0] + REDACTED
         return self._rewrite(value, self._spans(value, values=True), lambda name: REDACTED, True)
 
     def data(self, obj: Any) -> Any:
@@ -288,9 +302,9 @@ class Redactor:
 
     def as_reference(self, value: str) -> str:
         """`$VOIPBIN_TOKEN` in place of each secret, so a repro runs once the variable is set."""
-        whole = self._whole.get(value)
+        whole = self._whole_value(value)
         if whole is not None:
-            return "${" + whole + "}"
+            return whole[0] + "${" + whole[1] + "}"
         return self._rewrite(value, self._spans(value, values=True), lambda name: "${" + name + "}", False)
 
     def curl(self, exchange: Exchange, captured: dict[str, str] | None = None) -> str:

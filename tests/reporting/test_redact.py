@@ -218,3 +218,38 @@ def test_a_run_repro_sends_the_header_value_from_its_variable(name):
     env = {**os.environ, header_variable(name): value}
     done = subprocess.run(["sh", "-c", shown], env=env, capture_output=True, text=True, check=True)
     assert f"{name}: {value}" in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("secret", ["p@ss!", "hunter2", "Pa55word12", "k3y-1234567", "pässwörd1", "aK+/b=c&d/e+f==zz"])
+def test_a_credential_of_any_length_is_redacted_in_every_value_position(secret):
+    """8 to 15 characters were learned and never redacted; shorter ones only where they were a whole value."""
+    from urllib.parse import quote, quote_plus
+
+    redactor = Redactor({"VOIPBIN_PASSWORD": secret})
+    positions = [
+        f"sid={secret}; theme=dark",
+        f"http://agent:{quote(secret, safe='')}@api.test/v1.0/calls",
+        f"username=agent&password={quote_plus(secret)}&remember=1",
+        json.dumps({"password": secret}),
+        json.dumps(json.dumps({"password": secret})),
+        f"Basic {secret}",
+    ]
+    for text in positions:
+        for cleaned in (redactor.value(text), redactor.as_reference(text)):
+            assert secret not in cleaned and quote(secret, safe="") not in cleaned, (text, cleaned)
+            assert json.dumps(secret)[1:-1] not in cleaned, (text, cleaned)
+    assert "theme=dark" in redactor.value(positions[0]) and "remember=1" in redactor.value(positions[2])
+
+
+def test_five_thousand_secrets_are_all_redacted_and_none_rebuilds_the_others():
+    import time
+
+    secrets = [f"tok-{n:05d}-{'q' * 12}" for n in range(5000)]
+    redactor = Redactor({})
+    started = time.monotonic()
+    for n, secret in enumerate(secrets):
+        redactor.add(f"VOIPBIN_TOKEN_{n}", secret)
+        assert redactor.value(f"X-Csrf-Token: {secret}") == f"X-Csrf-Token: {REDACTED}"
+    assert time.monotonic() - started < 30  # 5,000 rebuilds of the old redactor: minutes
+    document = json.dumps({"tokens": secrets})
+    assert "tok-" not in redactor.text(document) and "tok-" not in redactor.safe(document)
