@@ -191,10 +191,11 @@ def parser() -> _Parser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from conformance import config as config_module
+    from conformance._options import unread_environment
     from conformance.engine import run
     from conformance.reporting.console import print_summary
 
-    for warning in config_module.unread_environment():
+    for warning in unread_environment(config_module.RUN_OPTIONS):
         sys.stderr.write(warning + "\n")
     config = config_module.build(config_module.flags_from(args), config_file=args.config)
     if config.mock_faults:

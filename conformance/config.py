@@ -283,28 +283,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {o.field: parse(o, environ[o.env], ENVIRONMENT) for o in RUN_OPTIONS if environ.get(o.env)}
 
 
-# What a repro reads besides the options' variables: a header's value (VOIPBIN_HEADER_X_API_KEY), the mock's expired
-# token, a second credential the traffic carried (VOIPBIN_TOKEN_2).
-_REPRO_PREFIX = "VOIPBIN_HEADER_"
-_REPRO_VARIABLES = ("VOIPBIN_EXPIRED_TOKEN",)
-
-
-def unread_environment(environ: Mapping[str, str] | None = None) -> list[str]:
-    """One warning per VOIPBIN_* variable nothing reads (VOIPBIN_MOCK_FAULT for VOIPBIN_MOCK_FAULTS, which would
-    otherwise be ignored in silence and the run pass), naming the variable it resembles."""
-    environ = os.environ if environ is None else environ
-    known = [o.env for o in RUN_OPTIONS] + list(_REPRO_VARIABLES)
-    warnings = []
-    for name in sorted(n for n in environ if n.upper().startswith("VOIPBIN_")):
-        numbered = re.sub(r"_[0-9]+$", "", name)
-        if name in known or numbered in known or name.startswith(_REPRO_PREFIX):
-            continue
-        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.7)
-        hint = f"; did you mean {close[0]}?" if close else " (see voipbin-conformance run --help)"
-        warnings.append(f"warning: {name} is set but is not a variable voipbin-conformance reads{hint}")
-    return warnings
-
-
 def from_file(path: Path) -> dict[str, Any]:
     """A TOML file's settings: TOML's own types, strictly (`allow-writes = "maybe"` is an error), no secrets."""
     layer = Layer(f"config file {path}", text=False)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conformance import config as config_module
-from conformance._options import BOOL, FLOAT, INT, LIST, STR
+from conformance._options import BOOL, FLOAT, INT, LIST, STR, unread_environment
 from conformance.errors import SetupError
 
 
@@ -367,7 +367,7 @@ def test_only_voipbin_variables_nothing_reads_are_warned_of():
         "VOIPBIN_NOTHING_LIKE_IT": "1",
         "HOME": "/root",
     }
-    warnings = config_module.unread_environment(environ)
+    warnings = unread_environment(config_module.RUN_OPTIONS, environ)
     assert len(warnings) == 2
     assert "VOIPBIN_MOCK_FAULT is set" in warnings[0] and "did you mean VOIPBIN_MOCK_FAULTS?" in warnings[0]
     assert "VOIPBIN_NOTHING_LIKE_IT" in warnings[1] and "did you mean" not in warnings[1]
