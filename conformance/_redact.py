@@ -202,6 +202,7 @@ class Redactor:
         self._long = _Index(8, MIN_CREDENTIAL)  # redacted anywhere
         self._mid = _Index(4, _MID)  # redacted anywhere in a value
         self._short: dict[str, str] = {}  # redacted in a value's slot
+        self._firsts: set[str] = set()  # the first characters of those
         self._structural: set[str] = set()  # long spellings that could straddle a format's structure
         for name, value in named_secrets.items():
             if value:
@@ -222,6 +223,7 @@ class Redactor:
                 self._mid.add(spelling, name)
             elif len(spelling) >= _SHORT:
                 self._short.setdefault(spelling, name)
+                self._firsts.add(spelling[0])
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Redactor:
@@ -246,7 +248,7 @@ class Redactor:
         """Short secrets where they stand as a value (the longest that fits each slot)."""
         if not self._short:
             return
-        firsts = {spelling[0] for spelling in self._short}
+        firsts = self._firsts  # looked up, never iterated: the proxy's threads add while others redact
         for start in (m.start() for m in _SLOT_START.finditer(folded)):
             if folded[start : start + 1] not in firsts:
                 continue

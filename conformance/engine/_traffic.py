@@ -115,8 +115,9 @@ class Secrets:
             if name.lower() not in self._data and (name.lower() in mechanisms or is_secret_header(name)):
                 yield _variable(name, mechanisms), value
         for name, value in exchange.response_headers.items():
-            if name == "set-cookie":
-                yield from self._cookies(value.split(";", 1)[0], mechanisms)
+            if name == "set-cookie":  # several, joined by commas: each cookie's name=value comes before its ';'
+                for cookie in re.split(r",\s*(?=[^;,=\s]+=)", value):
+                    yield from self._cookies(cookie.split(";", 1)[0], mechanisms)
         for body in (exchange.request_body, exchange.response_body):
             yield from ((n, v) for n, v in _body_secrets(body, mechanisms, self._data))
 

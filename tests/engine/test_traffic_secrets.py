@@ -92,7 +92,7 @@ def test_a_recorded_har_holds_references_never_the_values():
     secrets = Secrets(load_profile("voipbin-2026-01"), {})
     form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "connect.sid=s%3Aab12cd34; lang=en"}
     login = _exchange("POST", f"{API}/auth/login", form, b"username=agent&password=hunter2", b"{}", 0)
-    login.response_headers["set-cookie"] = "PHPSESSID=q9w8e7r6t5; Path=/; HttpOnly"
+    login.response_headers["set-cookie"] = "theme=dark; Path=/, PHPSESSID=q9w8e7r6t5; Path=/; HttpOnly"
     secrets.learn(login)
     recorded = json.dumps(_har.entry(login, secrets.redactor.as_reference))
     for value in ("s%3Aab12cd34", "s:ab12cd34", "hunter2", "q9w8e7r6t5"):
