@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from conformance.checks import Exchange
+from conformance.checks import CATALOGUE, Exchange
 from conformance.config import MIN_CREDENTIAL, RUN_OPTIONS
 
 REDACTED = "[REDACTED]"
@@ -181,6 +181,22 @@ class _Index:
                     yield start, start + length, folded[start : start + length]
 
 
+# Words of the reports' own vocabulary that are as long as a secret can be: the check ids (keys of every tally).
+_REPORT_WORDS = frozenset(CATALOGUE)
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _word_around(folded: str, start: int, end: int) -> str:
+    """The identifier (letters, digits, `_`) that the match at `start:end` lies in, or "" if it spans more."""
+    if any(c not in _WORD for c in folded[start:end]):
+        return ""
+    while start > 0 and folded[start - 1] in _WORD:
+        start -= 1
+    while end < len(folded) and folded[end] in _WORD:
+        end += 1
+    return folded[start:end]
+
+
 def _merged(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Overlapping matches as one (named after the longest), in order."""
     out: list[tuple[int, int, str]] = []
@@ -242,6 +258,8 @@ class Redactor:
         if values:
             found += [(s, e, self._mid.spelled[w]) for s, e, w in self._mid.find(folded)]
             found += self._slots(folded)
+        else:  # a report's own text: a check id is never rewritten, even by a password that spells one
+            found = [(s, e, n) for s, e, n in found if _word_around(folded, s, e) not in _REPORT_WORDS]
         return _merged(found)
 
     def _slots(self, folded: str) -> Iterator[tuple[int, int, str]]:

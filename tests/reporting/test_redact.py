@@ -253,3 +253,12 @@ def test_five_thousand_secrets_are_all_redacted_and_none_rebuilds_the_others():
     assert time.monotonic() - started < 30  # 5,000 rebuilds of the old redactor: minutes
     document = json.dumps({"tokens": secrets})
     assert "tok-" not in redactor.text(document) and "tok-" not in redactor.safe(document)
+
+
+@pytest.mark.parametrize("password", ["unknown_route_envelope", "unknown_route_env"])
+def test_a_password_that_spells_a_check_id_never_rewrites_the_tallies(password):
+    """results.json's tallies are keyed by check id: rewritten, merge refused the file ('... is missing')."""
+    redactor = Redactor({"VOIPBIN_PASSWORD": password})
+    results = {"summary": {"checks": {"unknown_route_envelope": {"failed": 1}}}}
+    assert redactor.data(results) == results and redactor.text(json.dumps(results)) == json.dumps(results)
+    assert redactor.value(f"username=agent&password={password}") == f"username=agent&password={REDACTED}"
