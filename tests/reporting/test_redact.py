@@ -262,3 +262,14 @@ def test_a_password_that_spells_a_check_id_never_rewrites_the_tallies(password):
     results = {"summary": {"checks": {"unknown_route_envelope": {"failed": 1}}}}
     assert redactor.data(results) == results and redactor.text(json.dumps(results)) == json.dumps(results)
     assert redactor.value(f"username=agent&password={password}") == f"username=agent&password={REDACTED}"
+
+
+def test_a_short_password_never_rewrites_a_findings_key():
+    """A key names the kind of violation (`media:html`): rewritten, the finding's problem and fingerprint move."""
+    from conformance.checks import Fail
+    from conformance.engine._findings import Finding
+
+    finding = Finding.of(
+        "json_response", "GET /x", Fail("echoed: password=html", "media:html"), Redactor({"VOIPBIN_PASSWORD": "html"})
+    )
+    assert finding.key == "media:html" and finding.message == f"echoed: password={REDACTED}"
