@@ -16,7 +16,13 @@ EXIT_SETUP = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line and exit 2, with a suggestion from the same subcommand."""
+    """argparse, but a bad option is one line and exit 2, with a suggestion from the same subcommand. No option
+    is taken by a prefix of its name: `run --report vcr` (a schemathesis habit) is refused, naming --report-dir,
+    rather than run as `--report-dir vcr`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = self.parse_known_args(args, namespace)
@@ -24,9 +30,12 @@ class _Parser(argparse.ArgumentParser):
             command = self._subcommand(getattr(parsed, "command", None))
             options = [s for a in command._actions for s in a.option_strings]
             bad = extras[0].split("=")[0]
-            close = difflib.get_close_matches(bad, options, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (see {command.prog} --help)"
-            command.fail(f"unrecognized arguments: {' '.join(extras)}{hint}")
+            close = [o for o in options if o.startswith(bad) and bad.startswith("--")]  # an abbreviation
+            close += [o for o in difflib.get_close_matches(bad, options, n=1) if o not in close]
+            if close and bad.startswith("-"):
+                meant = " or ".join(close[:3])
+                command.fail(f"{bad} is not an option; did you mean {meant}? (unrecognized arguments: {bad})")
+            command.fail(f"unrecognized arguments: {' '.join(extras)} (see {command.prog} --help)")
         return parsed
 
     def _subcommand(self, name: str | None) -> _Parser:
@@ -198,8 +207,11 @@ def parser() -> _Parser:
 def _cmd_run(args: argparse.Namespace) -> int:
     from conformance import config as config_module
     from conformance.engine import run
+    from conformance.options import unread_environment
     from conformance.reporting.console import print_summary
 
+    for warning in unread_environment(config_module.RUN_OPTIONS):
+        sys.stderr.write(warning + "\n")
     config = config_module.build(config_module.flags_from(args), config_file=args.config)
     if config.mock_faults:
         from conformance.mock.faults import validate_faults

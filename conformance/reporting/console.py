@@ -243,7 +243,7 @@ class Progress:
 
     def _update(self, console: Console, line: str) -> None:
         # Redacted before it is cut to the terminal's width, so a cut never leaves part of a secret.
-        line = console.redactor.value(line)[: _columns(self.stream) - 1]
+        line = console.redactor.safe(line)[: _columns(self.stream) - 1]
         self.stream.write("\r")
         console.write(line.ljust(self._shown))
         self._shown = len(line)
