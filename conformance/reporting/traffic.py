@@ -17,6 +17,7 @@ from conformance.checks import CHECKS, Exchange
 from conformance.config import Config, ensure_report_dir
 from conformance.engine import _har
 from conformance.engine._findings import Finding
+from conformance.engine._tls import INSECURE
 from conformance.engine._traffic import TrafficJudge, traffic_checks
 from conformance.engine._verdict import decide
 from conformance.engine.runtime import passive_runtime
@@ -51,9 +52,17 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     return report(judge, config, f"traffic recorded in {Path(path).name}", started=started)
 
 
-def report(judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None) -> int:
+def report(
+    judge: TrafficJudge,
+    config: Config,
+    target: str,
+    *,
+    started: float,
+    stopped: str | None = None,
+    upstream: str | None = None,
+) -> int:
     """The reports of what `judge` saw, written to --report-dir; the summary on the console; the exit code."""
-    results = traffic_results(judge, config, target, started=started, stopped=stopped)
+    results = traffic_results(judge, config, target, started=started, stopped=stopped, upstream=upstream)
     redactor = judge.secrets.redactor
     merge.write(results, config.report_dir, redactor)
     out = Out(redactor)
@@ -72,11 +81,18 @@ def report(judge: TrafficJudge, config: Config, target: str, *, started: float, 
 
 
 def traffic_results(
-    judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None
+    judge: TrafficJudge,
+    config: Config,
+    target: str,
+    *,
+    started: float,
+    stopped: str | None = None,
+    upstream: str | None = None,
 ) -> dict[str, Any]:
     """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`. `started` is when
     the judging began (the proxy: when it began to listen), so `summary.started` and `duration_s` tell the session,
-    not the moment its reports were written."""
+    not the moment its reports were written. `summary.tls_verified` is the proxy's upstream's, as a run's is its
+    target's: False under --insecure, which every report then says."""
     from conformance._data import bundled_spec_path
 
     spec = config.spec or f"bundled ({bundled_spec_path().name})"  # as a run names it: diff compares the two
@@ -96,6 +112,8 @@ def traffic_results(
         exchanges=judge.counts["judged"], traffic=judge.summary(), writes_allowed=True, mock_command=None, seed=0
     )
     summary["cases"] = judge.counts["judged"]
+    if upstream is not None:
+        summary["tls_verified"] = not config.insecure if upstream.lower().startswith("https://") else None
     if stopped is not None and not judge.counts["judged"]:
         summary["complete"] = False
     summary["verdict"] = decide(results).as_dict()
@@ -142,13 +160,15 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
         server = ProxyServer(judge.runtime, upstream, host, port, seen)
     except OSError as exc:
         raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port") from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before it says where it listens: a SIGTERM from then on reports
+        signal.signal(sig, lambda *_: stop.set())
     base = f"http://{host}:{server.server_port}"
     client_base = base + _path_of(upstream, judge.runtime.spec.base_path)
     print(f"Proxy on {base} → {upstream}: point the client's base URL at {client_base}", flush=True)
+    if _unverified(config, upstream):
+        print(f"WARNING: {INSECURE}.", flush=True)
     print("Ctrl-C (or SIGTERM) stops it and writes the reports.", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     started = time.time()
     serve(server, stop, max_time)
     judge.finish()
@@ -157,7 +177,11 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
         _har.assemble(record)
         judge.secrets.redactor.scrub_files([record])
     stopped = "no exchange passed through the proxy"
-    return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped)
+    return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped, upstream=upstream)
+
+
+def _unverified(config: Config, upstream: str) -> bool:
+    return config.insecure and upstream.lower().startswith("https://")
 
 
 def _path_of(upstream: str, base_path: str) -> str:

@@ -185,3 +185,37 @@ def test_help_promises_no_environment_variable_it_does_not_read(capsys):
         with pytest.raises(SystemExit):
             parser().parse_args([command, "--help"])
         assert "$VOIPBIN" not in capsys.readouterr().out
+
+
+def test_insecure_is_said_in_every_output(tmp_path):
+    """--insecure to an https upstream: results.json says tls_verified false (was null), and the console, summary.md
+    and report.html say the certificate was never checked."""
+    files = server_files(tmp_path)
+    with mock_target() as (_, app):
+        from conformance.mock.server import serve_in_thread
+
+        server = serve_in_thread(app, "127.0.0.1", 0, tls=server_context(files))
+        try:
+            with proxy(f"https://127.0.0.1:{server.port}", tmp_path, "--insecure", "--report-dir", "r") as (p, base):
+                assert requests.get(f"{base}/v1.0/tags", timeout=10).status_code == 401
+                _, out, err = stop(p)
+        finally:
+            server.shutdown()
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["summary"]["tls_verified"] is False, out + err
+    assert "TLS NOT VERIFIED" in out
+    for name in ("summary.md", "report.html"):
+        assert "TLS NOT VERIFIED" in (tmp_path / "r" / name).read_text(), name
+
+
+def test_its_signal_handlers_are_in_place_before_it_says_where_it_listens(monkeypatch, capsys, tmp_path):
+    """A supervisor that sends SIGTERM as soon as it reads 'Proxy on …' gets the reports, not a killed process."""
+    from conformance.config import Config
+    from conformance.reporting import traffic
+
+    announced: list[bool] = []
+    monkeypatch.setattr(traffic.signal, "signal", lambda *_: announced.append("Proxy on" in capsys.readouterr().out))
+    config = Config(report_dir=str(tmp_path / "r")).validate()
+    with mock_target() as (origin, _):
+        traffic.proxy(config, origin, host="127.0.0.1", port=0, record=None, max_time=0.1)
+    assert announced == [False, False]
