@@ -8,6 +8,7 @@ import base64
 import heapq
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -188,9 +189,43 @@ def _body(content: dict[str, Any] | None) -> bytes | None:
     return text.encode("utf-8", "surrogatepass")
 
 
+class Unreadable(ValueError):
+    """An entry that is valid HAR but holds what no request could have carried: counted, not judged."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _unreadable(entry: dict[str, Any]) -> str | None:
+    """Why an entry cannot be judged (a URL that does not parse, a string that is no Unicode), or None."""
+    url = entry["request"]["url"]
+    if _NOT_IN_URL.search(url):
+        return "its URL holds a space or a control character"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+    except ValueError as exc:
+        return f"its URL does not parse ({exc})"
+    if parts.scheme.lower() in _HTTP and not parts.hostname:
+        return "its URL names no host"
+    stack: list[Any] = [entry["request"], entry["response"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and _SURROGATE.search(node):
+            return "it holds a lone surrogate (\\ud800-\\udfff), which is no character"
+        stack.extend(node.values() if isinstance(node, dict) else node if isinstance(node, list) else ())
+        if isinstance(node, dict):
+            stack.extend(key for key in node if isinstance(key, str))
+    return None
+
+
 def entry_exchange(entry: dict[str, Any], max_body: int) -> Entry:
     """One validated HAR entry as an exchange (its operation left empty); a body over `max_body` is an oversized
-    answer, as a run reads one."""
+    answer, as a run reads one. Unreadable where it holds what no request could have carried."""
+    why = _unreadable(entry)
+    if why is not None:
+        raise Unreadable(why)
     request, response = entry["request"], entry["response"]
     headers = {name: value for name, value in _headers(request.get("headers")).items() if name != "host"}
     sent = _body(request.get("postData"))

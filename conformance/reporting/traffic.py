@@ -38,10 +38,14 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     judge = TrafficJudge(passive_runtime(config), base_url=base_url)
     total = len(entries)
     entries.reverse()  # popped from the end: each entry's text is let go once it is judged
+    first_unreadable = None
     while entries:
-        entry = _har.entry_exchange(entries.pop(), config.max_response_bytes)
-        judge.judge(entry.exchange, entry.kind)
+        why = _judge_entry(judge, total - len(entries) + 1, entries.pop(), config.max_response_bytes)
+        first_unreadable = first_unreadable or why
     judge.finish()
+    if first_unreadable:
+        count = judge.counts["unreadable"]
+        Out(judge.secrets.redactor).line(f"{count} unreadable entries, not judged; the first: {first_unreadable}")
     if not judge.counts["judged"]:
         unmatched = judge.unmatched.as_dict()["requests"]
         example = f"; e.g. {unmatched[0]['method']} {unmatched[0]['path']}" if unmatched else ""
@@ -50,6 +54,17 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
             "check --spec (and --base-url: only requests under it are the API's)",
         )
     return report(judge, config, f"traffic recorded in {Path(path).name}", started=started)
+
+
+def _judge_entry(judge: TrafficJudge, number: int, entry: dict[str, Any], max_body: int) -> str | None:
+    """One HAR entry judged; one no request could have carried is counted as unreadable, and why returned."""
+    try:
+        found = _har.entry_exchange(entry, max_body)
+    except _har.Unreadable as why:
+        judge.counts["unreadable"] += 1
+        return f"entry {number} ({why})"
+    judge.judge(found.exchange, found.kind)
+    return None
 
 
 def report(
@@ -72,7 +87,7 @@ def report(
         f"\nTraffic: {traffic['entries']} exchanges, {traffic['judged']} judged on {traffic['operations_reached']} of "
         f"{traffic['spec_operations']} operations; {traffic['unmatched']['count']} for no operation of the spec, "
         f"{elsewhere} not the API's, {traffic['unanswered']} unanswered, {traffic['unrecorded']} without a recorded "
-        "body (not judged)"
+        f"body, {traffic['unreadable']} unreadable (not judged)"
     )
     for route in traffic["unmatched"]["requests"][:10]:
         out.line(f"  no operation: {route['method']} {route['path']} ({route['count']} times)")
@@ -112,6 +127,7 @@ def traffic_results(
         exchanges=judge.counts["judged"], traffic=judge.summary(), writes_allowed=True, mock_command=None, seed=0
     )
     summary["cases"] = judge.counts["judged"]
+    summary["traffic"]["unreadable"] = judge.counts["unreadable"]
     if upstream is not None:
         summary["tls_verified"] = not config.insecure if upstream.lower().startswith("https://") else None
     if stopped is not None and not judge.counts["judged"]:

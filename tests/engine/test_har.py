@@ -117,3 +117,117 @@ def test_an_answer_over_the_body_cap_is_judged_as_a_run_judges_one(tmp_path):
     code, _, _ = run_main(*args)
     findings = json.loads((tmp_path / "r" / "results.json").read_text())["findings"]
     assert code == 1 and [f["key"] for f in findings] == ["no-answer:oversized"]
+
+
+def _entry(url: str, status: int = 200, body: str = '{"result": [], "next_page_token": ""}') -> dict:
+    credentials = [{"name": "Authorization", "value": "Bearer abcdefgh1234"}]
+    return {
+        "startedDateTime": "2026-01-15T10:00:00.000Z",
+        "request": {"method": "GET", "url": url, "headers": credentials},
+        "response": {"status": status, "headers": [{"name": "Content-Type", "value": "application/json"}],
+                     "content": {"size": len(body), "text": body}},
+    }  # fmt: skip
+
+
+def _judge(tmp_path, entries: list, *args: str) -> tuple[int, str, str, dict | None]:
+    path = tmp_path / "x.har"
+    path.write_text(json.dumps({"log": {"entries": entries}}))
+    code, out, err = run_main("judge", str(path), "--report-dir", str(tmp_path / "r"), *args)
+    results = tmp_path / "r" / "results.json"
+    return code, out, err, json.loads(results.read_text()) if results.exists() else None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1/v1.0/tags",
+        "http://[127.0.0.1]/v1.0/tags",
+        "http://127.0.0.1/v1.0/tags?q=\ud800",
+        "http://127.0.0.1:99999/v1.0/tags",
+        "http://127.0.0.1:port/v1.0/tags",
+        "http://127.0.0.1/v1.0/\x00tags",
+        "http:///v1.0/tags",
+    ],
+)
+def test_an_unreadable_entry_is_counted_and_the_rest_judged(tmp_path, url):
+    """Was: ValueError / UnicodeEncodeError out of judge, exit 1, no reports."""
+    code, out, err, results = _judge(tmp_path, [_entry(url), _entry("https://api.voipbin.net/v1.0/tags")])
+    assert "Traceback" not in out + err and results is not None, out + err
+    assert code in (0, 1)
+    assert results["summary"]["exchanges"] == 1
+    assert results["summary"]["traffic"]["unreadable"] == 1
+    assert "1 unreadable" in out
+
+
+def test_a_lone_surrogate_anywhere_in_an_entry_is_no_traceback(tmp_path):
+    entry = _entry("https://api.voipbin.net/v1.0/tags")
+    entry["request"]["headers"].append({"name": "X-\ud800", "value": "\udfff"})
+    entry["response"]["content"]["text"] = '{"result": [], "next_page_token": "\ud800"}'
+    _, out, err, results = _judge(tmp_path, [entry, _entry("https://api.voipbin.net/v1.0/tags")])
+    assert "Traceback" not in out + err and results is not None, out + err
+    assert results["summary"]["exchanges"] + results["summary"]["traffic"]["unreadable"] == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "judged"),
+    [
+        ("https://127.0.0.1/v1.0/tags", True),
+        ("https://127.0.0.1:443/v1.0/tags", True),
+        ("http://127.0.0.1/v1.0/tags", False),  # was judged: the scheme was not compared
+        ("https://127.0.0.1:8443/v1.0/tags", False),
+        ("https://127.0.0.2/v1.0/tags", False),
+        ("https://127.0.0.1/v2.0/tags", False),
+    ],
+)
+def test_base_url_scope_is_scheme_host_port_and_path(tmp_path, url, judged):
+    entries = [_entry(url), _entry("https://127.0.0.1/v1.0/tags")]
+    _, out, err, results = _judge(tmp_path, entries, "--base-url", "https://127.0.0.1/v1.0")
+    assert results is not None, out + err
+    assert results["summary"]["exchanges"] == (2 if judged else 1)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"log": {"entries": [',  # truncated
+        b'{"log": {"entries": {}}}',
+        b'{"log": {"entries": [{"request": {"method": "GET", "url": "http://x/v1.0/tags", "headers": {}},'
+        b' "response": {"status": 200}}]}}',
+        b'{"log": {"entries": [{"request": {"method": "GET", "url": "http://x/"}, "response": {"status": "200"}}]}}',
+        b'{"log": {"entries": [{"request": {"method": "GET", "url": "http://x/"}, "response": {"status": 1e400}}]}}',
+        b'{"log": null}',
+        b"\x00\x01\x02",
+        b"",
+    ],
+)
+def test_more_files_that_are_not_a_har_are_one_line_and_exit_2(tmp_path, content):
+    path = tmp_path / "x.har"
+    path.write_bytes(content)
+    code, out, err = run_main("judge", str(path), "--report-dir", str(tmp_path / "r"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in out + err, err
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"time": float("nan")},
+        {"time": 1e308},
+        {"startedDateTime": "0001-01-01T00:00:00+14:00"},
+        {"startedDateTime": "9999-12-31T23:59:59-14:00"},
+        {"_resourceType": "fetch", "request": {"method": "G\x1bE\nT", "url": "https://api.voipbin.net/v1.0/tags"}},
+        {"response": {"status": 200, "content": {"text": "!!!", "encoding": "base64"}}},
+        {"response": {"status": 200, "content": {"text": "x" * 2_000_000}}},
+        {"response": {"status": 200, "headers": [{"name": "Content-Type", "value": "\x1b[31mred\x07"}]}},
+    ],
+)
+def test_odd_but_valid_entries_are_judged_without_a_traceback(tmp_path, change):
+    entry = {**_entry("https://api.voipbin.net/v1.0/tags"), **change}
+    code, out, err, results = _judge(tmp_path, [entry, _entry("https://api.voipbin.net/v1.0/tags")])
+    assert "Traceback" not in out + err and results is not None, out + err
+    assert "\x1b" not in out and code in (0, 1)
+
+
+def test_ten_thousand_entries_are_judged(tmp_path):
+    entries = [_entry(f"https://api.voipbin.net/v1.0/tags?n={n}") for n in range(10_000)]
+    code, out, err, results = _judge(tmp_path, entries)
+    assert code == 0 and results is not None and results["summary"]["exchanges"] == 10_000, out + err
