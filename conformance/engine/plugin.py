@@ -165,8 +165,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         from conformance.engine._har import assemble
         from conformance.engine.runtime import redactor_for
 
-        assemble(built.record_har)  # every process's part (xdist's workers have ended by now), in one HAR
-        (runtime.redactor if runtime is not None else redactor_for(built)).scrub_files([built.record_har])
+        # every process's part (xdist's workers have ended by now), in one HAR, scrubbed as it is written
+        assemble(built.record_har, (runtime.redactor if runtime is not None else redactor_for(built)).text)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

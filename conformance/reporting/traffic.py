@@ -190,8 +190,7 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
     judge.finish()
     if writer is not None and record is not None:
         writer.close()
-        _har.assemble(record)
-        judge.secrets.redactor.scrub_files([record])
+        _har.assemble(record, judge.secrets.redactor.text)  # scrubbed of what the traffic taught as it is written
     stopped = "no exchange passed through the proxy"
     return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped, upstream=upstream)
 
