@@ -52,6 +52,11 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 5.1 field-name
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # However an upstream fails — refused, reset, cut short, a malformed answer, the watchdog's deadline — it is one of
 # these, and a 502/504 to the client.
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+    b"X-Conformance-Proxy: refused\r\nConnection: close\r\nContent-Length: 56\r\n\r\n"
+    b"voipbin-conformance proxy: too many connections at once\n"
+)
 _UPSTREAM_FAILED = (requests.RequestException, OSError, urllib3.exceptions.HTTPError, http.client.HTTPException)
 
 
@@ -159,8 +164,30 @@ class ProxyServer(ThreadingHTTPServer):
         self.max_bytes = runtime.config.max_response_bytes
         self.timeout_s = runtime.config.request_timeout
         self.budget = Budget(MAX_BUFFERED_BYTES)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._busy, self._lock = 0, threading.Condition()
         super().__init__((host, port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS at once (as the mock's); beyond, a 503 and the connection
+        closed: what clients can make the proxy hold stays bounded."""
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.setblocking(False)  # the accept loop never waits on a client
+                request.send(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def server_bind(self) -> None:
         import socketserver

@@ -274,3 +274,22 @@ def test_a_malformed_request_is_a_4xx_and_nothing_reaches_the_upstream(raw, capf
 def test_the_listen_backlog_is_the_mocks():
     with proxied("http://127.0.0.1:9") as (server, _):
         assert server.request_queue_size == MAX_CONNECTIONS
+
+
+def test_connections_beyond_the_mocks_cap_are_a_503_not_a_thread_each():
+    upstream = RawUpstream(_ok)
+    idle: list[socket.socket] = []
+    try:
+        with proxied(upstream.url) as (server, _):
+            for _ in range(MAX_CONNECTIONS):  # each holds a thread, sending nothing
+                idle.append(socket.create_connection(("127.0.0.1", server.server_port), timeout=10))
+            time.sleep(0.5)
+            answer = send(server, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\n\r\n")
+            for sock in idle:
+                sock.close()
+            time.sleep(0.5)
+            after = send(server, b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    finally:
+        upstream.close()
+    assert _status(answer) == 503 and b"too many connections" in answer
+    assert _status(after) == 200
