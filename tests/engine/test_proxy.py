@@ -219,3 +219,24 @@ def test_its_signal_handlers_are_in_place_before_it_says_where_it_listens(monkey
     with mock_target() as (origin, _):
         traffic.proxy(config, origin, host="127.0.0.1", port=0, record=None, max_time=0.1)
     assert announced == [False, False]
+
+
+def test_an_upstream_answer_cut_short_is_a_502_and_a_finding_in_the_reports(tmp_path):
+    """Was: urllib3's ProtocolError out of the forwarding code, no answer to the client, and the reports said 'no
+    exchange passed through the proxy'."""
+    from tests.engine.test_proxy_hostile import RawUpstream
+
+    def cut(conn):
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"')
+
+    upstream = RawUpstream(cut)
+    try:
+        with proxy(upstream.url, tmp_path, "--report-dir", "r") as (process, base):
+            answer = requests.get(f"{base}/v1.0/tags", timeout=30)
+            code, out, err = stop(process)
+    finally:
+        upstream.close()
+    assert answer.status_code == 502 and answer.headers["X-Conformance-Proxy"] == "upstream-failed"
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert code == 1 and "Traceback" not in out + err, out + err
+    assert [(f["check"], f["operation"]) for f in results["findings"]] == [("server_error", "GET /tags")]
