@@ -107,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check(self) -> str:
         """The origin-form target, once the request line and the headers are found well-formed."""
+        if not _TOKEN.fullmatch(self.command):
+            raise Refused(400, "the method is not a token (RFC 9110 9.1)")
         target = origin_form(self.command, self.path, self.request_version, self.headers.get_all("Host") or [])
         if self.headers.defects or not all(_TOKEN.fullmatch(name) for name in self.headers):
             raise Refused(400, "a malformed header line")

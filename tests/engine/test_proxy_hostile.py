@@ -257,6 +257,9 @@ def test_an_upstream_that_refuses_is_a_502_and_a_finding():
         b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64,  # a TLS ClientHello
         b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"G(T /v1.0/tags HTTP/1.1\r\nHost: x\r\n\r\n",  # was: ValueError in http.client, the connection dropped
+        b"GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nX-A: b\r\n c\r\n\r\n",  # obs-fold
+        b"POST /v1.0/tags HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
     ],
 )
 def test_a_malformed_request_is_a_4xx_and_nothing_reaches_the_upstream(raw, capfd):
