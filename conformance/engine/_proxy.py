@@ -226,6 +226,7 @@ class ProxyServer(ThreadingHTTPServer):
         url = self.upstream + target
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _NOT_FORWARDED}
         exchange = Exchange("", handler.command, url, headers, body or None, purpose="proxied", started=started)
+        response = None
         with deadline(self.timeout_s) as limit:
             try:
                 response = requests.Session.request(
@@ -241,11 +242,13 @@ class ProxyServer(ThreadingHTTPServer):
                 limit.attach_response(response)
                 return self._relay(handler, exchange, response, limit)
             except _UPSTREAM_FAILED as exc:
-                return self._failed(handler, exchange, exc, limit.expired, started)
+                return self._failed(handler, exchange, exc, limit.expired, started, began=response is not None)
 
     def _failed(
-        self, handler: _Handler, exchange: Exchange, exc: BaseException, expired: bool, started: float
+        self, handler: _Handler, exchange: Exchange, exc: BaseException, expired: bool, started: float, began: bool
     ) -> tuple[Exchange | None, list[tuple[str, str]]]:
+        """The client's answer and the exchange's error where the upstream failed: a 504 past the deadline, else a
+        502 saying whether the upstream could not be reached or its answer broke off (`began`)."""
         exchange.elapsed = time.time() - started
         if handler.wfile.closed or handler._relayed:
             exchange.error = f"no complete answer within {self.timeout_s:g}s"  # cut mid-body: the client saw it end
@@ -254,6 +257,9 @@ class ProxyServer(ThreadingHTTPServer):
         if expired or isinstance(exc, requests.Timeout):
             exchange.error = f"no complete answer within {self.timeout_s:g}s"
             handler._plain(504, f"voipbin-conformance proxy: the upstream did not answer within {self.timeout_s:g}s")
+        elif began:
+            exchange.error = f"connection failed mid-answer ({type(exc).__name__})"
+            handler._plain(502, f"voipbin-conformance proxy: the upstream's answer broke off ({type(exc).__name__})")
         else:
             exchange.error = f"connection failed ({type(exc).__name__})"
             handler._plain(502, f"voipbin-conformance proxy: {tls or 'could not reach the upstream'}")

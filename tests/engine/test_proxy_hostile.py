@@ -234,6 +234,8 @@ def test_an_upstream_failure_is_a_502_or_504_and_a_finding(answer, status):
         upstream.close()
     assert _status(got) == status, got[:300]
     assert len(seen) == 1 and seen[0].status is None and seen[0].error, seen
+    if answer in (_cut_short, _cut_chunk, _bad_chunk):
+        assert b"answer broke off" in got and "mid-answer" in (seen[0].error or "")
 
 
 def test_an_upstream_that_refuses_is_a_502_and_a_finding():
