@@ -323,10 +323,11 @@ def discard_parts(path: str) -> None:
         part.unlink(missing_ok=True)
 
 
-def assemble(path: str, scrub: Callable[[str], str] | None = None) -> int:
+def assemble(path: str, scrub: Callable[[str], str] | None = None, note: str = "") -> int:
     """Join the parts into one HAR 1.2 at `path` (streamed: merged by start time, never all in memory), each entry
     through `scrub` as it is written (the last word on secrets: the file is never read back), and remove them;
-    bounded so that `judge` reads it (KEPT_BODIES, KEPT_HAR). Returns how many entries it holds."""
+    bounded so that `judge` reads it (KEPT_BODIES, KEPT_HAR); `note` (--insecure) goes in the log's comment. Returns
+    how many entries it holds."""
     found = parts(path)
     handles = [part.open(encoding="utf-8") for part in found]
     count = left_out = written = 0
@@ -342,8 +343,9 @@ def assemble(path: str, scrub: Callable[[str], str] | None = None) -> int:
                 kept = scrub(kept) if scrub is not None else kept
                 out.write((",\n" if count else "") + kept)
                 written, count = written + len(kept.encode("utf-8", "surrogatepass")) + 2, count + 1
-            said = f"{left_out} later entries left out: the HAR reached {KEPT_HAR:,} bytes" if left_out else ""
-            out.write("\n]" + (f", {json.dumps('comment')}: {json.dumps(said)}" if said else "") + "}}\n")
+            said = [note] if note else []
+            said += [f"{left_out} later entries left out: the HAR reached {KEPT_HAR:,} bytes"] if left_out else []
+            out.write("\n]" + (f', "comment": {json.dumps("; ".join(said))}' if said else "") + "}}\n")
     finally:
         for handle in handles:
             handle.close()

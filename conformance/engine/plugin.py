@@ -163,10 +163,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     built = config.stash.get(CONFIG, None)
     if built is not None and built.record_har and not hasattr(config, "workerinput"):
         from conformance.engine._har import assemble
+        from conformance.engine._tls import INSECURE
         from conformance.engine.runtime import redactor_for
 
         # every process's part (xdist's workers have ended by now), in one HAR, scrubbed as it is written
-        assemble(built.record_har, (runtime.redactor if runtime is not None else redactor_for(built)).text)
+        note = INSECURE if built.insecure and (built.base_url or "").lower().startswith("https://") else ""
+        assemble(built.record_har, (runtime.redactor if runtime is not None else redactor_for(built)).text, note)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -193,7 +193,8 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
     judge.finish()
     if writer is not None and record is not None:
         writer.close()
-        _har.assemble(record, judge.secrets.redactor.text)  # scrubbed of what the traffic taught as it is written
+        note = INSECURE if _unverified(config, upstream) else ""
+        _har.assemble(record, judge.secrets.redactor.text, note)  # scrubbed of what the traffic taught as written
     stopped = "no exchange passed through the proxy"
     return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped, upstream=upstream)
 

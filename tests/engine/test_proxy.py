@@ -196,7 +196,8 @@ def test_insecure_is_said_in_every_output(tmp_path):
 
         server = serve_in_thread(app, "127.0.0.1", 0, tls=server_context(files))
         try:
-            with proxy(f"https://127.0.0.1:{server.port}", tmp_path, "--insecure", "--report-dir", "r") as (p, base):
+            upstream = f"https://127.0.0.1:{server.port}"
+            with proxy(upstream, tmp_path, "--insecure", "--report-dir", "r", "--record", "p.har") as (p, base):
                 assert requests.get(f"{base}/v1.0/tags", timeout=10).status_code == 401
                 _, out, err = stop(p)
         finally:
@@ -206,6 +207,7 @@ def test_insecure_is_said_in_every_output(tmp_path):
     assert "TLS NOT VERIFIED" in out
     for name in ("summary.md", "report.html"):
         assert "TLS NOT VERIFIED" in (tmp_path / "r" / name).read_text(), name
+    assert "TLS NOT VERIFIED" in json.loads((tmp_path / "p.har").read_text())["log"]["comment"]
 
 
 def test_its_signal_handlers_are_in_place_before_it_says_where_it_listens(monkeypatch, capsys, tmp_path):
