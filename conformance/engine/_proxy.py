@@ -233,7 +233,7 @@ class ProxyServer(ThreadingHTTPServer):
                     self.runtime.session,
                     handler.command,
                     url,
-                    headers=headers,
+                    headers={k: v for k, v in headers.items() if k.lower() != "content-length"},  # the body's own
                     data=body or None,
                     stream=True,
                     allow_redirects=False,
