@@ -201,6 +201,22 @@ def _endless(conn: socket.socket) -> None:
             time.sleep(0.05)
 
 
+def _endless_unframed(conn: socket.socket) -> None:  # no length, no chunks: its end would be the close
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+    with contextlib.suppress(OSError):
+        for _ in range(200):
+            conn.sendall(b" ")
+            time.sleep(0.05)
+
+
+def _dripping_headers(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    with contextlib.suppress(OSError):
+        for n in range(200):
+            conn.sendall(b"X-H%d: v\r\n" % n)
+            time.sleep(0.05)
+
+
 def _endless_headers(conn: socket.socket) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
     with contextlib.suppress(OSError):
@@ -220,6 +236,8 @@ def _garbage(conn: socket.socket) -> None:
         (_cut_chunk, 502),
         (_bad_chunk, 502),
         (_endless, 504),
+        (_endless_unframed, 504),
+        (_dripping_headers, 504),
         (_endless_headers, 502),
         (_garbage, 502),
     ],
