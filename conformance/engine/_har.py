@@ -372,7 +372,8 @@ def _within(line: str, written: int) -> str | None:
 
 
 def _lines(handle: TextIO) -> Iterator[tuple[float, str]]:
+    """A part's entries; a line a killed process left cut short (no newline, no key) is not one."""
     for raw in handle:
-        key, _, line = raw.rstrip("\n").partition("\t")
-        if line:
-            yield float(key), line
+        key, _, line = raw.partition("\t")
+        if line.endswith("\n") and key.replace(".", "", 1).isdigit():
+            yield float(key), line[:-1]

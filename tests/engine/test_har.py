@@ -307,3 +307,14 @@ def test_assembling_scrubs_as_it_writes_and_never_holds_the_har(tmp_path):
     text = (tmp_path / "s.har").read_text()
     assert len(text) > 20_000_000 and secret not in text and "[REDACTED]" in text
     assert peak < 4_000_000, peak
+
+
+def test_an_entry_a_killed_worker_left_cut_short_is_left_out(tmp_path):
+    path = str(tmp_path / "k.har")
+    writer = _har.Writer(path, lambda text: text)
+    writer.add(_exchange(1, b'{"result": [], "next_page_token": ""}'))
+    writer.close()
+    with open(_har.parts(path)[0], "a", encoding="utf-8") as part:
+        part.write('1700000002.0\t{"startedDateTime": "2026-01-15T10:00:00.000Z", "request": {"meth')
+    assert _har.assemble(path) == 1
+    assert len(json.loads((tmp_path / "k.har").read_text())["log"]["entries"]) == 1
