@@ -50,13 +50,13 @@ _NOT_FORWARDED = HOP_BY_HOP | {"host", "expect"}
 Seen = Callable[[Exchange, list[tuple[str, str]]], None]
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 5.1 field-name
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# However an upstream fails — refused, reset, cut short, a malformed answer, the watchdog's deadline — it is one of
-# these, and a 502/504 to the client.
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
     b"X-Conformance-Proxy: refused\r\nConnection: close\r\nContent-Length: 56\r\n\r\n"
     b"voipbin-conformance proxy: too many connections at once\n"
 )
+# However an upstream fails — refused, reset, cut short, a malformed answer, the watchdog's deadline — it is one of
+# these, and a 502/504 to the client.
 _UPSTREAM_FAILED = (requests.RequestException, OSError, urllib3.exceptions.HTTPError, http.client.HTTPException)
 
 
@@ -198,10 +198,11 @@ class ProxyServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away ends its connection quietly; anything else is one line, never a traceback."""
+        """A client that went away ends its connection quietly; anything else is one line, never a traceback (its
+        type only: the message could quote a credential the request carried)."""
         error = sys.exc_info()[1]
         if not isinstance(error, OSError):
-            sys.stderr.write(f"voipbin-conformance proxy: a connection ended on {type(error).__name__}: {error}\n")
+            sys.stderr.write(f"voipbin-conformance proxy: a connection ended on {type(error).__name__}\n")
 
     @contextlib.contextmanager
     def tracking(self) -> Any:
