@@ -260,7 +260,6 @@ def entry(exchange: Exchange, redact: Callable[[str], str], response_headers: An
     if exchange.request_body:
         mime = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         request["postData"] = {"mimeType": mime, **_text(exchange.request_body, redact)}
-
     answered = response_headers if response_headers is not None else exchange.response_headers.items()
     content = {"size": len(exchange.response_body), "mimeType": exchange.content_type}
     response: dict[str, Any] = {

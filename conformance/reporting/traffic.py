@@ -45,7 +45,8 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     judge.finish()
     if first_unreadable:
         count = judge.counts["unreadable"]
-        Out(judge.secrets.redactor).line(f"{count} unreadable entries, not judged; the first: {first_unreadable}")
+        said = "1 unreadable entry, not judged:" if count == 1 else f"{count} unreadable entries, not judged; first:"
+        Out(judge.secrets.redactor).line(f"{said} {first_unreadable}")
     if not judge.counts["judged"]:
         unmatched = judge.unmatched.as_dict()["requests"]
         example = f"; e.g. {unmatched[0]['method']} {unmatched[0]['path']}" if unmatched else ""

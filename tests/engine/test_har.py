@@ -158,7 +158,7 @@ def test_an_unreadable_entry_is_counted_and_the_rest_judged(tmp_path, url):
     assert code in (0, 1)
     assert results["summary"]["exchanges"] == 1
     assert results["summary"]["traffic"]["unreadable"] == 1
-    assert "1 unreadable" in out
+    assert "1 unreadable entry, not judged: entry 1 (" in out
 
 
 def test_a_lone_surrogate_anywhere_in_an_entry_is_no_traceback(tmp_path):
