@@ -51,8 +51,8 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
         unmatched = judge.unmatched.as_dict()["requests"]
         example = f"; e.g. {unmatched[0]['method']} {unmatched[0]['path']}" if unmatched else ""
         kinds = {"unrecorded": "without a whole recorded body", "unanswered": "unanswered", "unreadable": "unreadable"}
-        said = [f"{judge.counts[kind]} {words}" for kind, words in kinds.items() if judge.counts[kind]]
-        example += f" ({', '.join(said)})" if said else ""
+        held = [f"{judge.counts[kind]} {words}" for kind, words in kinds.items() if judge.counts[kind]]
+        example += f" ({', '.join(held)})" if held else ""
         raise SetupError(
             f"{path}: none of its {total} entries is an answered request for an operation of the spec{example}",
             "check --spec (and --base-url: only requests under it are the API's)",
