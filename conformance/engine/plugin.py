@@ -185,10 +185,12 @@ def _unconfigure(config: pytest.Config) -> None:
     built = config.stash.get(CONFIG, None)
     if built is not None and built.record_har and not hasattr(config, "workerinput"):
         from conformance.client.har import assemble
+        from conformance.client.tls import INSECURE
         from conformance.engine.runtime import redactor_for
 
-        assemble(built.record_har)  # every process's part (xdist's workers have ended by now), in one HAR
-        (runtime.redactor if runtime is not None else redactor_for(built)).scrub_files([built.record_har])
+        # every process's part (xdist's workers have ended by now), in one HAR, scrubbed as it is written
+        note = INSECURE if built.insecure and (built.base_url or "").lower().startswith("https://") else ""
+        assemble(built.record_har, (runtime.redactor if runtime is not None else redactor_for(built)).text, note)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from conformance import interrupts as _stop
 from conformance.checks import CHECKS, Exchange
 from conformance.client import har as _har
+from conformance.client.tls import INSECURE
 from conformance.config import Config, ensure_report_dir
 from conformance.engine.runtime import passive_runtime
 from conformance.errors import SetupError
@@ -38,14 +39,22 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     judge = TrafficJudge(passive_runtime(config), base_url=base_url)
     total = len(entries)
     entries.reverse()  # popped from the end: each entry's text is let go once it is judged
+    first_unreadable = None
     while entries:
         _stop.stop_here()  # a signal whose KeyboardInterrupt was dropped: stop judging, write no report
-        entry = _har.entry_exchange(entries.pop(), config.max_response_bytes)
-        judge.judge(entry.exchange, entry.kind)
+        why = _judge_entry(judge, total - len(entries) + 1, entries.pop(), config.max_response_bytes)
+        first_unreadable = first_unreadable or why
     judge.finish()
+    if first_unreadable:
+        count = judge.counts["unreadable"]
+        said = "1 unreadable entry, not judged:" if count == 1 else f"{count} unreadable entries, not judged; first:"
+        Out(judge.secrets.redactor).line(f"{said} {first_unreadable}")
     if not judge.counts["judged"]:
         unmatched = judge.unmatched.as_dict()["requests"]
         example = f"; e.g. {unmatched[0]['method']} {unmatched[0]['path']}" if unmatched else ""
+        kinds = {"unrecorded": "without a whole recorded body", "unanswered": "unanswered", "unreadable": "unreadable"}
+        held = [f"{judge.counts[kind]} {words}" for kind, words in kinds.items() if judge.counts[kind]]
+        example += f" ({', '.join(held)})" if held else ""
         raise SetupError(
             f"{path}: none of its {total} entries is an answered request for an operation of the spec{example}",
             "check --spec (and --base-url: only requests under it are the API's)",
@@ -53,10 +62,29 @@ def judge_file(config: Config, path: str, *, base_url: str | None = None, max_ha
     return report(judge, config, f"traffic recorded in {Path(path).name}", started=started)
 
 
-def report(judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None) -> int:
+def _judge_entry(judge: TrafficJudge, number: int, entry: dict[str, Any], max_body: int) -> str | None:
+    """One HAR entry judged; one no request could have carried is counted as unreadable, and why returned."""
+    try:
+        found = _har.entry_exchange(entry, max_body)
+    except _har.Unreadable as why:
+        judge.counts["unreadable"] += 1
+        return f"entry {number} ({why})"
+    judge.judge(found.exchange, found.kind)
+    return None
+
+
+def report(
+    judge: TrafficJudge,
+    config: Config,
+    target: str,
+    *,
+    started: float,
+    stopped: str | None = None,
+    upstream: str | None = None,
+) -> int:
     """The reports of what `judge` saw, written to --report-dir; the summary on the console; the exit code."""
     _stop.shield_forever()  # a signal from here is noted, never raised: the reports are written whole, interrupted
-    results = traffic_results(judge, config, target, started=started, stopped=stopped)
+    results = traffic_results(judge, config, target, started=started, stopped=stopped, upstream=upstream)
     redactor = judge.secrets.redactor
     merge.write(results, config.report_dir, redactor)
     out = Out(redactor)
@@ -66,7 +94,7 @@ def report(judge: TrafficJudge, config: Config, target: str, *, started: float, 
         f"\nTraffic: {traffic['entries']} exchanges, {traffic['judged']} judged on {traffic['operations_reached']} of "
         f"{traffic['spec_operations']} operations; {traffic['unmatched']['count']} for no operation of the spec, "
         f"{elsewhere} not the API's, {traffic['unanswered']} unanswered, {traffic['unrecorded']} without a recorded "
-        "body (not judged)"
+        f"body, {traffic['unreadable']} unreadable (not judged)"
     )
     for route in traffic["unmatched"]["requests"][:10]:
         out.line(f"  no operation: {route['method']} {route['path']} ({route['count']} times)")
@@ -75,11 +103,18 @@ def report(judge: TrafficJudge, config: Config, target: str, *, started: float, 
 
 
 def traffic_results(
-    judge: TrafficJudge, config: Config, target: str, *, started: float, stopped: str | None = None
+    judge: TrafficJudge,
+    config: Config,
+    target: str,
+    *,
+    started: float,
+    stopped: str | None = None,
+    upstream: str | None = None,
 ) -> dict[str, Any]:
     """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`. `started` is when
     the judging began (the proxy: when it began to listen), so `summary.started` and `duration_s` tell the session,
-    not the moment its reports were written."""
+    not the moment its reports were written. `summary.tls_verified` is the proxy's upstream's, as a run's is its
+    target's: False under --insecure, which every report then says."""
     from conformance.data import bundled_spec_path
 
     spec = config.spec or f"bundled ({bundled_spec_path().name})"  # as a run names it: diff compares the two
@@ -104,6 +139,9 @@ def traffic_results(
         exchanges=judge.counts["judged"], traffic=judge.summary(), writes_allowed=True, mock_command=None, seed=0
     )
     summary["cases"] = judge.counts["judged"]
+    summary["traffic"]["unreadable"] = judge.counts["unreadable"]
+    if upstream is not None:
+        summary["tls_verified"] = not config.insecure if upstream.lower().startswith("https://") else None
     if stopped is not None and not judge.counts["judged"]:
         summary["complete"] = False
     summary["verdict"] = decide(results).as_dict()
@@ -150,10 +188,6 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
         server = ProxyServer(judge.runtime, upstream, host, port, seen)
     except OSError as exc:
         raise SetupError(f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port") from None
-    base = f"http://{host}:{server.server_port}"
-    client_base = base + _path_of(upstream, judge.runtime.spec.base_path)
-    print(f"Proxy on {base} → {upstream}: point the client's base URL at {client_base}", flush=True)
-    print("Ctrl-C (or SIGTERM) stops it and writes the reports.", flush=True)
     stop = threading.Event()
 
     def stopping(signum: int, frame: Any) -> None:
@@ -161,17 +195,27 @@ def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | 
             _stop.note(signum)
         stop.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before it says where it listens: a SIGTERM from then on reports
         signal.signal(sig, stopping)
+    base = f"http://{host}:{server.server_port}"
+    client_base = base + _path_of(upstream, judge.runtime.spec.base_path)
+    print(f"Proxy on {base} → {upstream}: point the client's base URL at {client_base}", flush=True)
+    if _unverified(config, upstream):
+        print(f"WARNING: {INSECURE}.", flush=True)
+    print("Ctrl-C (or SIGTERM) stops it and writes the reports.", flush=True)
     started = time.time()
     serve(server, stop, max_time)
     judge.finish()
     if writer is not None and record is not None:
         writer.close()
-        _har.assemble(record)
-        judge.secrets.redactor.scrub_files([record])
+        note = INSECURE if _unverified(config, upstream) else ""
+        _har.assemble(record, judge.secrets.redactor.text, note)  # scrubbed of what the traffic taught as written
     stopped = "no exchange passed through the proxy"
-    return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped)
+    return report(judge, config, f"proxy to {upstream}", started=started, stopped=stopped, upstream=upstream)
+
+
+def _unverified(config: Config, upstream: str) -> bool:
+    return config.insecure and upstream.lower().startswith("https://")
 
 
 def _path_of(upstream: str, base_path: str) -> str:

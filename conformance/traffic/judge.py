@@ -48,11 +48,12 @@ class Routes:
             self._by.setdefault((operation.method, operation.path.count("/")), []).append(operation)
 
     def path(self, url: str) -> str | None:
-        """The operation path a URL asks for, or None when it is not the API's (another host, another prefix)."""
+        """The operation path a URL asks for, or None when it is not the API's (another scheme, host, port or
+        prefix than `base_url`'s)."""
         path = urlsplit(url).path
         if self._prefix:
             prefix = urlsplit(self._prefix)
-            if urlsplit(url).netloc.lower() != prefix.netloc.lower() or not (path + "/").startswith(prefix.path + "/"):
+            if _origin(url) != _origin(self._prefix) or not (path + "/").startswith(prefix.path + "/"):
                 return None
             path = path[len(prefix.path) :]
         if self._base and (path + "/").startswith(self._base + "/"):
@@ -66,6 +67,13 @@ class Routes:
             if match_path(operation.path, path) is not None:
                 return operation.label
         return None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default where none is written): what makes two URLs the same server."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 class Secrets:
