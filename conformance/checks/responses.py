@@ -186,24 +186,37 @@ def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
         )
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})  # RFC 9110 15.4: each names its target in Location
+
+
 @check(
     "http_semantics",
     kind="response",
     severity="medium",
     problem="Answers break HTTP's own rules",
-    summary="no 101 to a request that asked for no upgrade; 204 and 304 answers carry no content (nor a length)",
+    summary="no 101 to a request that asked for no upgrade; 204 and 304 answers carry no content (nor a length); "
+    "a redirect (301, 302, 303, 307, 308) says where to, in Location",
     doc="RFC 9110 15.2.2: 101 only switches to a protocol the request's Upgrade asked for; 15.3.5 / 15.4.5: a 204 "
-    "or 304 response cannot contain content",
+    "or 304 response cannot contain content; 15.4.2-15.4.9: a redirect's Location names where to go",
     applies=_answered,
     # A 101 is the cause of whatever else a request that got one reports (no answer to read, no status to expect);
     # a 204/304 with content, of what else its answer shows (its body is not one a client reads).
     claims=lambda status, error: (
-        "switching-unasked" if status == 101 else f"content-with-{status}" if status in (204, 304) else None
+        "switching-unasked"
+        if status == 101
+        else f"content-with-{status}"
+        if status in (204, 304)
+        else "redirect-without-location"
+        if status in REDIRECTS
+        else None
     ),
 )
 def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.status == 101 and not _asked_upgrade(exchange):
         yield Fail("101 Switching Protocols to a request that asked for no upgrade", "switching-unasked")
+    if exchange.status in REDIRECTS and not exchange.response_headers.get("location", "").strip():
+        message = f"{exchange.status} redirects without a Location: a client has nowhere to go"
+        yield Fail(message, "redirect-without-location")
     if exchange.status not in (204, 304):
         return
     length = exchange.response_headers.get("content-length", "0").strip()

@@ -91,8 +91,8 @@ class RequestReader:
             schema = resolve(self.document, param.get("schema")) or {}
             value = coerce(raw, schema)
             if where == "path" and is_id_param(name) and not self._an_id(raw[0]):
-                if F.MALFORMED_ID_404 in self.faults:
-                    values[name] = raw[0]  # not looked at: the handler answers 404 for what it cannot find
+                if {F.MALFORMED_ID_404, F.MALFORMED_ID_200} & self.faults:
+                    values[name] = raw[0]  # not looked at: the handler answers for what it cannot find (or makes up)
                     continue
                 if self.profile.malformed_id_status is not None:  # 2026-08, as the live GetCallsId: INVALID_ID
                     raise Reject(self.profile.malformed_id_status, "INVALID_ID", f"{name} is not a valid UUID")

@@ -46,6 +46,12 @@ class F(StrEnum):
     LOST_CREATE = "lost_create"
     ZOMBIE_DELETE = "zombie_delete"
     FOREIGN_VISIBLE = "foreign_visible"
+    MALFORMED_ID_200 = "malformed_id_200"
+    NIL_ID_200 = "nil_id_200"
+    UNKNOWN_ID_WRITES_200 = "unknown_id_writes_200"
+    METHOD_NOT_ALLOWED_405 = "method_not_allowed_405"
+    REDIRECT_WITHOUT_LOCATION = "redirect_without_location"
+    SECRET_READ_BACK = "secret_read_back"
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,12 @@ FAULTS: dict[str, Fault] = {
         Fault(
             F.FOREIGN_VISIBLE, "tenant_isolation", "any customer reads, changes and lists every customer's resources"
         ),
+        Fault(F.MALFORMED_ID_200, "malformed_id_rejected", "an id that is not a UUID names a resource (200, as Prism)"),
+        Fault(F.NIL_ID_200, "unknown_resource_404", "the empty UUID (00000000-…) names a resource: 200"),
+        Fault(F.UNKNOWN_ID_WRITES_200, "unknown_resource_404", "PUT and DELETE of an id naming nothing answer 200"),
+        Fault(F.METHOD_NOT_ALLOWED_405, "unserved_method", "a method a path does not serve answers 405 (as Prism)"),
+        Fault(F.REDIRECT_WITHOUT_LOCATION, "http_semantics", "reads of one resource answer 307 without a Location"),
+        Fault(F.SECRET_READ_BACK, "secret_returned_once", "reads and lists return an accesskey's once-only token"),
     )
 }
 
