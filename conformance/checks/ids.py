@@ -69,8 +69,8 @@ def unknown_resource_404(ctx: Context) -> Iterator[Fail]:
             f"status:{exchange.status}",
             exchange,
         )
-    if profile.nil_id is None:
-        return
+    if profile.nil_id is None or (reads and exchange.status != expected) or _acted(exchange):
+        return  # the empty UUID is tried where any id that names nothing is answered right: else the same cause
     nil = _send(ctx, profile.nil_id, "the empty UUID (an unset reference)")
     allowed = {expected, *profile.malformed_id_statuses}
     if (reads and nil.status not in allowed) or _acted(nil):

@@ -16,7 +16,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from conformance.checks._media import json_media
 from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed, excerpt
@@ -327,8 +327,9 @@ class MalformedIds(_Watching):
         name = acted_on_id(self.spec, operation) if operation is not None else None
         if operation is None or name is None or exchange.status is None:
             return
-        value = (match_path(operation.path, exchange.path) or {}).get(name)
-        if value is None or self.profile.id_pattern.match(value):
+        tail = exchange.path.split("/")[-operation.path.count("/") :]  # the path under the base the route strips
+        value = (match_path(operation.path, "/" + "/".join(tail)) or {}).get(name)
+        if value is None or self.profile.id_pattern.match(unquote(value)):
             return
         if exchange.status < 400:
             message = f"an id that is not a UUID ({excerpt(repr(value))}) answered {exchange.status}"

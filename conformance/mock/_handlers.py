@@ -107,7 +107,7 @@ class Handlers:
         record = self._item(route, customer, values)
         if record.deleted and self.store.soft_delete_schema(route.collection) is None:
             raise Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
-        if F.REDIRECT_WITHOUT_LOCATION in self.faults:  # a redirect that says nowhere to go
+        if F.REDIRECT_WITHOUT_LOCATION in self.faults and record.order < 0:  # a seeded one: nowhere to go
             return MockResponse(307, [], b"")
         return self.render.ok(route.operation, self._read_back(record.obj, self.store.item_schema(route.collection)))
 
@@ -156,20 +156,25 @@ class Handlers:
         assert route.collection is not None
         item_id = str(values.get(route.collection.id_param, ""))
         record = self.store.find(customer, route.collection, item_id)
-        if record is None and self._invents(route, item_id):  # as Prism does
+        if record is None and self._invents(route, customer, item_id):  # as Prism does
             schema = self.store.item_schema(route.collection)
             record = Record(Factory(self.document, random.Random(item_id)).generate(schema, depth=1), 0, customer.id)
-            self.store.stamp(record, schema, new_id=item_id, created=True)
+            an_id = self.profile.id_pattern.match(item_id)  # Prism answers its example's UUID for a malformed one
+            self.store.stamp(
+                record, schema, new_id=item_id if an_id else str(uuid.uuid5(uuid.NAMESPACE_URL, item_id)), created=True
+            )
         if record is None:
             raise Reject(404, "RESOURCE_NOT_FOUND", f"no resource {item_id}")
         return record
 
-    def _invents(self, route: Route, item_id: str) -> bool:
-        """The id faults: a resource made up for an id that names nothing."""
+    def _invents(self, route: Route, customer: Customer, item_id: str) -> bool:
+        """The id faults: a resource made up for an id that names nothing (the writes': no customer's)."""
         faults, profile = self.faults, self.profile
+        assert route.collection is not None
+        nobody = not any(self.store.find(c, route.collection, item_id) for c in self.store.customers)
         return (
             (F.UNKNOWN_ID_200 in faults and route.kind == Kind.READ)
-            or (F.UNKNOWN_ID_WRITES_200 in faults and route.kind in (Kind.UPDATE, Kind.DELETE))
+            or (F.UNKNOWN_ID_WRITES_200 in faults and route.kind in (Kind.UPDATE, Kind.DELETE) and nobody)
             or (F.MALFORMED_ID_200 in faults and not profile.id_pattern.match(item_id))
             or (F.NIL_ID_200 in faults and item_id == profile.nil_id)
         )

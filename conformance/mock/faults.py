@@ -97,7 +97,12 @@ FAULTS: dict[str, Fault] = {
             profile="voipbin-2026-08",
         ),
         Fault(F.UNKNOWN_ID_200, "unknown_resource_404", "a read of an id that does not exist answers 200 with a body"),
-        Fault(F.MALFORMED_ID_404, "malformed_id_rejected", "a malformed id in a path answers 404, not 400"),
+        Fault(
+            F.MALFORMED_ID_404,
+            "malformed_id_rejected",
+            "a malformed id in a path answers 404, not 400",
+            profile="voipbin-2026-08",  # 2026-01 documents no choice between 400 and 404
+        ),
         Fault(F.PLAIN_404_ROUTE, "unknown_route_envelope", "an unknown route answers text/plain 404 page not found"),
         Fault(F.TEXT_PLAIN_ACCEPTED, "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault(F.SCHEMA_VIOLATIONS_ACCEPTED, "invalid_input_rejected", "bodies and parameters are not validated"),
