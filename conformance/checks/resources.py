@@ -16,7 +16,7 @@ from conformance.checks._model import Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
 from conformance.checks.probes import INERT_PATH_VALUE
 from conformance.checks.traffic import JUDGED_METHODS, UnknownRoutes, UnservedMethods, route_verdict
-from conformance.openapi import fill_path, properties, resolve, returned_once
+from conformance.openapi import fill_path, match_path, properties, resolve, returned_once
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$")
 
@@ -221,9 +221,12 @@ def unknown_route_envelope(ctx: Context) -> Iterator[Fail]:
 def _unserved(ctx: Context) -> str | None:
     """The method this operation's path does not serve that the probe asks for (reads first), where this
     operation is its path's first (one probe per path)."""
-    served = sorted(op.method for op in ctx.spec.shape.operations if op.path == ctx.operation.path)
-    if not served or served[0] != ctx.operation.method or ctx.profile.unserved_method is None:
+    path = ctx.operation.path
+    here = sorted(op.method for op in ctx.spec.shape.operations if op.path == path)
+    if not here or here[0] != ctx.operation.method or ctx.profile.unserved_method is None:
         return None
+    # Served by another template too: GET /numbers/renew is GET /numbers/{id}'s, with "renew" as the id.
+    served = {op.method for op in ctx.spec.shape.operations if match_path(op.path, path) is not None}
     # A DELETE on a path without a value to spoil could act on the whole collection: never asked.
     sendable = [m for m in JUDGED_METHODS if m != "DELETE" or ctx.operation.path_params]
     return next((method for method in sendable if method not in served), None)

@@ -87,8 +87,9 @@ class Handlers:
             del body[self.profile.next_token_field]
         return body
 
-    def create(self, route: Route, customer: Customer, _: dict[str, Any], payload: Any) -> MockResponse:
+    def create(self, route: Route, customer: Customer, values: dict[str, Any], payload: Any) -> MockResponse:
         assert route.collection is not None
+        self._require_parent(route, customer, values)  # a nested collection's item must exist: 404 otherwise
         schema = self.store.item_schema(route.collection)
         rng = random.Random(f"{self.seed}:{self.store.clock}:{route.operation.label}")
         record = Record(Factory(self.document, rng).generate(schema, depth=1), self.store.tick(), customer.id)

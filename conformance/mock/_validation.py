@@ -94,8 +94,8 @@ class RequestReader:
                 if {F.MALFORMED_ID_404, F.MALFORMED_ID_200} & self.faults:
                     values[name] = raw[0]  # not looked at: the handler answers for what it cannot find (or makes up)
                     continue
-                if self.profile.malformed_id_status is not None:  # 2026-08, as the live GetCallsId: INVALID_ID
-                    raise Reject(self.profile.malformed_id_status, "INVALID_ID", f"{name} is not a valid UUID")
+                if self.profile.malformed_id_statuses:  # as the live GetCallsId: 400 INVALID_ID
+                    raise Reject(self.profile.malformed_id_statuses[0], "INVALID_ID", f"{name} is not a valid UUID")
             if self._check:
                 self._validate(where, name, schema, value)
             values[name] = value if value is not INVALID else raw[0]
