@@ -182,3 +182,14 @@ def test_invalid_input_rejected_reads_repeated_query_values_as_go_does(spec, pro
     assert fires("invalid_input_rejected", c, sent("page_size=0&page_size=6"))  # below the minimum
     body = ctx(spec, "GET /tags", profile, case=_negative_case("name", "body"))
     assert fires("invalid_input_rejected", body, sent("page_size=6&page_size=junk"))  # the mutation is elsewhere
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "fired"),
+    [(307, {}, True), (307, {"location": "https://files.example/r.wav"}, False), (301, {"location": " "}, True),
+     (308, {}, True), (300, {}, False), (304, {}, False)],
+)  # fmt: skip
+def test_a_redirect_says_where_to(spec, status, headers, fired):
+    c = ctx(spec, "GET /tags/{id}")
+    messages = fires("http_semantics", c, exchange("GET /tags/{id}", status, b"", content_type="", headers=headers))
+    assert bool(messages) is fired, messages
