@@ -103,7 +103,8 @@ class RequestReader:
 
     def _an_id(self, value: str) -> bool:
         """A well-formed id that names something: the nil UUID stands for "unset" (live: 400 INVALID_ID)."""
-        return bool(self.profile.id_pattern.match(value)) and value.strip("0-") != ""
+        unset = value.strip("0-") == "" and F.NIL_ID_200 not in self.faults  # the fault: it names one
+        return bool(self.profile.id_pattern.match(value)) and not unset
 
     def _validate(self, where: str, name: str, schema: dict[str, Any], value: Any) -> None:
         if value is INVALID:
