@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 from conformance.checks._model import Context, Exchange, Fail, Request
-from conformance.checks._registry import check
+from conformance.checks._registry import ProblemKind, check
 from conformance.checks.probes import INERT_PATH_VALUE, answered
 from conformance.checks.traffic import MalformedIds, acted_on_id
 from conformance.openapi import fill_path, match_path, resolve
@@ -43,6 +43,26 @@ def _send(ctx: Context, value: str, purpose: str) -> Exchange:
     return answered(ctx.client.send(ctx.operation.label, method, request, purpose=purpose, inert=ctx.writes))
 
 
+def _id_grouping(key: str, status: int | None) -> ProblemKind:
+    """One cause per way of answering: acting on an id that names nothing (a 200, a 204 or a redirect alike: the
+    target does not look the id up) is one problem; refusing it otherwise than documented (a 422, a 404 where 400 is
+    documented) another. The empty UUID answered as found is a cause of its own (the unknown id was refused)."""
+    kind, _, code = key.rpartition(":")
+    acted = code.isdigit() and int(code) < 400
+    prefix = "nil-id-" if kind == "nil-id" else ""
+    words = "the empty UUID" if prefix else ""
+    if acted:
+        return ProblemKind(f"{prefix}acted-on", words or "answered as found", statuses=True)
+    # An undocumented refusal (a 422 for a query the target reads otherwise) is status_code's problem, where that
+    # check saw the same status on the same operation: the answer is undocumented whatever the id.
+    return ProblemKind(
+        f"{prefix}refused-otherwise",
+        words or "refused otherwise than documented",
+        statuses=True,
+        caused_by=("status_code", f"status:{code}"),
+    )
+
+
 def _acted(exchange: Exchange) -> bool:
     """Answered as if it had found and acted on something (a 2xx, or a redirect to it)."""
     return exchange.status is not None and exchange.status < 400
@@ -58,6 +78,7 @@ def _acted(exchange: Exchange) -> bool:
     doc="restful_api 'Common HTTP Status Codes': 404 Not Found, resource does not exist; common_overview "
     "'Empty UUID': it represents null or unset references",
     applies=_listed_target,
+    grouping=_id_grouping,
 )
 def unknown_resource_404(ctx: Context) -> Iterator[Fail]:
     profile, reads = ctx.profile, ctx.operation.method == "GET"
@@ -98,6 +119,7 @@ def _malformed_applies(ctx: Context, exchange: Exchange | None = None) -> bool:
     doc="restful_api-2026-08-22 '400 Bad Request': malformed UUID (INVALID_ID); restful_api-2026-01-15 "
     "'Common HTTP Status Codes': 400 invalid parameters or 404 no such resource (common_overview 'UUID Format')",
     applies=_malformed_applies,
+    grouping=_id_grouping,
     observer=MalformedIds,
 )
 def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:

@@ -237,7 +237,9 @@ def _unserved_grouping(key: str, status: int | None) -> ProblemKind:
     if key in ("not-json", "not-envelope"):
         words = key.replace("-", " ")
         return ProblemKind(key, words, caused_by=("unknown_route_envelope", None), caused_anywhere=True)
-    return ProblemKind(key, key.replace("-", " ").replace(":", " "), statuses=key.startswith("status:"))
+    if key.startswith("status:"):
+        return ProblemKind(key, statuses=True)  # the title says "answered 405"
+    return ProblemKind(key, key.replace("-", " "))
 
 
 @check(
