@@ -62,12 +62,15 @@ class Routes:
         return path or "/"
 
     def under_base(self, url: str) -> bool:
-        """Whether a URL asks for something under the spec's base path (/v1.0/…): an API route, served or not. A
-        spec without a base path names none, so a front end's own pages are never taken for the API's routes."""
-        path = urlsplit(url).path
-        if self._prefix:
-            path = path[len(urlsplit(self._prefix).path) :]
-        return bool(self._base) and (path + "/").startswith(self._base + "/")
+        """Whether a URL asks for something under the API's base path (/v1.0/…): an API route, served or not. A
+        `base_url` that names the base itself (…/v1.0) declares everything under it the API's; a spec without a base
+        path and no `base_url` name none, so a front end's own pages are never taken for the API's routes (nor
+        POST /auth/login at the host root)."""
+        root = urlsplit(self._prefix).path.rstrip("/") if self._prefix else ""
+        if self._prefix and (not self._base or root.endswith(self._base)):
+            return True
+        rest = urlsplit(url).path[len(root) :]
+        return bool(self._base) and (rest + "/").startswith(self._base + "/")
 
     def operation(self, method: str, path: str) -> str | None:
         for operation in self._by.get((method, path.count("/")), []):

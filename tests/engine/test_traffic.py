@@ -139,3 +139,19 @@ def test_an_id_read_as_undefined_and_a_typo_route_are_two_problems(tmp_path):
     assert sorted(p["check"] for p in problems) == ["malformed_id_rejected", "unknown_route_envelope"], problems
     shown = {(f["check"], f["operation"], f["status"]) for f in results["findings"]}
     assert shown == {("malformed_id_rejected", "GET /tags/{id}", 200), ("unknown_route_envelope", "GET /tagz", 404)}
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url", "api"),
+    [(None, "https://api.voipbin.net/v1.0/tag", True), (None, "https://api.voipbin.net/auth/login", False),
+     ("https://api.voipbin.net/v1.0", "https://api.voipbin.net/v1.0/tag", True),
+     ("https://api.voipbin.net", "https://api.voipbin.net/auth/login", False),  # the login at the host root
+     ("https://api.voipbin.net", "https://api.voipbin.net/v1.0/tag", True)],
+)  # fmt: skip
+def test_only_a_route_under_the_apis_base_is_judged_as_an_unknown_one(base_url, url, api):
+    from conformance._data import bundled_spec_path
+    from conformance.engine._traffic import Routes
+    from conformance.openapi import load_spec
+
+    routes = Routes(load_spec(str(bundled_spec_path())), base_url)
+    assert (routes.path(url) is not None and routes.under_base(url)) is api
