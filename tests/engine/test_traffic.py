@@ -142,16 +142,16 @@ def test_an_id_read_as_undefined_and_a_typo_route_are_two_problems(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("base_url", "url", "api"),
+    ("prefix", "url", "api"),
     [(None, "https://api.voipbin.net/v1.0/tag", True), (None, "https://api.voipbin.net/auth/login", False),
      ("https://api.voipbin.net/v1.0", "https://api.voipbin.net/v1.0/tag", True),
      ("https://api.voipbin.net", "https://api.voipbin.net/auth/login", False),  # the login at the host root
      ("https://api.voipbin.net", "https://api.voipbin.net/v1.0/tag", True)],
 )  # fmt: skip
-def test_only_a_route_under_the_apis_base_is_judged_as_an_unknown_one(base_url, url, api):
+def test_only_a_route_under_the_apis_base_is_judged_as_an_unknown_one(prefix, url, api):
     from conformance._data import bundled_spec_path
     from conformance.engine._traffic import Routes
     from conformance.openapi import load_spec
 
-    routes = Routes(load_spec(str(bundled_spec_path())), base_url)
+    routes = Routes(load_spec(str(bundled_spec_path())), prefix)
     assert (routes.path(url) is not None and routes.under_base(url)) is api
