@@ -233,10 +233,12 @@ def _unserved(ctx: Context) -> str | None:
 
 
 def _unserved_grouping(key: str, status: int | None) -> ProblemKind:
-    """A body that is not the envelope is the unknown route's cause too (one NoRoute handler answers both)."""
-    if key in ("not-json", "not-envelope"):
-        words = key.replace("-", " ")
-        return ProblemKind(key, words, caused_by=("unknown_route_envelope", None), caused_anywhere=True)
+    """One handler answers unknown routes and unserved methods: a body that is not JSON is the unknown route's
+    problem too, one outside the envelope the envelope's (as the unknown route's is), wherever they were found."""
+    if key == "not-json":
+        return ProblemKind(key, "not json", caused_by=("unknown_route_envelope", None), caused_anywhere=True)
+    if key == "not-envelope":
+        return ProblemKind(key, "not envelope", caused_by=("error_envelope", None), caused_anywhere=True)
     if key.startswith("status:"):
         return ProblemKind(key, statuses=True)  # the title says "answered 405"
     return ProblemKind(key, key.replace("-", " "))
