@@ -2,14 +2,15 @@
 resource has, the empty UUID (common_overview 'Empty UUID': "null or unset"), and a value that is not an id at all.
 
 Every such request is inert: no resource can match the id it names, so even a write changes nothing, and it goes
-out whether or not writes are allowed (the write gate's `inert`)."""
+out whether or not writes are allowed (the write gate's `inert`); a create under an item is the exception (it needs
+no match to act), sent only where writes are allowed."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 
-from conformance.checks._model import Context, Exchange, Fail, Request
+from conformance.checks._model import Context, Exchange, Fail, NotJudged, Request
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks.probes import INERT_PATH_VALUE, answered
 from conformance.checks.traffic import MalformedIds, acted_on_id
@@ -38,6 +39,11 @@ def _with_id(ctx: Context, value: str) -> Request:
 
 
 def _send(ctx: Context, value: str, purpose: str) -> Exchange:
+    collection = ctx.spec.shape.collection_of(ctx.operation.path)
+    if collection is not None and collection.create == ctx.operation and not ctx.limits.allow_writes:
+        # A create under an item (POST /campaigns/{id}/campaigncalls) needs no match to act: a target that does not
+        # look the id up would create an orphan. Inert only where writes are allowed anyway.
+        raise NotJudged("a create under an id that names nothing is a write: it needs --allow-writes")
     request = _with_id(ctx, value)
     method = ctx.operation.method
     return answered(ctx.client.send(ctx.operation.label, method, request, purpose=purpose, inert=ctx.writes))

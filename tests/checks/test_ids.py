@@ -136,3 +136,34 @@ def test_an_unserved_method_never_deletes_a_whole_collection(spec):  # noqa: F81
     probe(spec, "unserved_method", "DELETE /tags/{id}", client)  # DELETE, GET and PUT served: POST, spoiled
     (method, request, _), *_ = client.sent
     assert method == "POST" and request.path == f"/tags/{INERT_PATH_VALUE}"
+
+
+def test_a_create_under_an_id_goes_out_only_where_writes_are_allowed(tmp_path):
+    """POST /campaigns/{id}/calls needs no match to act: a target that does not look the id up creates an orphan."""
+    from conformance.checks import Context, Credentials, Limits, NotJudged
+    from conformance.openapi import load_spec
+    from conformance.profiles import load_profile
+    from tests._servers import LIST_RESPONSES, write_spec
+
+    ok = {"201": {"description": "made", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    item = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    paths = {
+        "/campaigns": {"get": {"responses": LIST_RESPONSES}},
+        "/campaigns/{id}": {"get": {"parameters": [item], "responses": ok}},
+        "/campaigns/{id}/calls": {"post": {"parameters": [item], "responses": ok}},
+        "/campaigns/{id}/calls/{call}": {"get": {"parameters": [item, {**item, "name": "call_id"}], "responses": ok}},
+    }
+    nested = load_spec(write_spec(tmp_path / "spec.json", paths))
+    for allowed, sent in ((False, 0), (True, 2)):
+        client = Answers(unknown=404)
+        operation = nested.shape.by_label["POST /campaigns/{id}/calls"]
+        limits = Limits(allow_writes=allowed)
+        c = Context(load_profile("voipbin-2026-01"), nested, operation, client, Credentials(), limits)  # type: ignore[arg-type]
+        c.example = Request(f"/campaigns/{TAG}/calls", {}, {}, True)
+        for check in ("unknown_resource_404", "malformed_id_rejected"):
+            if allowed:
+                assert CHECKS[check].run(c) == []
+            else:
+                with pytest.raises(NotJudged, match="--allow-writes"):
+                    CHECKS[check].run(c)
+        assert len(client.sent) == sent + (1 if allowed else 0)  # the empty UUID too, where it was sent at all
