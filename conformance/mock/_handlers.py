@@ -157,7 +157,7 @@ class Handlers:
         assert route.collection is not None
         item_id = str(values.get(route.collection.id_param, ""))
         record = self.store.find(customer, route.collection, item_id)
-        if record is None and self._invents(route, customer, item_id):  # as Prism does
+        if record is None and self._invents(route, item_id):  # as Prism does
             schema = self.store.item_schema(route.collection)
             record = Record(Factory(self.document, random.Random(item_id)).generate(schema, depth=1), 0, customer.id)
             an_id = self.profile.id_pattern.match(item_id)  # Prism answers its example's UUID for a malformed one
@@ -168,7 +168,7 @@ class Handlers:
             raise Reject(404, "RESOURCE_NOT_FOUND", f"no resource {item_id}")
         return record
 
-    def _invents(self, route: Route, customer: Customer, item_id: str) -> bool:
+    def _invents(self, route: Route, item_id: str) -> bool:
         """The id faults: a resource made up for an id that names nothing (the writes': no customer's)."""
         faults, profile = self.faults, self.profile
         assert route.collection is not None
