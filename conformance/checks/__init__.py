@@ -5,7 +5,7 @@ types checks and the engine share (`Context`, `Exchange`, `Fail`, `Request`, `Au
 `Client`).
 """
 
-from conformance.checks import probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
+from conformance.checks import ids, probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
 from conformance.checks._model import (
     DEFAULT_AUTH,
     EXCERPT,
