@@ -37,6 +37,7 @@ from conformance.checks._registry import (
     of_kind,
     selected,
 )
+from conformance.checks.resources import once_only_secrets
 
 __all__ = [
     "CATALOGUE",
@@ -65,5 +66,6 @@ __all__ = [
     "excerpt",
     "observing",
     "of_kind",
+    "once_only_secrets",
     "selected",
 ]

@@ -178,6 +178,16 @@ def secret_returned_once(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
         yield Fail(f"a read returns {name}, which the spec says is returned only once, at creation", name, masked)
 
 
+def once_only_secrets(ctx: Context, exchange: Exchange) -> list[str]:
+    """The values of fields the spec says are returned only once (a new accesskey's token) in a 2xx answer: new
+    credentials the target handed out, which no report may show (the client's redactor learns them)."""
+    if not _resource_answer(ctx, exchange):
+        return []
+    once = returned_once(ctx.spec.document, {"type": "object", "properties": _declared(ctx)})
+    found = (resource.get(name) for resource in _resources(ctx, exchange) for name in once)
+    return [value for value in found if isinstance(value, str) and value]
+
+
 def _the_sentinel(value: Any, live: set[str | None]) -> bool:
     """The same instant as one of the sentinel's spellings (9999-01-01T00:00:00Z is 9999-01-01 00:00:00.000000)."""
     if not isinstance(value, str) or not _a_real_instant(value):
