@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import time
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from conformance.engine.suite import DEPTH_KIND, DEPTH_TEST
 from conformance.redact import Redactor
 from conformance.reporting.console import Progress, Tick
 from conformance.reporting.html import compact_findings_html, summary_html
+from conformance.reporting.out import html_text as escape
 from conformance.reporting.results import Aggregator, write_results
 
 REPORTER = "voipbin-conformance-reporter"
