@@ -11,7 +11,7 @@ from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from tests.engine.test_cli import cli
+from tests.engine.test_cli import assert_one_line_error, cli
 
 
 def _summary(tmp_path, name):
@@ -46,6 +46,14 @@ def test_a_fault_a_sequence_shows_is_caught_within_the_budget(tmp_path):
     assert {p["check"] for p in json.loads((tmp_path / "out" / "results.json").read_text())["problems"]} == {
         "pagination"
     }
+
+
+def test_a_request_budget_the_preflight_spends_says_so_not_max_time(tmp_path):
+    """Sweep: --max-requests 1 ended as '--max-time ran out … (0s of 429 Retry-After waits)', naming an option not
+    given and waits that never happened."""
+    result = cli("run", "--max-requests", "1", "--include", "^GET /agents$", "--report-dir", "out", cwd=tmp_path)
+    assert_one_line_error(result, "--max-requests 1 is spent before the run starts", "raise --max-requests")
+    assert "--max-time" not in result.stderr
 
 
 def test_a_run_without_a_budget_has_no_second_pass(tmp_path):
