@@ -48,6 +48,18 @@ def test_a_fault_a_sequence_shows_is_caught_within_the_budget(tmp_path):
     }
 
 
+def test_a_failed_run_cut_in_depth_says_how_deep_it_went(tmp_path):
+    """Sweep: a budgeted run with findings said only 'Failed: …', not that the budget cut its depth (so fewer findings
+    than a full run): the 'depth: …' reason was a passed run's alone."""
+    args = ("run", "--max-requests", "250", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--mock-fault", "ids_not_uuid", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert result.returncode == 1 and summary["complete"] is True, result.stdout[-2000:]
+    assert summary["depth"]["full"] < summary["depth"]["total"]
+    assert any(reason.startswith("depth: ") for reason in summary["verdict"]["reasons"]), summary["verdict"]
+    assert "depth: " in result.stdout
+
+
 def test_a_request_budget_the_preflight_spends_says_so_not_max_time(tmp_path):
     """Sweep: --max-requests 1 ended as '--max-time ran out … (0s of 429 Retry-After waits)', naming an option not
     given and waits that never happened."""
