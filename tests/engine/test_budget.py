@@ -113,3 +113,39 @@ def test_a_kind_of_request_the_target_never_answers_costs_a_few_operations(tmp_p
     assert len(withheld) >= (posts - SILENT_KIND_AFTER) // 2, summary["not_judged"]  # those that send one at all
     assert not {item.split(":")[0].removeprefix("not sent to ") for item in withheld} & set(app.hung)
     assert "answered no request with a body that is not JSON" in withheld[0]
+
+
+class _SomeOperationsHang(MockApp):
+    """Every request to /activeflows and /agents hangs past the deadline; /calls answers everything."""
+
+    hung: set[str] = set()
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        import time
+
+        bare = path.removeprefix("/v1.0")
+        if bare.startswith(("/activeflows", "/agents")):
+            self.hung.add(f"{method} {bare}")
+            time.sleep(1)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_operations_that_hang_on_everything_withhold_nothing_from_those_that_answer(tmp_path, bundled):
+    """Sweep: three operations hanging on every request (ahead of the others in the order) made their kind look
+    never answered, and /calls, which answers, was sent no request without a body at all."""
+    app = _SomeOperationsHang(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    app.hung = set()
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--include", "/(activeflows|agents|calls)",
+            "--max-examples", "2", "--seed", "1", "--request-timeout", "0.3", "--max-requests", "600",
+            "--allow-writes", "--report-dir", "out", cwd=tmp_path,
+            env={"VOIPBIN_TOKEN": app.customers[0].token, "VOIPBIN_OTHER_TOKEN": app.customers[1].token},
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    summary = _summary(tmp_path, "out")
+    withheld = [item for item in summary["not_judged"] if item.startswith("not sent to ")]
+    assert not [item for item in withheld if "/calls" in item.split(":")[0]], withheld
+    assert "GET /calls" not in summary["reach"]["never_2xx"], summary["reach"]
