@@ -135,7 +135,7 @@ class _Shaped(MockApp):
     hang_prefixes: tuple[str, ...] = ()
     hung: set[str]
 
-    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+    def handle(self, method, path, query, headers, body):
         bare = path.removeprefix("/v1.0")
         if any(bare.startswith(prefix) for prefix in self.hang_prefixes):
             self.hung.add(f"{method} {bare}")
@@ -259,8 +259,8 @@ CASES: list[tuple[str, str, str, Any]] = [
     ("budget_slow_non_json", "non-JSON bodies answered in 0.15 s (deadline 0.6)", "none withheld", slow_non_json),
     (
         "budget_hanging_ops",
-        "/accesskeys, /activeflows hang; /agents answers",
-        "/agents never withheld",
+        "/activeflows, /agents hang; /calls answers",
+        "/calls never withheld",
         hanging_operations,
     ),
 ]

@@ -34,8 +34,9 @@ class Case:
 def _cases() -> list[Case]:
     import _sweep_budget
     import _sweep_lint
+    import _sweep_targets
 
-    return [Case(*row) for row in _sweep_lint.CASES + _sweep_budget.CASES]
+    return [Case(*row) for row in _sweep_lint.CASES + _sweep_budget.CASES + _sweep_targets.CASES]
 
 
 def main() -> int:
