@@ -14,7 +14,7 @@ import pytest
 
 from conformance.config import Config
 from conformance.data import bundled_spec_path
-from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
+from conformance.engine.plugin import BUDGET_SPENT, RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
 from conformance.engine.suite import DEPTH_KIND, DEPTH_TEST
 from conformance.redact import Redactor
@@ -119,14 +119,18 @@ class Reporter:
         self._status.show(tick, self.redactor)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        if not excinfo.errisinstance(pytest.Session.Interrupted):  # a stop the run asked for is no interrupt
-            self.aggregator.interrupted = True
+        if excinfo.errisinstance(pytest.Session.Interrupted):  # a stop the run asked for is no interrupt
+            return
+        if str(excinfo.value).startswith(BUDGET_SPENT):  # pytest-xdist passing on a worker's stop: its budget share
+            self.aggregator.stopped = str(excinfo.value)
+            return
+        self.aggregator.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if session.shouldstop:
             self.aggregator.stopped = str(session.shouldstop)
-        elif exitstatus == pytest.ExitCode.INTERRUPTED:
+        elif exitstatus == pytest.ExitCode.INTERRUPTED and not self.aggregator.stopped:
             self.aggregator.interrupted = True
         _quiet_environment(self.config)
         results = self.aggregator.as_dict()

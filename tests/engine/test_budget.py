@@ -60,6 +60,20 @@ def test_a_failed_run_cut_in_depth_says_how_deep_it_went(tmp_path):
     assert "depth: " in result.stdout
 
 
+def test_a_worker_spending_its_share_is_a_spent_budget_not_an_interrupt(tmp_path):
+    """Sweep: with --workers 2, the worker that spent its share of --max-requests reached the controller as an
+    interrupt: 'Incomplete: … (interrupted)', exit 2, for a run cut only in depth (complete with one worker)."""
+    args = ("run", "--max-requests", "300", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--workers", "2", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert summary["interrupted"] is False and "interrupted" not in result.stdout, result.stdout[-1500:]
+    assert summary["stopped"].startswith("budget spent: ")
+    if summary["complete"]:  # the first pass and the sequences ran: only depth was cut
+        assert result.returncode == 0 and summary["depth"]["full"] < summary["depth"]["total"]
+    else:
+        assert result.returncode == 2 and "budget spent" in summary["verdict"]["headline"]
+
+
 def test_a_request_budget_the_preflight_spends_says_so_not_max_time(tmp_path):
     """Sweep: --max-requests 1 ended as '--max-time ran out … (0s of 429 Retry-After waits)', naming an option not
     given and waits that never happened."""
