@@ -18,7 +18,7 @@ import requests
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
 from conformance.client._bodies import Unencodable, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
-from conformance.client.bounded import TooLarge
+from conformance.client.bounded import RunBudgetSpent, TooLarge
 from conformance.client.target import Target
 from conformance.errors import ConformanceError
 from conformance.openapi import Operation, fill_path, match_path
@@ -260,6 +260,10 @@ class EngineClient:
                 allow_redirects=False,
                 budgeted=not self._cleaning,
             )
+        except RunBudgetSpent:  # never sent: the budget ended before it, so it is no request of the run's
+            self.recorder.cases -= not self._cleaning
+            self.runtime.sent -= 1
+            raise
         except TooLarge as exc:
             return out.unanswered(exc.describe(), timeout)
         except requests.Timeout:

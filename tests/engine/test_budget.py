@@ -74,6 +74,15 @@ def test_a_worker_spending_its_share_is_a_spent_budget_not_an_interrupt(tmp_path
         assert result.returncode == 2 and "budget spent" in summary["verdict"]["headline"]
 
 
+def test_the_requests_a_budgeted_run_reports_are_the_ones_it_sent(tmp_path):
+    """Sweep: '--max-requests 200' reported '201 requests': each test that met the spent budget counted the request
+    it never sent."""
+    args = ("run", "--max-requests", "200", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--record-har", "run.har", "--report-dir", "out", cwd=tmp_path)
+    sent = [e for e in json.loads((tmp_path / "run.har").read_text())["log"]["entries"] if e["comment"] != "clean-up"]
+    assert _summary(tmp_path, "out")["cases"] == len(sent) <= 200, result.stdout[-1500:]
+
+
 def test_a_request_budget_the_preflight_spends_says_so_not_max_time(tmp_path):
     """Sweep: --max-requests 1 ended as '--max-time ran out … (0s of 429 Retry-After waits)', naming an option not
     given and waits that never happened."""
