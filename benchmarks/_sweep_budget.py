@@ -59,6 +59,17 @@ def ends(budget: str, want_rc: int, want_complete: bool, *extra: str, include: s
     return case
 
 
+def count(folder: Path) -> Got:
+    """The requests a budgeted run reports are those it sent (the HAR, less the clean-up, which the budget spares)."""
+    ran = small_run(folder, "--max-requests", "200", "--record-har", "run.har")
+    entries = json.loads((folder / "run.har").read_text())["log"]["entries"]
+    sent = sum(1 for e in entries if e["comment"] != "clean-up")
+    cases = results(folder / "out")["summary"]["cases"]
+    return Got(
+        f"exit {ran.rc}, reported {cases} requests, HAR {sent} (+{len(entries) - sent} clean-up)", cases == sent <= 200
+    )
+
+
 def ends_inf(folder: Path) -> Got:
     ran = small_run(folder, "--max-time", "inf")
     summary, said = _verdict(folder, ran)
@@ -253,6 +264,7 @@ CASES: list[tuple[str, str, str, Any]] = [
         "complete, exit 0, outputs agree",
         ends("250", 0, True, "--workers", "2"),
     ),
+    ("budget_count", "--max-requests 200 with --record-har", "reported requests = sent <= 200", count),
     ("budget_faults", "7 faults, each at --max-requests 250", "each caught (exit 1)", faults_caught),
     ("budget_same_seed", "same seed, budget, fault, twice", "same verdict and findings", same_seed),
     ("budget_time_first_pass", "--max-time 0.4, whole spec", "incomplete, exit 2, reports", max_time_first_pass),
