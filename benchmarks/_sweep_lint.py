@@ -241,7 +241,9 @@ def ctrl_c(folder: Path) -> Got:
     spec = _huge(folder, 20000)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "conformance", "lint", "--spec", str(spec), "--report-dir", "out"]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a shell's background job inherits SIGINT ignored, and Ctrl-C would never reach Python.
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     try:
         proc.wait(timeout=2.0)
     except subprocess.TimeoutExpired:
