@@ -2,7 +2,7 @@
 `pytest --conformance` (the embedded mock) or `pytest --spec PATH --base-url URL` runs the suite; plain
 `pytest` runs the project's own tests under tests/.
 
-The project's own tests run in parallel: one pytest-xdist process per core (`-n auto --dist worksteal`) unless
+The project's own tests run in parallel: one pytest-xdist process per core (`-n auto --dist loadscope`) unless
 `-n` is given (`-n 0` runs them in this process), and the summary names each skip's reason once (`-rs`: a test
 needing chromium, actionlint or ../shared). That is decided here, not in pyproject's addopts, so that a
 conformance run started from the checkout keeps its own `--workers` and output as it would anywhere else (the
@@ -23,6 +23,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return  # a conformance run: its workers are its own
     option.numprocesses = "auto"
     if option.dist == "no":
-        option.dist = "worksteal"  # the tests' lengths differ by 100x: idle workers take from busy ones
+        # a module's tests on one worker: the module-scoped fixtures (whole CLI runs, servers) run once, not on each
+        option.dist = "loadscope"
     if option.reportchars == "fE":  # pytest's default: add the skips (identical reasons are folded into one line)
         option.reportchars += "s"
