@@ -6,6 +6,7 @@ types checks and the engine share (`Context`, `Exchange`, `Fail`, `Request`, `Au
 """
 
 from conformance.checks import ids, probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
+from conformance.checks._attribution import SERVER, SILENT, SPEC, Attribution, attribute
 from conformance.checks._model import (
     DEFAULT_AUTH,
     EXCERPT,
@@ -45,7 +46,11 @@ __all__ = [
     "DEFAULT_AUTH",
     "EXCERPT",
     "NOT_JSON",
+    "SERVER",
     "SEVERITIES",
+    "SILENT",
+    "SPEC",
+    "Attribution",
     "Auth",
     "Check",
     "Client",
@@ -62,6 +67,7 @@ __all__ = [
     "Request",
     "Severity",
     "Subject",
+    "attribute",
     "default_grouping",
     "excerpt",
     "observing",

@@ -40,7 +40,7 @@ def media_kind(key: str, status: int | None) -> ProblemKind:
     return ProblemKind(key, media if media == "no Content-Type" else f"served as {media}")
 
 
-def _declared(ctx: Context, status: int) -> dict[str, Any] | None:
+def declared_response(ctx: Context, status: int) -> dict[str, Any] | None:
     """The response the operation declares for `status`, resolved; None where it declares none."""
     from conformance.openapi import resolve
 
@@ -52,7 +52,7 @@ def _declared(ctx: Context, status: int) -> dict[str, Any] | None:
 
 def declares_non_json(ctx: Context, status: int) -> bool:
     """An operation may document a non-JSON body (a file download); then that body is not a violation."""
-    content = (_declared(ctx, status) or {}).get("content") or {}
+    content = (declared_response(ctx, status) or {}).get("content") or {}
     return bool(content) and not any(json_media(media.lower()) for media in content)
 
 
@@ -68,7 +68,7 @@ def empty_as_declared(ctx: Context, exchange: Exchange) -> bool:
     conflict instead of a finding either way."""
     if exchange.response_body or exchange.status is None:
         return False
-    declared = _declared(ctx, exchange.status)
+    declared = declared_response(ctx, exchange.status)
     if declared is None or declared.get("content"):
         return False
     ctx.client.note(

@@ -50,7 +50,7 @@ def _resources(ctx: Context, exchange: Exchange) -> list[dict[str, Any]]:
     return [body] if ctx.profile.id_field in body else []
 
 
-def _declared(ctx: Context) -> dict[str, Any]:
+def declared_fields(ctx: Context) -> dict[str, Any]:
     """The properties the spec declares for those resource objects (a list's items, or the body)."""
     document = ctx.spec.document
     schema = resolve(document, ctx.operation.success_schema(document))
@@ -80,7 +80,7 @@ def _one_problem(key: str, status: int | None) -> ProblemKind:
     grouping=_one_problem,
 )
 def id_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    declared = _declared(ctx).get(ctx.profile.id_field, {})
+    declared = declared_fields(ctx).get(ctx.profile.id_field, {})
     if declared.get("type") not in (None, "string") or declared.get("format") not in (None, "uuid"):
         return  # the spec says the id is something else: the spec's operation wins
     for resource in _resources(ctx, exchange):
@@ -102,7 +102,7 @@ def id_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     grouping=_one_problem,
 )
 def timestamp_format(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    declared, profile = _declared(ctx), ctx.profile
+    declared, profile = declared_fields(ctx), ctx.profile
     for resource in _resources(ctx, exchange):
         for key, value in resource.items():
             if not key.startswith(profile.timestamp_prefix) or value in (None, ""):
@@ -164,7 +164,7 @@ def _read_answer(ctx: Context, exchange: Exchange) -> bool:
     applies=_read_answer,
 )
 def secret_returned_once(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    once = returned_once(ctx.spec.document, {"type": "object", "properties": _declared(ctx)})
+    once = returned_once(ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)})
     resources = _resources(ctx, exchange)
     shown = sorted({name for r in resources for name in once if r.get(name) not in (None, "")})
     if not shown:
@@ -183,7 +183,7 @@ def once_only_secrets(ctx: Context, exchange: Exchange) -> list[str]:
     credentials the target handed out, which no report may show (the client's redactor learns them)."""
     if not _resource_answer(ctx, exchange):
         return []
-    once = returned_once(ctx.spec.document, {"type": "object", "properties": _declared(ctx)})
+    once = returned_once(ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)})
     found = (resource.get(name) for resource in _resources(ctx, exchange) for name in once)
     return [value for value in found if isinstance(value, str) and value]
 

@@ -13,7 +13,19 @@ from urllib.parse import quote
 import requests
 
 from conformance import interrupts as _stop
-from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind, once_only_secrets
+from conformance.checks import (
+    DEFAULT_AUTH,
+    SILENT,
+    Attribution,
+    Auth,
+    Context,
+    Exchange,
+    Fail,
+    Request,
+    attribute,
+    of_kind,
+    once_only_secrets,
+)
 from conformance.client._bodies import Unencodable, body_as, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
 from conformance.client.bounded import RunBudgetSpent, TooLarge
@@ -339,8 +351,14 @@ class EngineClient:
                     check.id, exchange.operation, Fail(fail.message, fail.key, fail.exchange or exchange, steps)
                 )
 
+    def _attribution(self, check: str, operation: str, fail: Fail) -> dict[str, str]:
+        """Whether the spec or the server is to fix (checks/_attribution): read from the operation's declaration."""
+        if operation not in self.runtime.spec.shape.by_label:  # an unknown route, a method no template serves
+            return Attribution(SILENT, "no operation of the spec: the docs and the live server decide").as_dict()
+        return attribute(check, self.context(operation), fail).as_dict()
+
     def record(self, check: str, operation: str, fail: Fail) -> None:
-        finding = Finding.of(check, operation, fail, self.runtime.redactor)
+        finding = Finding.of(check, operation, fail, self.runtime.redactor, self._attribution(check, operation, fail))
         if fail.exchange is not None and _refused(fail.exchange) and self.runtime.unreachable_streak:
             self._unjudged.append(lambda: self.recorder.record(finding))  # the target may be going away
         else:

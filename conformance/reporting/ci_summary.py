@@ -51,11 +51,12 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         "",
     ]
     if problems:
-        lines += ["| # | severity | problem | check | operations |", "| --- | --- | --- | --- | --- |"]
+        lines += ["| # | severity | problem | check | operations | fix |", "| --- | --- | --- | --- | --- | --- |"]
         for n, p in enumerate(problems[:_ROWS], 1):
+            fix = (p.get("attribution") or {}).get("by") or "—"
             lines.append(
                 f"| {n} | {_cell(p['severity'])} | {_cell(p['title'])} | {_code(p['check'], in_table=True)} | "
-                f"{_cell(p['operations_affected'])} of {_cell(p['operations_tested'])} |"
+                f"{_cell(p['operations_affected'])} of {_cell(p['operations_tested'])} | {_cell(fix)} |"
             )
         if len(problems) > _ROWS:
             lines.append(f"\n… and {len(problems) - _ROWS} more in report.html.")

@@ -145,7 +145,8 @@ def _problems(problems: list[dict[str, Any]], out: Console) -> None:
         severity = str(problem["severity"])
         out.write("  ")
         out.write(f"{severity:<8}", SEVERITY_STYLE.get(severity, ""))
-        out.write(f" {cut_at_word(str(problem['title']), 90):<90} {reach}\n")
+        fix = str((problem.get("attribution") or {}).get("by", ""))
+        out.write(f" {cut_at_word(str(problem['title']), 90):<90} {reach}{f'  [{fix}]' if fix else ''}\n")
     if len(problems) > _SCREENFUL:
         out.write(f"  … and {len(problems) - _SCREENFUL} more in report.html\n")
 

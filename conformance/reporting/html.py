@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.reporting.out import html_text as escape
-from conformance.results.problems import unreadable
+from conformance.results.problems import ATTRIBUTION_WORDS, attribution_words, unreadable
 from conformance.results.verdict import NOTHING
 
 
@@ -188,10 +188,19 @@ def problems_html(results: dict[str, Any], full: int = _FULL_EXCHANGES) -> str:
     for finding in results["findings"]:
         by_problem[finding.get("problem", "")].append(finding)
     head = "".join(f"<span>{name}</span>" for name in _PROBLEM_COLUMNS)
-    rows = "".join(_problem_html(n, p, by_problem[p["id"]], full) for n, p in enumerate(problems, 1))
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for problem in problems:  # spec or server: each group most severe first, as the problems come
+        groups[attribution_words(problem)].append(problem)
+    order = [*ATTRIBUTION_WORDS.values(), "not attributed"]
+    rows, n = [], 0
+    for words in (w for w in order if groups.get(w)):
+        rows.append(f'<h3 class="vc-attribution">{_e(words[:1].upper() + words[1:])}</h3>')
+        for problem in groups[words]:
+            n += 1
+            rows.append(_problem_html(n, problem, by_problem[problem["id"]], full))
     return (
         '<section id="vc-problems"><h2>Problems, most severe first</h2>'
-        f'<div class="vc-problem-head" aria-hidden="true">{head}</div>{rows}</section>'
+        f'<div class="vc-problem-head" aria-hidden="true">{head}</div>{"".join(rows)}</section>'
     )
 
 
@@ -206,11 +215,17 @@ def _problem_html(n: int, p: dict[str, Any], findings: list[dict[str, Any]], ful
         f'<span class="vc-problem-title">{_e(p["title"])}</span><span class="vc-problem-check">{_e(p["check"])}</span>'
         f'<span class="vc-reach">{_e(p["operations_affected"])} of {_e(p["operations_tested"])} operations</span>'
         f'</summary><div class="vc-problem-body"><p class="vc-doc">{_e(p["doc"])}</p>'
+        f"<p><b>Spec or server:</b> {_e(attribution_words(p))}{_why(p)}</p>"
         f"<p><b>Shortest repro:</b></p>{repro_html(str(p['repro']))}"
         f"<p><b>Operations:</b> {operations}</p>"
         f"<p>{_e(len(examples))} of {_e(p['findings'])} findings in full (all are in results.json):</p>"
         f"{findings_html(examples)}</div></details>"
     )
+
+
+def _why(problem: dict[str, Any]) -> str:
+    why = (problem.get("attribution") or {}).get("why")
+    return f" ({_e(why)})" if why else ""
 
 
 def findings_index_html(findings: list[dict[str, Any]], cap: int = _INDEX_CAP) -> str:

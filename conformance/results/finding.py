@@ -53,9 +53,12 @@ class Finding:
     steps: list[dict[str, Any]]
     replay: str | None
     drawn: bool  # seen only on random draws so far: a run with another seed may not send that request
+    attribution: dict[str, str] | None = None  # {"by": server | spec | silent, "why"}: which one to fix
 
     @classmethod
-    def of(cls, check: str, operation: str, fail: Fail, redactor: Redactor) -> Finding:
+    def of(
+        cls, check: str, operation: str, fail: Fail, redactor: Redactor, attribution: dict[str, str] | None = None
+    ) -> Finding:
         """Every field from the target redacted, then capped: one target cannot grow a report without bound."""
         exchange = fail.exchange
         message = _field(fail.message, redactor, _MESSAGE)
@@ -75,6 +78,7 @@ class Finding:
             steps=[_step(step, redactor) for step in fail.steps],
             replay=replay_script(fail.steps, redactor, summary) if fail.steps else None,
             drawn=exchange is not None and exchange.drawn and not fail.steps,
+            attribution=attribution,
         )
 
     def as_dict(self) -> dict[str, Any]:

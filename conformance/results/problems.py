@@ -178,6 +178,7 @@ def _opened(pid: str, finding: dict[str, Any], kind: ProblemKind) -> dict[str, A
         "findings": 0,
         "occurrences": 0,
         "repro": finding.get("repro", ""),
+        "attributions": {},  # by -> [findings, the first one's why]
     }
 
 
@@ -188,6 +189,10 @@ def _add(problem: dict[str, Any], finding: dict[str, Any]) -> None:
         problem["statuses"].add(finding["status"])
     problem["findings"] += 1
     problem["occurrences"] += int(finding.get("occurrences", 1))
+    attribution = finding.get("attribution") or {}
+    if attribution.get("by"):
+        seen = problem["attributions"].setdefault(attribution["by"], [0, attribution.get("why", "")])
+        seen[0] += 1
     repro = finding.get("repro") or ""
     if repro and (not problem["repro"] or unreadable(repro) < unreadable(problem["repro"])):
         problem["repro"] = repro
@@ -201,4 +206,26 @@ def _finished(problem: dict[str, Any], operations_tested: int) -> dict[str, Any]
     problem["operations"] = sorted(problem["operations"])
     problem["operations_affected"] = len(problem["operations"])
     problem["operations_tested"] = operations_tested
+    problem["attribution"] = _attribution(problem.pop("attributions"))
     return problem
+
+
+# Which one to fix, in words, in the order the reports group problems by it.
+ATTRIBUTION_WORDS = {
+    "server": "fix the server: the spec promises it",
+    "spec": "fix the spec: it documents what the server did",
+    "silent": "the spec says nothing: the docs decide",
+}
+
+
+def attribution_words(problem: dict[str, Any]) -> str:
+    attribution = problem.get("attribution") or {}
+    return ATTRIBUTION_WORDS.get(str(attribution.get("by")), "not attributed")
+
+
+def _attribution(seen: dict[str, list[Any]]) -> dict[str, Any] | None:
+    """Which one to fix, the spec or the server, as most of the problem's findings say (each count kept)."""
+    if not seen:
+        return None
+    by = max(sorted(seen), key=lambda name: seen[name][0])
+    return {"by": by, "why": seen[by][1], "findings": {name: count for name, (count, _) in sorted(seen.items())}}

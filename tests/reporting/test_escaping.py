@@ -80,7 +80,7 @@ def test_markdown_escapes_html_and_markdown_from_targets():
         .render(ci_summary.markdown(_results(title), "r"))
     )
     assert "<img" not in page and "<a " not in page and "<script" not in page and page.count("<strong>") == 1
-    assert page.count("<td>") == 5 and page.count("</table>") == 1  # the title stayed in its cell
+    assert page.count("<td>") == 6 and page.count("</table>") == 1  # the title stayed in its cell
     assert "&lt;img src=//e/x.png&gt;" in page and "[x](//e)" in page and "&amp;amp;" in page
 
 
