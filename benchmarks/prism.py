@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -36,6 +37,12 @@ BIN = Path(sys.executable).parent
 TOKEN = "any-token-value-0123456789"
 PROFILES = {"2026-01-15": None, "2026-08-22": "voipbin-2026-08"}
 READY_S = 120.0
+
+
+def _fail(message: str) -> NoReturn:
+    """Bad input or a Prism that never answered: one line, exit 2."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _port() -> int:
@@ -87,7 +94,7 @@ class Prism:
         started = time.perf_counter()
         while time.perf_counter() - started < READY_S:
             if self.process.poll() is not None:
-                sys.exit(f"prism exited with {self.process.returncode} before answering (see {self._log.name})")
+                _fail(f"prism exited with {self.process.returncode} before answering (see {self._log.name})")
             try:
                 urllib.request.urlopen(self.url + "/", timeout=2).close()
                 return time.perf_counter() - started
@@ -96,7 +103,7 @@ class Prism:
             except OSError:
                 time.sleep(0.5)
         self.close()
-        sys.exit(f"prism did not answer within {READY_S:.0f} s (see {self._log.name})")
+        _fail(f"prism did not answer within {READY_S:.0f} s (see {self._log.name})")
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -149,7 +156,7 @@ def summarize(results: dict) -> dict:
 def measure(name: str, shared: Path, prism: str, day: str) -> dict:
     source = shared / f"openapi-{name}"
     if not (source / "openapi.yaml").is_file():
-        sys.exit(f"no VoIPBIN source at {source}")
+        _fail(f"no VoIPBIN source at {source}")
     report_dir = OUT / f"prism-{name}-{day}"
     report_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="prism-bundle-") as scratch:
@@ -160,6 +167,8 @@ def measure(name: str, shared: Path, prism: str, day: str) -> dict:
             wall, code = run_suite(source, server.url, PROFILES[name], report_dir)
         finally:
             server.close()
+    if not (report_dir / "results.json").is_file():
+        _fail(f"the run wrote no results.json (exit {code}): see {report_dir / 'console.txt'}")
     results = json.loads((report_dir / "results.json").read_text())
     return {"source": str(source), "report_dir": str(report_dir), "prism_ready_s": round(ready, 1),
             "wall_s": round(wall, 1), "exit_code": code, **summarize(results)}  # fmt: skip
