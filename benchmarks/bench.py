@@ -96,7 +96,7 @@ class Mock:
 def bench_mock() -> dict:
     import requests
 
-    from conformance.engine._transport import make_session
+    from conformance.client.transport import make_session
     from conformance.mock import MockApp
     from conformance.openapi import load_spec
     from conformance.profiles import load_profile

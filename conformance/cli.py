@@ -143,10 +143,10 @@ def _traffic_config(args: argparse.Namespace, fields: tuple[str, ...]) -> Any:
 
 
 def _cmd_judge(args: argparse.Namespace) -> int:
-    from conformance._options import FLAGS, parse
+    from conformance.client.har import MAX_HAR_BYTES
     from conformance.config import BY_FIELD
-    from conformance.engine._har import MAX_HAR_BYTES
-    from conformance.reporting.traffic import judge_file
+    from conformance.options import FLAGS, parse
+    from conformance.traffic.commands import judge_file
 
     base_url = parse(BY_FIELD["base_url"], args.base_url, FLAGS) if args.base_url else None
     if args.max_har_bytes is not None and args.max_har_bytes < 1:
@@ -156,9 +156,9 @@ def _cmd_judge(args: argparse.Namespace) -> int:
 
 
 def _cmd_proxy(args: argparse.Namespace) -> int:
-    from conformance._options import FLAGS, parse
     from conformance.config import BY_FIELD
-    from conformance.reporting.traffic import proxy
+    from conformance.options import FLAGS, parse
+    from conformance.traffic.commands import proxy
 
     upstream = parse(BY_FIELD["base_url"], args.upstream, FLAGS).rstrip("/")
     if not 0 <= args.port <= 65535:
@@ -203,7 +203,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from conformance.reporting import regression, regression_report
-    from conformance.reporting._text import Out
+    from conformance.reporting.out import Out
 
     out = Out()  # the credentials this command can know: the VOIPBIN_* secrets in the environment
     result = regression.compare(
@@ -217,7 +217,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_merge(args: argparse.Namespace) -> int:
     from conformance.reporting import merge
-    from conformance.reporting._text import Out
+    from conformance.reporting.out import Out
     from conformance.reporting.regression import load_results
 
     out = Out()
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy}
         return commands[args.command](args)
     except SetupError as exc:  # one line, through the single exit: it may quote a results file or a target
-        from conformance.reporting._text import Out, oneline
+        from conformance.reporting.out import Out, oneline
 
         Out().line(oneline(f"voipbin-conformance: error: {exc}", 2000), sys.stderr)
         return EXIT_SETUP

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import _options as _o
-from conformance._options import ENVIRONMENT, FLAGS, Layer, Option, declared, describe, option, parse
-from conformance._options import MAX_SHARDS as MAX_SHARDS  # the bound merge holds results files to
+from conformance import options as _o
 from conformance.errors import SetupError
+from conformance.options import ENVIRONMENT, FLAGS, Layer, Option, declared, describe, option, parse
+from conformance.options import MAX_SHARDS as MAX_SHARDS  # the bound merge holds results files to
 
 DEFAULT_PROFILE = "voipbin-2026-01"
 MAX_REQUEST_TIMEOUT_S = 600.0
@@ -62,7 +62,7 @@ def plausible_credential(value: str, what: str) -> str:
 
 @dataclass
 class Config:
-    """Every run option, each declared once on its field (see `conformance._options`): the flag, the environment
+    """Every run option, each declared once on its field (see `conformance.options`): the flag, the environment
     variable (VOIPBIN_ and the field's name), help, validation; the annotation is its type."""
 
     spec: str | None = option(None, "OpenAPI document: a file, a multi-file tree or a URL (default: the bundled one)")

@@ -1,6 +1,6 @@
 """The package's errors: `ConformanceError` is their base; `SetupError` ends a run before any test (bad input, not
 a finding), shown as one line on stderr with exit code 2 (see `conformance.cli`). The others stop one request, one
-test or the run where they are raised: `engine._bounded` (RunBudgetSpent, TooLarge), `engine._client` (TargetGone,
+test or the run where they are raised: `client.bounded` (RunBudgetSpent, TooLarge), `client.client` (TargetGone,
 UnsafeWrite), `engine._test_bodies` (ConformanceFailure), `mock._wire` (Reject).
 """
 

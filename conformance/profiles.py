@@ -15,8 +15,8 @@ from typing import Any
 
 import jsonschema
 
-from conformance._data import schemas_dir
 from conformance.config import DEFAULT_PROFILE
+from conformance.data import schemas_dir
 from conformance.errors import SetupError
 
 __all__ = ["DEFAULT_PROFILE", "AuthMechanism", "Profile", "available_profiles", "load_profile"]

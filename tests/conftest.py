@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from conformance._data import bundled_spec_path
 from conformance.config import Config
+from conformance.data import bundled_spec_path
 from conformance.engine import _test_bodies
-from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime
+from conformance.results.finding import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "voipbin"

@@ -12,21 +12,25 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "conformance"
 LAYERS = {
+    "__init__": 0,
     "errors": 0,
-    "_data": 0,
+    "data": 0,
     "config": 0,
-    "_options": 0,
+    "options": 0,
     "openapi": 1,
     "profiles": 1,
     "checks": 2,
     "mock": 2,
-    "engine": 3,
-    "_redact": 3,
-    "_replay": 3,
-    "reporting": 4,
-    "cli": 5,
-    "__main__": 5,
-    "__init__": 0,
+    "redact": 3,
+    "replay": 3,
+    "results": 3,
+    "client": 4,
+    "engine": 5,
+    "reporting": 6,
+    "traffic": 7,
+    "lint": 7,
+    "cli": 8,
+    "__main__": 8,
 }
 
 
@@ -74,6 +78,24 @@ def test_imports_go_one_way():
             ):
                 wrong.append(f"{'/'.join(parts)} imports {target}")
     assert wrong == []
+
+
+def test_no_private_import_across_packages():
+    """What two packages share is public: no module imports another package's `_name` module."""
+    reaching = []
+    for path in PACKAGE.rglob("*.py"):
+        own = _module_of(path).rsplit(".", 1)[0] if path.name != "__init__.py" else _module_of(path)
+        for target in _imports(path):
+            owner, _, name = target.rpartition(".")
+            if name.startswith("_") and name != "__init__" and owner != "conformance" and not own.startswith(owner):
+                reaching.append(f"{_module_of(path)} imports {target}")
+    assert reaching == []
+
+
+def test_no_package_holds_more_than_a_fifth_of_the_code():
+    sizes = {p.name: sum(f.read_text().count("\n") for f in p.rglob("*.py")) for p in PACKAGE.iterdir() if p.is_dir()}
+    total = sum(f.read_text().count("\n") for f in PACKAGE.rglob("*.py"))
+    assert {name: round(size / total, 3) for name, size in sizes.items() if size > total / 5} == {}
 
 
 def test_no_import_circle():

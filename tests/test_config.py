@@ -8,8 +8,8 @@ import re
 import pytest
 
 from conformance import config as config_module
-from conformance._options import BOOL, FLOAT, INT, LIST, STR
 from conformance.errors import SetupError
+from conformance.options import BOOL, FLOAT, INT, LIST, STR
 
 
 def test_layers_file_then_env_then_flags(tmp_path):

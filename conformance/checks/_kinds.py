@@ -55,7 +55,7 @@ def _envelope_fields() -> frozenset[str]:
     """The list envelope's own fields (result, next_page_token), as schemas/list-envelope.schema.json names them."""
     import json
 
-    from conformance._data import schemas_dir
+    from conformance.data import schemas_dir
 
     schema = json.loads((schemas_dir() / "list-envelope.schema.json").read_text())
     return frozenset(schema.get("properties") or ())

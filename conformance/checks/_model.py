@@ -24,7 +24,7 @@ EXCERPT = 4096  # characters of a target's text a message may quote: findings ar
 
 def excerpt(text: str) -> str:
     """A target's text for a message. Never cut short here: a secret cut in half is no longer recognised as one.
-    The finding is redacted first and cut after (engine/_findings), well below this bound on a target's size."""
+    The finding is redacted first and cut after (results/finding), well below this bound on a target's size."""
     return text[:EXCERPT]
 
 

@@ -1,5 +1,5 @@
 """The engine: pytest + schemathesis. `run(config)` runs the suite as a pytest session and returns the exit code."""
 
-from conformance.engine._run import run
+from conformance.engine.session import run
 
 __all__ = ["run"]

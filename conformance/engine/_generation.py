@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.engine._client import EngineClient
+from conformance.client.client import EngineClient
 from conformance.engine.runtime import Runtime
 from conformance.openapi import Operation, resolve
 

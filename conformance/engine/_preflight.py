@@ -9,9 +9,9 @@ from typing import Any
 import requests
 
 from conformance.checks import Auth, Credentials
-from conformance.engine._bounded import RunBudgetSpent, TooLarge
-from conformance.engine._tls import INSECURE
-from conformance.engine._tls import failure as tls_failure
+from conformance.client.bounded import RunBudgetSpent, TooLarge
+from conformance.client.tls import INSECURE
+from conformance.client.tls import failure as tls_failure
 from conformance.engine.runtime import Runtime
 from conformance.errors import SetupError
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.checks import CHECKS, Check, Need, NotJudged, Request, Subject, of_kind
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
+from conformance.client.client import EngineClient
 from conformance.engine._generation import generate
 from conformance.engine.runtime import Runtime
 from conformance.errors import ConformanceError
 from conformance.openapi import Operation
+from conformance.results.finding import Recorder
 
 
 class ConformanceFailure(ConformanceError, AssertionError):

@@ -15,9 +15,9 @@ from conformance import config as config_module
 from conformance.checks import Check
 from conformance.config import Config
 from conformance.engine import _test_bodies, suite
-from conformance.engine._findings import Recorder
 from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
 from conformance.errors import SetupError
+from conformance.results.finding import Recorder
 
 CONFIG = pytest.StashKey[Config]()
 RUNTIME = pytest.StashKey[Runtime]()
@@ -33,7 +33,7 @@ class ConfigCarrier:
         self.config = config
         self.runtime = runtime
         # Handed back by the reporting plugin at the end of the session: results.json as written, its verdict
-        # (engine/_verdict.py) included; None if the session never got there.
+        # (results/verdict.py) included; None if the session never got there.
         self.results: dict[str, Any] | None = None
 
     @staticmethod
@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.args[:] = [SUITE]  # the suite is the conformance tests, whatever testpaths says
     if built.record_har and not hasattr(config, "workerinput"):
-        from conformance.engine._har import discard_parts
+        from conformance.client.har import discard_parts
 
         discard_parts(built.record_har)  # what an interrupted run left is not this run's traffic
     if _xdist_controller(config):
@@ -155,14 +155,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         try:
-            from conformance.engine._client import EngineClient
+            from conformance.client.client import EngineClient
 
             EngineClient(runtime, Recorder()).clean_up()  # anything a test could not delete itself
         finally:
             runtime.close()
     built = config.stash.get(CONFIG, None)
     if built is not None and built.record_har and not hasattr(config, "workerinput"):
-        from conformance.engine._har import assemble
+        from conformance.client.har import assemble
         from conformance.engine.runtime import redactor_for
 
         assemble(built.record_har)  # every process's part (xdist's workers have ended by now), in one HAR
@@ -285,8 +285,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_call(item: pytest.Item) -> Any:
     """--max-time ran out inside a test (a slow answer, a long Retry-After): the test stops where it is, keeps
     what it found, and no further test starts."""
-    from conformance.engine._bounded import RunBudgetSpent
-    from conformance.engine._client import TargetGone
+    from conformance.client.bounded import RunBudgetSpent
+    from conformance.client.client import TargetGone
 
     try:
         return (yield)

@@ -14,16 +14,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from conformance._data import bundled_spec_path
-from conformance._redact import Redactor, credential_parts, header_variable
 from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
+from conformance.client.login import login
+from conformance.client.tls import TLS
+from conformance.client.transport import PoliteSession, make_session
 from conformance.config import Config
+from conformance.data import bundled_spec_path
 from conformance.engine._examples import Examples
-from conformance.engine._login import login
-from conformance.engine._tls import TLS
-from conformance.engine._transport import PoliteSession, make_session
 from conformance.openapi import Collection, Operation, Spec, load_spec
 from conformance.profiles import Profile, load_profile
+from conformance.redact import Redactor, credential_parts, header_variable
 
 _TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 # In-process runs address the mock where `voipbin-conformance mock` serves by default, so every repro of the
@@ -48,9 +48,9 @@ class Runtime:
     created: dict[str, tuple[str, Auth]] = field(default_factory=dict)
     sent: int = 0  # requests this process sent
     unreachable_streak: int = 0  # requests in a row the target did not even accept a connection for
-    # (operation, request shape) -> requests of that shape it left unanswered in a row (engine/_client.SILENT_AFTER)
+    # (operation, request shape) -> requests of that shape it left unanswered in a row (client/client.SILENT_AFTER)
     silent: dict[tuple[str, str], int] = field(default_factory=dict)
-    har: Any = None  # --record-har: where every exchange of this process goes (engine/_har.Writer)
+    har: Any = None  # --record-har: where every exchange of this process goes (client/har.Writer)
 
     def record(self, exchange: Any) -> None:
         """--record-har: the exchange as a HAR entry, credentials as `${VOIPBIN_TOKEN}`-style references (still
@@ -251,7 +251,7 @@ def build_runtime(config: Config) -> Runtime:
     redactor = redactor_for(config, credentials)
     runtime = Runtime(config, spec, profile, base_url, session, credentials, redactor, mock, server)
     if config.record_har:
-        from conformance.engine._har import Writer
+        from conformance.client.har import Writer
 
         runtime.har = Writer(config.record_har, redactor.as_reference)
     return runtime

@@ -333,7 +333,7 @@ def _announce_tls(files: TLSFiles | None, required: dict[str, str]) -> None:
 
 
 def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
-    from conformance._data import bundled_spec_path
+    from conformance.data import bundled_spec_path
     from conformance.errors import SetupError
     from conformance.openapi import load_spec
     from conformance.profiles import load_profile

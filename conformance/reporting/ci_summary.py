@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance._redact import Redactor
-from conformance.engine._verdict import Verdict
-from conformance.reporting._text import Out, oneline, printable
+from conformance.redact import Redactor
+from conformance.reporting.out import Out, oneline, printable
+from conformance.results.verdict import Verdict
 
 _ROWS = 30
 _CELL = 200  # characters of one field: a 60 KB media type is not a table cell

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance._redact import Redactor
-from conformance.engine._verdict import Verdict
-from conformance.reporting._text import Out
+from conformance.redact import Redactor
+from conformance.reporting.out import Out
+from conformance.results.verdict import Verdict
 
 
 def print_summary(report_dir: str, stream: TextIO, *, compared: bool = False, redactor: Redactor | None = None) -> None:
@@ -149,7 +149,7 @@ def _problems(problems: list[dict[str, Any]], out: Console) -> None:
 
 
 def verdict(results: dict[str, Any]) -> str:
-    """The one-sentence verdict, as results.json stores it (engine/_verdict.py decides it for every output)."""
+    """The one-sentence verdict, as results.json stores it (results/verdict.py decides it for every output)."""
     return Verdict.of(results).headline + "."
 
 

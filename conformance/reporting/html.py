@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
-from conformance.reporting.problems import unreadable
+from conformance.results.problems import unreadable
 
 
 def _e(value: Any) -> str:
@@ -162,8 +162,8 @@ _OUTCOME_COLOUR = {"passed": "#1b7a1b", "failed": "#b00020", "incomplete": "#7a6
 
 
 def banner_html(results: dict[str, Any]) -> str:
-    """The verdict first, as results.json stores it (engine/_verdict.py decides it for every output)."""
-    from conformance.engine._verdict import Verdict
+    """The verdict first, as results.json stores it (results/verdict.py decides it for every output)."""
+    from conformance.results.verdict import Verdict
 
     verdict = Verdict.of(results)
     reasons = "".join(f"<li>{escape(reason)}</li>" for reason in verdict.reasons)

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from conformance._redact import Redactor
 from conformance.config import MAX_SHARDS, ensure_report_dir
-from conformance.engine._findings import absorb
-from conformance.engine._verdict import Verdict, decide
 from conformance.errors import SetupError
+from conformance.redact import Redactor
 from conformance.reporting import ci_summary, results_file
-from conformance.reporting._text import Out
-from conformance.reporting.problems import group
+from conformance.reporting.out import Out
 from conformance.reporting.results import json_text, reach
 from conformance.reporting.static_html import render_results
+from conformance.results.finding import absorb
+from conformance.results.problems import group
+from conformance.results.verdict import Verdict, decide
 
 
 def _shard(part: dict[str, Any], name: str) -> tuple[int, int]:

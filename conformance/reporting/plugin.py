@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from conformance._data import bundled_spec_path
-from conformance._redact import Redactor
 from conformance.config import Config
+from conformance.data import bundled_spec_path
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
+from conformance.redact import Redactor
 from conformance.reporting.console import Progress, Tick
 from conformance.reporting.html import compact_findings_html, summary_html
 from conformance.reporting.results import Aggregator, write_results
@@ -122,9 +122,9 @@ class Reporter:
         _quiet_environment(self.config)
         results = self.aggregator.as_dict()
         self._baseline(results)  # before the verdict, which it bears on, and before pytest-html writes the page
-        from conformance.engine._run import SESSION_OK
-        from conformance.engine._verdict import decide
+        from conformance.engine.session import SESSION_OK
         from conformance.reporting.regression import worse
+        from conformance.results.verdict import decide
 
         baseline_worse = worse(self.regression) if self.regression is not None else None
         verdict = decide(results, session_ok=exitstatus in SESSION_OK, baseline_worse=baseline_worse)

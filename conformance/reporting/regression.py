@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.errors import SetupError
-from conformance.reporting._text import oneline
+from conformance.reporting.out import oneline
 
 REGRESSION_FORMAT = "voipbin-conformance/regression/1"
 # What only one of the two runs tested: a diff is only as good as the overlap it compares.
@@ -104,7 +104,7 @@ def _problems(results: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[
     """The run's problems and its findings, each naming its problem (regrouped for files that predate either)."""
     import copy
 
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     findings = results["findings"]
     if "problems" in results and all("problem" in f for f in findings):

@@ -6,10 +6,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from conformance._redact import Redactor
 from conformance.config import ensure_report_dir
-from conformance.reporting._text import Out
+from conformance.redact import Redactor
 from conformance.reporting.html import findings_html
+from conformance.reporting.out import Out
 from conformance.reporting.regression import ONE_SIDED
 from conformance.reporting.results import json_text
 from conformance.reporting.static_html import page

@@ -11,10 +11,10 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
-from conformance.engine._findings import absorb
 from conformance.errors import SetupError
 from conformance.profiles import load_profile
-from conformance.reporting.problems import group
+from conformance.results.finding import absorb
+from conformance.results.problems import group
 
 FORMAT = "voipbin-conformance/results/1"
 _NOT_SELECTED = "not selected (--checks / --exclude-checks)"
@@ -165,7 +165,7 @@ def reach(operations: list[str], statuses: dict[str, list[int]], *, writes_allow
     schema, list envelope, lifecycle) untested, whatever the tallies say. Where writes are not allowed, the writes
     are not reachable at all (only their inert probes go out): listed apart, and not counted in the percentage,
     so --min-reach on a read-only run asks for the reads."""
-    from conformance.engine._client import WRITE_METHODS
+    from conformance.client.client import WRITE_METHODS
 
     held = [op for op in operations if not writes_allowed and op.split(" ", 1)[0] in WRITE_METHODS]
     reachable = [op for op in operations if op not in held]

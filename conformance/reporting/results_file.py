@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from conformance._data import schemas_dir
+from conformance.data import schemas_dir
 from conformance.errors import SetupError
 
 MAX_BYTES = 64 * 1024 * 1024  # a run of the real spec against a broken target writes ~11 MB

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import CATALOGUE, CHECKS, Exchange
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
+from conformance.client.client import EngineClient
 from conformance.mock import FAULTS, MockApp
+from conformance.results.finding import Recorder
 from tests.checks._replay import replay
 from tests.conftest import run_in_process
 
@@ -89,7 +89,7 @@ def test_a_made_up_resource_for_any_id_is_not_a_leak_and_a_real_leak_stays_criti
     """unknown_id_200 (as Prism does): the other customer's 200 shows a resource owned by itself, not the first
     customer's: "not refused as documented", a consequence of the unknown id answered 200. foreign_visible hands out
     the first customer's own resource: critical."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def problems(fault):
         runtime = make_runtime(mock_faults=(fault,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks import CHECKS, Exchange, NotJudged, Request
-from conformance.reporting.problems import group
+from conformance.results.problems import group
 from tests.checks.test_responses import ctx, exchange, fires
 
 TIME = "2022-05-01 15:10:38.785510"
@@ -14,7 +14,7 @@ RESOURCE = {"id": "d9d32881-12fd-4b19-a6b2-6d5b6b6acf76", "tm_create": TIME, "tm
 
 @pytest.fixture
 def spec():
-    from conformance._data import bundled_spec_path
+    from conformance.data import bundled_spec_path
     from conformance.openapi import load_spec
 
     return load_spec(str(bundled_spec_path()))

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from conformance._data import bundled_spec_path
 from conformance.checks import Exchange
 from conformance.checks.traffic import Lifecycle, MissingCredentials, PageChains, credentials
+from conformance.data import bundled_spec_path
 from conformance.openapi import load_spec
 from conformance.profiles import load_profile
 

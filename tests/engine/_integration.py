@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from conformance._data import bundled_spec_path
+from conformance.data import bundled_spec_path
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.openapi import load_spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine._bodies import Unencodable, encoded_body
+from conformance.client._bodies import Unencodable, encoded_body
 
 
 def test_a_file_part_carries_a_content_type_as_curl_sends_it():

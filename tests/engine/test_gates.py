@@ -140,9 +140,9 @@ _GONE = _results(findings=2, target_gone="the target stopped answering after 9 r
 def test_one_verdict_decides_the_exit_code_and_every_output_says_it(
     results, session_ok, baseline_worse, min_reach, expected, outcome
 ):
-    from conformance.engine._run import exit_code
-    from conformance.engine._verdict import decide
+    from conformance.engine.session import exit_code
     from conformance.reporting import ci_summary, console, html
+    from conformance.results.verdict import decide
 
     verdict = decide(results, min_reach=min_reach, session_ok=session_ok, baseline_worse=baseline_worse)
     assert (verdict.exit_code, verdict.outcome) == (expected, outcome)

@@ -10,11 +10,11 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 from conformance.checks import Request
+from conformance.client.client import EngineClient
+from conformance.client.transport import make_session
 from conformance.engine import _test_bodies
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
-from conformance.engine._transport import make_session
 from conformance.engine.runtime import Runtime
+from conformance.results.finding import Recorder
 
 
 class _Quiet(WSGIRequestHandler):

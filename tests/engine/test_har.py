@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from conformance._data import bundled_spec_path
 from conformance.cli import main
+from conformance.data import bundled_spec_path
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.openapi import load_spec

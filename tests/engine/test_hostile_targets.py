@@ -13,10 +13,10 @@ import tracemalloc
 import pytest
 
 from conformance.checks import Request
-from conformance.engine._bounded import retry_after_seconds
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
-from conformance.engine._transport import _retry_after, make_session
+from conformance.client.bounded import retry_after_seconds
+from conformance.client.client import EngineClient
+from conformance.client.transport import _retry_after, make_session
+from conformance.results.finding import Recorder
 from tests._servers import serve
 from tests.engine.test_cli import assert_one_line_error, cli
 

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
+from conformance.client.client import EngineClient
 from conformance.engine._generation import KNOWN_ID_SHARE, with_known_ids
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.openapi import load_spec
 from conformance.profiles import load_profile
 from conformance.reporting.results import reach
+from conformance.results.finding import Recorder
 from tests._servers import LIST_RESPONSES, serve, write_spec
 from tests.conftest import run_in_process
 

@@ -127,8 +127,8 @@ class _Silent:
 
 def test_a_silence_is_not_a_refusal_of_valid_credentials(make_runtime):
     """auth_accepted judges a 401 only: a request that got no answer is server_error's (a false critical before)."""
-    from conformance.engine._client import EngineClient
-    from conformance.engine._findings import Recorder
+    from conformance.client.client import EngineClient
+    from conformance.results.finding import Recorder
 
     runtime = make_runtime()
     ctx = EngineClient(runtime, Recorder()).context("GET /tags")
@@ -143,8 +143,8 @@ def test_an_operation_that_documents_no_success_is_not_judged_for_accepted_crede
     critical "valid credentials are refused". Where an operation documents a success, the probe still judges."""
     import dataclasses
 
-    from conformance.engine._client import EngineClient
-    from conformance.engine._findings import Recorder
+    from conformance.client.client import EngineClient
+    from conformance.results.finding import Recorder
 
     runtime = make_runtime()
     ctx = EngineClient(runtime, Recorder()).context("GET /tags")

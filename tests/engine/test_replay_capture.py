@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conformance._redact import Redactor
-from conformance._replay import replay_script
 from conformance.checks import Exchange
+from conformance.redact import Redactor
+from conformance.replay import replay_script
 
 TOKEN = "tok-0123456789abcdef0123"
 BASE = "http://127.0.0.1:8000/v1.0"

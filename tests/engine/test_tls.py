@@ -15,14 +15,14 @@ import requests
 
 from conformance.checks import Request
 from conformance.cli import main
+from conformance.client.client import EngineClient
+from conformance.client.tls import TLS
+from conformance.client.transport import make_session
 from conformance.config import Config
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Recorder
 from conformance.engine._preflight import preflight
-from conformance.engine._tls import TLS
-from conformance.engine._transport import make_session
 from conformance.engine.runtime import build_runtime
 from conformance.errors import SetupError
+from conformance.results.finding import Recorder
 from tests._servers import serve
 from tests._tls import client_files, server_context, server_files
 

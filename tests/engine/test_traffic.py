@@ -12,8 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance._data import schemas_dir
 from conformance.cli import main
+from conformance.data import schemas_dir
 from conformance.mock import FAULTS
 from tests.engine._integration import PASSWORD, record_integration
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conformance._redact import Redactor
+from conformance.redact import Redactor
 from conformance.reporting.console import (
     Console,
     Progress,

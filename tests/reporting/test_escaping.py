@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from conformance._redact import Redactor
 from conformance.checks import Exchange, Fail
-from conformance.engine._findings import Finding
+from conformance.redact import Redactor
 from conformance.reporting import ci_summary
-from conformance.reporting._text import Out, printable
+from conformance.reporting.out import Out, printable
+from conformance.results.finding import Finding
 
 TOKEN = "tok-5f2b9c0d7e1a4c3b8d6e9f0a1b2c3d4e"
 

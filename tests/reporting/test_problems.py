@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conformance.checks import CHECKS, SEVERITIES
-from conformance.reporting.problems import group
+from conformance.results.problems import group
 from tests.conftest import run_in_process
 from tests.engine.test_cli import cli
 
@@ -66,7 +66,7 @@ def test_summary_md_goes_to_the_github_step_summary_with_annotations(tmp_path):
     assert result.returncode == 1
     import jsonschema
 
-    from conformance._data import schemas_dir
+    from conformance.data import schemas_dir
 
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     jsonschema.validate(results, json.loads((schemas_dir() / "results.schema.json").read_text()))
@@ -103,7 +103,7 @@ def test_a_consequence_whose_cause_folded_elsewhere_joins_a_cause_that_stands():
     """Prism: the unknown route's body is outside the error envelope, a consequence of error_envelope's problem; the
     first of those (bodies not JSON) is itself folded under json_response. The route's finding joins the envelope
     problem that stands; nothing points at a problem that is not there."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def finding(check, operation, key, status=404):
         return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": key + operation}
@@ -127,7 +127,7 @@ def test_a_consequence_whose_cause_folded_elsewhere_joins_a_cause_that_stands():
 def test_a_looping_chain_and_a_store_that_loses_writes_are_one_problem_each():
     """Prism: the same page for any token is one token loop (its repeated items are the loop's); fields that do not
     read back as written are one cause, whichever field shows it."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def finding(check, operation, key):
         return {"check": check, "operation": operation, "key": key, "status": 200, "fingerprint": key + operation}
@@ -200,7 +200,7 @@ def test_a_format_broken_in_a_schema_of_its_own_is_the_format_checks_consequence
 def test_a_broken_list_envelope_is_one_problem_whichever_check_saw_it():
     """list_without_next_page_token and result_null: list_envelope's problem, with response_schema's view of the same
     fields and pagination's short walk as its consequences, on the same operation."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def finding(check, key):
         return {"check": check, "operation": "GET /tags", "key": key, "status": 200, "fingerprint": check + key}
@@ -219,7 +219,7 @@ def test_a_broken_list_envelope_is_one_problem_whichever_check_saw_it():
 
 def test_a_204_with_content_is_the_cause_of_what_else_its_answers_show():
     """content_with_204: the undocumented 204 and the body read against a schema are that answer's, one problem."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def finding(check, key, status=204, operation="DELETE /tags/{id}"):
         return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": check + operation}
@@ -242,7 +242,7 @@ def test_a_204_with_content_is_the_cause_of_what_else_its_answers_show():
 def test_a_target_refusing_its_own_ids_as_malformed_is_the_id_format_problem():
     """ids_not_uuid: the created resource cannot be read back (400) and the other customer's read is a 400, both
     because the id is not a UUID; without an id_format problem each stands on its own."""
-    from conformance.reporting.problems import group
+    from conformance.results.problems import group
 
     def finding(check, operation, key, status=400):
         return {"check": check, "operation": operation, "key": key, "status": status, "fingerprint": check + key}

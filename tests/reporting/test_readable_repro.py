@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conformance.reporting.problems import group, unreadable
+from conformance.results.problems import group, unreadable
 
 BASE = "curl -sS -X POST -H 'Content-Type: application/json' -H \"Authorization: Bearer ${VOIPBIN_TOKEN}\""
 URL = "http://127.0.0.1:8000/v1.0/tags"

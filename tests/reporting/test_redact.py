@@ -8,8 +8,8 @@ import shlex
 
 import pytest
 
-from conformance._redact import REDACTED, Redactor, header_variable
 from conformance.checks import Exchange
+from conformance.redact import REDACTED, Redactor, header_variable
 
 TOKEN_VALUE = "tok.en.value-0123456789"
 KEY_VALUE = "AK1234567890abcdef"

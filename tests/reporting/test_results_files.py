@@ -12,8 +12,8 @@ import sys
 import jsonschema
 import pytest
 
-from conformance._data import schemas_dir
 from conformance.cli import main
+from conformance.data import schemas_dir
 from conformance.errors import SetupError
 from conformance.reporting import merge
 from conformance.reporting.regression import load_results

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from conformance._redact import ENVIRONMENT_SECRETS, Redactor
 from conformance.checks import CHECKS, Exchange
 from conformance.config import Config, is_secret_header
-from conformance.engine._findings import Finding
 from conformance.errors import SetupError
+from conformance.redact import ENVIRONMENT_SECRETS, Redactor
+from conformance.results.finding import Finding
 from tests.checks.test_responses import ctx, exchange
 from tests.engine.test_cli import assert_one_line_error, cli
 
@@ -19,7 +19,7 @@ ACCESSKEY = "AK-" + "q7Z2pX9wLm4" * 7  # 80 characters
 
 @pytest.fixture
 def spec():
-    from conformance._data import bundled_spec_path
+    from conformance.data import bundled_spec_path
     from conformance.openapi import load_spec
 
     return load_spec(str(bundled_spec_path()))

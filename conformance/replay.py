@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
-from conformance._redact import Redactor
 from conformance.checks import NOT_JSON, Exchange
+from conformance.redact import Redactor
 
 _MIN_CAPTURE = 6  # shorter values ("1", "true") would be replaced wherever they happen to occur
 _MARK = "VCREF"  # a placeholder survives the URL's re-encoding and quoting, and becomes ${var} at the end

@@ -20,9 +20,9 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 from urllib3.exceptions import ProtocolError
 
-from conformance.engine._bounded import Deadline, RunBudgetSpent, deadline, read_body, retry_after_seconds, watch_pools
-from conformance.engine._tls import TLS
-from conformance.engine._tls import apply as apply_tls
+from conformance.client.bounded import Deadline, RunBudgetSpent, deadline, read_body, retry_after_seconds, watch_pools
+from conformance.client.tls import TLS
+from conformance.client.tls import apply as apply_tls
 
 MAX_RETRY_AFTER_S = 30.0  # one Retry-After is honoured up to this
 MAX_429_WAIT_S = 60.0  # and all the waits of one request up to this
@@ -167,7 +167,7 @@ def _read_and_release(response: requests.Response, max_bytes: int, limit: Deadli
     request to reuse; it is closed instead where the body was read in part, or where the answer may leave bytes
     behind: a 204, 304 or HEAD answer has no body by rule, so content it declares anyway is never read and would
     start the next answer on the connection (closed before reading, or urllib3 would already have pooled it)."""
-    if _may_leave_content(response):
+    if may_leave_content(response):
         response.close()
         return b""
     try:
@@ -177,7 +177,7 @@ def _read_and_release(response: requests.Response, max_bytes: int, limit: Deadli
         raise
 
 
-def _may_leave_content(response: requests.Response) -> bool:
+def may_leave_content(response: requests.Response) -> bool:
     """Whether the connection must close rather than serve the next request: after any 1xx (a 101's connection
     no longer speaks HTTP; an interim 103's final answer would answer the next request instead), and after a 204,
     304 or HEAD answer that declares content anyway."""

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance._redact import Redactor, header_variable
 from conformance.checks import CHECKS, Check, Exchange, Observed, observing
 from conformance.checks.traffic import PLACEHOLDERS
+from conformance.client.client import EngineClient
 from conformance.config import is_secret_header
-from conformance.engine._client import EngineClient
-from conformance.engine._findings import Finding, Recorder
 from conformance.engine.runtime import Runtime
 from conformance.openapi import Operation, Spec, match_path
+from conformance.redact import Redactor, header_variable
+from conformance.results.finding import Finding, Recorder
 
 LISTED = 100  # unmatched requests named one by one (by method and path); the rest are counted
 MAX_SECRETS = 1000

@@ -17,12 +17,12 @@ from urllib.parse import quote
 import requests
 
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
-from conformance.engine._bodies import Unencodable, encoded_body
-from conformance.engine._bounded import TooLarge
-from conformance.engine._findings import Finding, Recorder
-from conformance.engine.runtime import Runtime
+from conformance.client._bodies import Unencodable, encoded_body
+from conformance.client.bounded import TooLarge
+from conformance.client.target import Target
 from conformance.errors import ConformanceError
 from conformance.openapi import Operation, fill_path, match_path
+from conformance.results.finding import Finding, Recorder
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
@@ -98,7 +98,7 @@ class Outgoing:
 
 
 class EngineClient:
-    def __init__(self, runtime: Runtime, recorder: Recorder) -> None:
+    def __init__(self, runtime: Target, recorder: Recorder) -> None:
         self.runtime = runtime
         self.recorder = recorder
         self._response_checks = [c for c in of_kind("response") if c.id in runtime.enabled_checks]

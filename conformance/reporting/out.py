@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance._redact import Redactor
+from conformance.redact import Redactor
 
 _HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, format (bidi, zero-width, tags), lone surrogates, separators
 _NOT_PLAIN = re.compile(r"[^\x20-\x7e\n\t]")

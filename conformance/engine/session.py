@@ -11,9 +11,9 @@ import pytest
 
 from conformance.config import Config, ensure_report_dir
 from conformance.engine._preflight import preflight, require_selection
-from conformance.engine._verdict import EXIT_SETUP, Verdict
 from conformance.engine.plugin import SUITE, ConfigCarrier
 from conformance.engine.runtime import build_runtime, resolve_seed
+from conformance.results.verdict import EXIT_SETUP, Verdict
 
 
 def run(config: Config, *, extra_args: list[str] | None = None) -> int:
@@ -48,7 +48,7 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
 
 
 def exit_code(pytest_code: int, results: dict[str, Any] | None) -> int:
-    """The run's exit code: the verdict results.json stores (engine/_verdict.py decides it once, for every output),
+    """The run's exit code: the verdict results.json stores (results/verdict.py decides it once, for every output),
     or 2 where the session ended in pytest's own error (a usage or internal error) or wrote no results."""
     if results is None or pytest_code not in SESSION_OK:
         return EXIT_SETUP

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import requests
 
+from conformance.client.bounded import RunBudgetSpent, TooLarge
+from conformance.client.tls import failure as tls_failure
+from conformance.client.transport import PoliteSession
 from conformance.config import Config, plausible_credential
-from conformance.engine._bounded import RunBudgetSpent, TooLarge
-from conformance.engine._tls import failure as tls_failure
-from conformance.engine._transport import PoliteSession
 from conformance.errors import SetupError
 
 

@@ -7,9 +7,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance._redact import Redactor
-from conformance._replay import replay_script
 from conformance.checks import EXCERPT, Exchange, Fail
+from conformance.redact import Redactor
+from conformance.replay import replay_script
 
 _BODY_SNIPPET = 2000
 # Characters of one field from a target (a message quoting a media type, a key, a URL): one 60 KB Content-Type

@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 import requests
 
 from conformance.checks import Exchange
-from conformance.engine._bounded import TooLarge, deadline, inflate
-from conformance.engine._tls import failure as tls_failure
-from conformance.engine._transport import _may_leave_content
+from conformance.client.bounded import TooLarge, deadline, inflate
+from conformance.client.tls import failure as tls_failure
+from conformance.client.transport import may_leave_content
 from conformance.engine.runtime import Runtime
 from conformance.mock.server import MAX_BUFFERED_BYTES, Budget
 
@@ -215,7 +215,7 @@ class ProxyServer(ThreadingHTTPServer):
         raw = response.raw
         pairs = [(k, v) for k, v in raw.headers.items() if k.lower() not in HOP_BY_HOP]
         bodiless = _bodiless(handler.command, response.status_code)
-        if bodiless and _may_leave_content(response):
+        if bodiless and may_leave_content(response):
             response.close()  # content it declares anyway is never read: it would start the next answer
         data = bytearray()
         while not bodiless and len(data) <= self.max_bytes:

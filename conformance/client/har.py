@@ -216,7 +216,7 @@ def entry_exchange(entry: dict[str, Any], max_body: int) -> Entry:
         return Entry(exchange, "unrecorded")
     exchange.status, exchange.response_headers = status, _headers(response.get("headers"))
     if body is not None and len(body) > max_body:
-        from conformance.engine._bounded import TooLarge
+        from conformance.client.bounded import TooLarge
 
         exchange.status, exchange.response_headers, exchange.error = None, {}, TooLarge(max_body).describe()
     else:

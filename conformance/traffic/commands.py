@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks import CHECKS, Exchange
+from conformance.client import har as _har
 from conformance.config import Config, ensure_report_dir
-from conformance.engine import _har
-from conformance.engine._findings import Finding
-from conformance.engine._traffic import TrafficJudge, traffic_checks
-from conformance.engine._verdict import decide
 from conformance.engine.runtime import passive_runtime
 from conformance.errors import SetupError
 from conformance.reporting import merge
-from conformance.reporting._text import Out
 from conformance.reporting.console import print_summary
+from conformance.reporting.out import Out
 from conformance.reporting.results import Aggregator
+from conformance.results.finding import Finding
+from conformance.results.verdict import decide
+from conformance.traffic.judge import TrafficJudge, traffic_checks
 
 _SENDS_ITS_OWN = "sends requests of its own: judging traffic (judge, proxy) sends none"
 
@@ -77,7 +77,7 @@ def traffic_results(
     """results.json of traffic judged: a run's, with `summary.exchanges` and `summary.traffic`. `started` is when
     the judging began (the proxy: when it began to listen), so `summary.started` and `duration_s` tell the session,
     not the moment its reports were written."""
-    from conformance._data import bundled_spec_path
+    from conformance.data import bundled_spec_path
 
     spec = config.spec or f"bundled ({bundled_spec_path().name})"  # as a run names it: diff compares the two
     aggregator = Aggregator(config, target, spec, started=started)
@@ -124,7 +124,7 @@ class _Console:
 
 def proxy(config: Config, upstream: str, *, host: str, port: int, record: str | None, max_time: float | None) -> int:
     """`voipbin-conformance proxy`: forward to `upstream`, judge what passes, write the reports when stopped."""
-    from conformance.engine._proxy import ProxyServer, serve
+    from conformance.traffic.proxy import ProxyServer, serve
 
     ensure_report_dir(config.report_dir)
     judge = TrafficJudge(passive_runtime(config, upstream))

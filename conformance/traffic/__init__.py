@@ -1,0 +1,1 @@
+"""traffic: see ARCHITECTURE.md."""
