@@ -16,7 +16,13 @@ EXIT_SETUP = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad option is one line and exit 2, with a suggestion from the same subcommand."""
+    """argparse, but a bad option is one line and exit 2, with a suggestion from the same subcommand. No option
+    is taken by a prefix of its name: `run --report vcr` (a schemathesis habit) is refused, naming --report-dir,
+    rather than run as `--report-dir vcr`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = self.parse_known_args(args, namespace)
@@ -24,9 +30,12 @@ class _Parser(argparse.ArgumentParser):
             command = self._subcommand(getattr(parsed, "command", None))
             options = [s for a in command._actions for s in a.option_strings]
             bad = extras[0].split("=")[0]
-            close = difflib.get_close_matches(bad, options, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (see {command.prog} --help)"
-            command.fail(f"unrecognized arguments: {' '.join(extras)}{hint}")
+            close = [o for o in options if o.startswith(bad) and bad.startswith("--")]  # an abbreviation
+            close += [o for o in difflib.get_close_matches(bad, options, n=1) if o not in close]
+            if close and bad.startswith("-"):
+                meant = " or ".join(close[:3])
+                command.fail(f"{bad} is not an option; did you mean {meant}? (unrecognized arguments: {bad})")
+            command.fail(f"unrecognized arguments: {' '.join(extras)} (see {command.prog} --help)")
         return parsed
 
     def _subcommand(self, name: str | None) -> _Parser:
@@ -135,6 +144,20 @@ def _proxy_parser(sub: Any) -> None:
     _run_options(proxy, _SHARED + _UPSTREAM)
 
 
+def _lint_parser(sub: Any) -> None:
+    lint = sub.add_parser("lint", help="judge the spec itself against the profile's conventions (no target, SARIF)")
+    lint.add_argument("--sarif", metavar="FILE", help="where the SARIF 2.1.0 goes (default: REPORT_DIR/results.sarif)")
+    _run_options(lint, ("spec", "profile", "report_dir"))
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from conformance.data import bundled_spec_path
+    from conformance.reporting.lint import run_lint
+
+    config = _traffic_config(args, ("spec", "profile", "report_dir"))
+    return run_lint(config, config.spec or str(bundled_spec_path()), args.sarif)
+
+
 def _traffic_config(args: argparse.Namespace, fields: tuple[str, ...]) -> Any:
     from conformance import config as config_module
 
@@ -177,14 +200,18 @@ def parser() -> _Parser:
     _merge_parser(sub)
     _judge_parser(sub)
     _proxy_parser(sub)
+    _lint_parser(sub)
     return top
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from conformance import config as config_module
     from conformance.engine import run
+    from conformance.options import unread_environment
     from conformance.reporting.console import print_summary
 
+    for warning in unread_environment(config_module.RUN_OPTIONS):
+        sys.stderr.write(warning + "\n")
     config = config_module.build(config_module.flags_from(args), config_file=args.config)
     if config.mock_faults:
         from conformance.mock.faults import validate_faults
@@ -194,8 +221,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from conformance.reporting.regression import load_results
 
         load_results(config.baseline)  # a missing or foreign baseline is bad input: say so before the run
-    # SIGTERM (a CI job cancelled) stops like Ctrl-C: clean up, write the partial reports, then exit.
-    signal.signal(signal.SIGTERM, _interrupt)
+    _ENDING.report_dir = config.report_dir
     code = run(config)
     print_summary(config.report_dir, sys.stdout, compared=bool(config.baseline and not config.update_baseline))
     return code
@@ -264,23 +290,89 @@ def _cmd_mock(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Ending:
+    """What the exit paths need to know: where the reports of the command go (a crash's traceback goes there)."""
+
+    report_dir: str | None = None
+
+
+_ENDING = _Ending()
+EXIT_CRASH = 3  # a bug in the suite: never 1, which CI reads as problems in the API
+_STOPPABLE = ("run", "judge", "proxy", "merge")  # a signal to these is noted (conformance/_stop.py) and never lost
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    from conformance import interrupts as _stop
+
+    words = sys.argv[1:] if argv is None else argv
+    command = next((word for word in words if not word.startswith("-")), None)
+    taken = command in _STOPPABLE and _stop.install()  # before the heavy imports: a signal is noted from here
     try:
+        code = _command(argv)
+    finally:
+        if taken:
+            _stop.uninstall()  # from here on a signal acts as the process's default: never an exit 0
+    code = _settled(code) if taken else code
+    if argv is None and taken and _stop.requested() is not None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End a process a signal reached with `code`, now: CPython 3.11 remembers a KeyboardInterrupt that passed
+    through an exec()'d string (dataclasses make their methods so) even when it was caught, and at exit kills the
+    process with SIGINT instead of exiting with the code the reports give."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _command(argv: list[str] | None) -> int:
+    from conformance import interrupts as _stop
+
+    try:
+        args = parser().parse_args(argv)
+        _ENDING.report_dir = getattr(args, "report_dir", None) or "reports"
         commands = {"run": _cmd_run, "mock": _cmd_mock, "diff": _cmd_diff, "merge": _cmd_merge}
-        commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy}
+        commands |= {"judge": _cmd_judge, "proxy": _cmd_proxy, "lint": _cmd_lint}
         return commands[args.command](args)
     except SetupError as exc:  # one line, through the single exit: it may quote a results file or a target
         from conformance.reporting.out import Out, oneline
 
         Out().line(oneline(f"voipbin-conformance: error: {exc}", 2000), sys.stderr)
         return EXIT_SETUP
-    except KeyboardInterrupt:
-        sys.stderr.write("voipbin-conformance: interrupted\n")
-        return EXIT_SETUP
+    except KeyboardInterrupt:  # before any report of this command was written: the signal's own status
+        signum = _stop.requested() or signal.SIGINT
+        sys.stderr.write(f"voipbin-conformance: interrupted ({_stop.signal_name(signum)}); no report was written\n")
+        return _stop.exit_status(signum)
     except OSError as exc:  # a report that could not be written after all (a disk full): one line, never "passed"
         sys.stderr.write(f"voipbin-conformance: error: could not write {exc.filename or 'a report'}: {exc.strerror}\n")
         return EXIT_SETUP
+    except Exception as exc:  # a bug of ours: its own exit code, the traceback in a file, never exit 1
+        from conformance.reporting.finish import say_crash, write_crash
+
+        say_crash(write_crash(_ENDING.report_dir, exc), f"{type(exc).__name__}: {exc}")
+        return EXIT_CRASH
+
+
+def _settled(code: int) -> int:
+    """The exit code, once more in the light of a signal noted after the verdict: reports that said "passed" are
+    written again, interrupted, and the exit code is theirs."""
+    from conformance import interrupts as _stop
+
+    if _stop.requested() is None or code in (EXIT_SETUP, EXIT_CRASH) or code > 128:
+        return code
+    from conformance.reporting.finish import mark_interrupted
+    from conformance.reporting.out import Out
+
+    results = mark_interrupted(_ENDING.report_dir or "reports")
+    if results is None:
+        return max(code, EXIT_SETUP) if code in (0, 1) else code
+    verdict = results["summary"]["verdict"]
+    Out().line(f"{verdict['headline']}. The reports in {_ENDING.report_dir} say so.", sys.stdout)
+    return int(verdict["exit_code"])
 
 
 if __name__ == "__main__":

@@ -105,7 +105,18 @@ class Config:
         example="10",
     )
     max_time: float | None = option(
-        None, "a whole-run budget in seconds; the reports are still written", check=_o.seconds(), example="600"
+        None,
+        "a whole-run budget in seconds: every operation is tried breadth first, the budget decides the depth; the "
+        "reports are still written",
+        check=_o.seconds(),
+        example="600",
+    )
+    max_requests: int | None = option(
+        None,
+        "a whole-run budget of requests (a rate-limited target), shared out among --workers; breadth first as "
+        "--max-time",
+        check=_o.at_least(1),
+        example="15000",
     )
     max_response_bytes: int = option(
         8 * 1024 * 1024,  # a bigger body (inflated) is a finding, not a crash
@@ -172,6 +183,11 @@ class Config:
             return ipaddress.ip_address(host).is_loopback
         except ValueError:
             return False
+
+    @property
+    def budgeted(self) -> bool:
+        """A run with a budget plans breadth first: every operation's first pass, then the sequences, then depth."""
+        return self.max_time is not None or self.max_requests is not None
 
     @property
     def writes_allowed(self) -> bool:

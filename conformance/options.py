@@ -9,12 +9,13 @@ pytest collect text; code may pass typed values). Every refusal names the layer,
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import shlex
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, get_args, get_type_hints
 
@@ -304,3 +305,25 @@ def header_lines(value: tuple[str, ...]) -> str | None:
             which = f" (header {n} is not)" if len(value) > 1 else ""
             return f"expects 'Name: value'{which}"
     return None
+
+
+# What a repro reads besides the options' variables: a header's value (VOIPBIN_HEADER_X_API_KEY), the mock's expired
+# token, a second credential the traffic carried (VOIPBIN_TOKEN_2).
+_REPRO_PREFIX = "VOIPBIN_HEADER_"
+_REPRO_VARIABLES = ("VOIPBIN_EXPIRED_TOKEN",)
+
+
+def unread_environment(options: Iterable[Option], environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning per VOIPBIN_* variable nothing reads (VOIPBIN_MOCK_FAULT for VOIPBIN_MOCK_FAULTS, which would
+    otherwise be ignored in silence and the run pass), naming the variable of `options` it resembles."""
+    environ = os.environ if environ is None else environ
+    known = [o.env for o in options] + list(_REPRO_VARIABLES)
+    warnings = []
+    for name in sorted(n for n in environ if n.upper().startswith("VOIPBIN_")):
+        numbered = re.sub(r"_[0-9]+$", "", name)
+        if name in known or numbered in known or name.startswith(_REPRO_PREFIX):
+            continue
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]}?" if close else " (see voipbin-conformance run --help)"
+        warnings.append(f"warning: {name} is set but is not a variable voipbin-conformance reads{hint}")
+    return warnings

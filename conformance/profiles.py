@@ -29,6 +29,10 @@ class AuthMechanism:
     location: str  # "header", "query" or "cookie"
     name: str
     template: str
+    # Whether this revision's docs promise the channel; a live-only one (the 2026-01 cookies) is probed with invalid
+    # credentials, never demanded to accept valid ones.
+    documented: bool = True
+    source: str = ""
 
     def render(self, value: str) -> str:
         return self.template.replace("{value}", value)
@@ -45,9 +49,27 @@ class Profile:
     @cached_property
     def auth_mechanisms(self) -> tuple[AuthMechanism, ...]:
         return tuple(
-            AuthMechanism(m["id"], m["credential"], m["in"], m["name"], m["template"])
+            AuthMechanism(
+                m["id"], m["credential"], m["in"], m["name"], m["template"], bool(m["documented"]), m.get("source", "")
+            )
             for m in self.data["auth"]["mechanisms"]
         )
+
+    @property
+    def documented_mechanisms(self) -> tuple[AuthMechanism, ...]:
+        """The channels this revision's docs promise: the only ones valid credentials are demanded on."""
+        return tuple(m for m in self.auth_mechanisms if m.documented)
+
+    def unauthenticated_by_docs(self, path: str) -> str | None:
+        """Where the profile's docs call an operation on `path` unauthenticated: that doc, else None."""
+        section = self.data.get("unauthenticated") or {}
+        return str(section["doc"]) if path in (section.get("paths") or ()) else None
+
+    def bare_error(self, path: str, status: int | None) -> bool:
+        """Whether the docs say an error on `path` with `status` may come bare: the status, an empty body."""
+        section = self.data.get("bare_errors") or {}
+        prefixes = tuple(section.get("path_prefixes") or ())
+        return bool(prefixes) and path.startswith(prefixes) and status in (section.get("statuses") or ())
 
     @property
     def unauthenticated_status(self) -> int:

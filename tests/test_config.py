@@ -9,7 +9,7 @@ import pytest
 
 from conformance import config as config_module
 from conformance.errors import SetupError
-from conformance.options import BOOL, FLOAT, INT, LIST, STR
+from conformance.options import BOOL, FLOAT, INT, LIST, STR, unread_environment
 
 
 def test_layers_file_then_env_then_flags(tmp_path):
@@ -355,3 +355,19 @@ def test_the_command_line_says_it_in_one_line_and_exits_2(content, environ, frag
 
     (tmp_path / "ci.toml").write_bytes(content)
     assert_one_line_error(cli("run", "--config", "ci.toml", cwd=tmp_path, env=environ), fragment)
+
+
+def test_only_voipbin_variables_nothing_reads_are_warned_of():
+    environ = {
+        "VOIPBIN_TOKEN": "t",  # an option's
+        "VOIPBIN_TOKEN_2": "t",  # a repro's: a second credential the traffic carried
+        "VOIPBIN_HEADER_X_API_KEY": "k",  # a repro's: a header's value
+        "VOIPBIN_EXPIRED_TOKEN": "e",
+        "VOIPBIN_MOCK_FAULT": "html_401",
+        "VOIPBIN_NOTHING_LIKE_IT": "1",
+        "HOME": "/root",
+    }
+    warnings = unread_environment(config_module.RUN_OPTIONS, environ)
+    assert len(warnings) == 2
+    assert "VOIPBIN_MOCK_FAULT is set" in warnings[0] and "did you mean VOIPBIN_MOCK_FAULTS?" in warnings[0]
+    assert "VOIPBIN_NOTHING_LIKE_IT" in warnings[1] and "did you mean" not in warnings[1]

@@ -3,6 +3,7 @@ same cause is another check's (an id's format is id_format's, a list's envelope 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from conformance.checks._registry import ProblemKind, default_grouping
@@ -21,6 +22,16 @@ def envelope_kind(key: str, status: int | None) -> ProblemKind:
     if keyword == "type":
         return ProblemKind(key, f"{where} has the wrong type")
     return ProblemKind(key, f"{where} breaks `{keyword}`")
+
+
+def error_envelope_kind(key: str, status: int | None) -> ProblemKind:
+    """An error body outside the envelope on an answer whose status is itself undocumented there (a framework's 422
+    in problem+json): one cause, the answer is not the API's, status_code's problem for that status on that
+    operation; on a documented status (or alone) the envelope's own problem."""
+    if key == "not-json":
+        return ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
+    kind = envelope_kind(key, status)
+    return replace(kind, caused_by=("status_code", f"status:{status}")) if status is not None else kind
 
 
 def schema_kind(key: str) -> ProblemKind:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from conformance.checks._model import Context, Exchange
 from conformance.checks._registry import ProblemKind, default_grouping
 
 
@@ -35,3 +38,41 @@ def media_kind(key: str, status: int | None) -> ProblemKind:
     if media == key:
         return default_grouping(key, status)
     return ProblemKind(key, media if media == "no Content-Type" else f"served as {media}")
+
+
+def _declared(ctx: Context, status: int) -> dict[str, Any] | None:
+    """The response the operation declares for `status`, resolved; None where it declares none."""
+    from conformance.openapi import resolve
+
+    responses = ctx.operation.definition.get("responses") or {}
+    raw = responses.get(str(status), responses.get(status))
+    found = resolve(ctx.spec.document, raw) if raw is not None else None
+    return found if isinstance(found, dict) else None
+
+
+def declares_non_json(ctx: Context, status: int) -> bool:
+    """An operation may document a non-JSON body (a file download); then that body is not a violation."""
+    content = (_declared(ctx, status) or {}).get("content") or {}
+    return bool(content) and not any(json_media(media.lower()) for media in content)
+
+
+def bare_as_documented(ctx: Context, exchange: Exchange) -> bool:
+    """An empty answer where the profile's docs say that status comes bare (auth_overview-2026-08-22: the /auth
+    handlers' 400 is "a bare HTTP status code with an empty response body"): no JSON, no envelope, as documented."""
+    return not exchange.response_body and ctx.profile.bare_error(ctx.operation.path, exchange.status)
+
+
+def empty_as_declared(ctx: Context, exchange: Exchange) -> bool:
+    """An empty answer on a status the spec declares without a body (DELETE /calls/{id}/hold: 200, no content),
+    where the docs say every response is JSON: the spec's operation wins, as for its lists, and the run notes the
+    conflict instead of a finding either way."""
+    if exchange.response_body or exchange.status is None:
+        return False
+    declared = _declared(ctx, exchange.status)
+    if declared is None or declared.get("content"):
+        return False
+    ctx.client.note(
+        f"spec conflict: {exchange.status} declared without a body where the docs say every response is JSON (every "
+        "error the envelope); an empty answer follows the spec here"
+    )
+    return True

@@ -7,6 +7,7 @@ rate-limited, redacted in reports and passed through the response checks like an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -226,3 +227,20 @@ class Context:
     @property
     def writes(self) -> bool:
         return self.operation.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+# The spec's own word for an operation no credentials guard: "This endpoint is unauthenticated".
+_SPEC_UNAUTHENTICATED = re.compile(r"(?i)\b(?:endpoint|operation) is unauthenticated\b")
+
+
+def unauthenticated(profile: Profile, document: dict[str, Any], operation: Operation) -> str | None:
+    """Why an operation takes no credentials, where the spec or the profile's docs say so (None: it does):
+    `security: []`, a description saying it is unauthenticated, or the docs' list (auth_overview: /auth/signup…).
+    No auth check judges it, whether probing or watching traffic."""
+    definition = operation.definition
+    if definition.get("security") == [] or ("security" not in definition and document.get("security") == []):
+        return "the spec declares no security for it (security: [])"
+    if _SPEC_UNAUTHENTICATED.search(str(definition.get("description") or "")):
+        return "the spec's description says it is unauthenticated"
+    doc = profile.unauthenticated_by_docs(operation.path)
+    return f"{doc} calls it unauthenticated" if doc else None

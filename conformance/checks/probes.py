@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import jwt
 
-from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request
+from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request, unauthenticated
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks.traffic import MissingCredentials
 from conformance.openapi import fill_path
@@ -46,6 +46,24 @@ def _refusal_grouping(key: str, status: int | None) -> ProblemKind:
     return ProblemKind(outcome, outcome.replace("-", " "))
 
 
+NOT_REFUSED = "not-refused"
+
+
+def _invalid_grouping(key: str, status: int | None) -> ProblemKind:
+    """Invalid credentials let through where no credentials at all are let through too: one cause, the operation
+    does not authenticate (auth_missing_rejected's problem); alone (a forged JWT accepted) a problem of its own."""
+    kind = _refusal_grouping(key, status)
+    if kind.kind == NOT_REFUSED:
+        return ProblemKind(kind.kind, statuses=True, caused_by=("auth_missing_rejected", NOT_REFUSED))
+    return kind
+
+
+def _guarded(ctx: Context, _: Exchange | None = None) -> bool:
+    """Whether the operation is one credentials guard: an unauthenticated one (/auth/signup) is not judged for
+    missing, invalid or accepted credentials."""
+    return unauthenticated(ctx.profile, ctx.spec.document, ctx.operation) is None
+
+
 INERT_PATH_VALUE = "conformance-probe-never-an-id"
 
 
@@ -68,7 +86,8 @@ def inert(ctx: Context, request: Request) -> Request | None:
 
 
 def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
-    return ctx.operation.has_body(ctx.spec.document)
+    """Whether the operation takes a JSON body: a multipart-only upload (POST /files) is not sent JSON at all."""
+    return ctx.operation.takes_json(ctx.spec.document)
 
 
 def _can_succeed(ctx: Context, _: Exchange | None = None) -> bool:
@@ -112,6 +131,7 @@ def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
     summary="every operation without credentials answers 401",
     doc="restful_api 'Authentication': All API requests must be authenticated",
     grouping=_refusal_grouping,
+    applies=_guarded,
     observer=MissingCredentials,
 )
 def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
@@ -176,7 +196,8 @@ def _where(mechanism: AuthMechanism) -> str:
     problem="Invalid credentials are not refused",
     summary="malformed, wrongly signed, unsigned and expired JWTs and unknown accesskeys answer 401",
     doc="restful_api '401 Unauthorized': Missing or invalid authentication",
-    grouping=_refusal_grouping,
+    grouping=_invalid_grouping,
+    applies=_guarded,
 )
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     fails: list[Fail] = []
@@ -196,15 +217,16 @@ def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     kind="probe",
     severity="critical",
     problem="Valid credentials are refused",
-    summary="each documented mechanism with valid credentials is accepted (not 401)",
+    summary="each mechanism the revision's docs promise accepts valid credentials (not 401); a live-only one is not "
+    "demanded",
     doc="quickstart_authentication 'Using Your Token or Accesskey'",
     grouping=lambda key, status: ProblemKind(key.rsplit(":", 1)[-1], f"via {key.rsplit(':', 1)[-1]}"),
-    applies=_can_succeed,
+    applies=lambda ctx, exchange=None: _can_succeed(ctx) and _guarded(ctx),
 )
 def auth_accepted(ctx: Context) -> Iterator[Fail]:
     assert ctx.example is not None
     available = {"token": ctx.credentials.token, "accesskey": ctx.credentials.accesskey}
-    for mechanism in ctx.profile.auth_mechanisms:
+    for mechanism in ctx.profile.documented_mechanisms:  # a live-only channel (2026-01's cookies) is not promised
         if not available.get(mechanism.credential):
             continue
         exchange = _send_example(ctx, Auth(mechanism=mechanism.id), f"valid {mechanism.credential} via {mechanism.id}")

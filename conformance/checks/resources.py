@@ -219,6 +219,8 @@ def _malformed_applies(ctx: Context, exchange: Exchange | None = None) -> bool:
     summary="a GET of an id that is not a UUID answers 400 (INVALID_ID), not 404 or 2xx",
     doc="restful_api '400 Bad Request': invalid parameters (2026-08-22: malformed UUID; INVALID_ID)",
     applies=_malformed_applies,
+    # Whatever else it answers (a 200 here, a 307 there), the malformed id is not refused: one cause, one fix.
+    grouping=lambda key, status: ProblemKind("not-refused", statuses=True),
 )
 def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:
     expected = ctx.profile.malformed_id_status or 400

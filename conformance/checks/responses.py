@@ -5,23 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.checks._kinds import envelope_kind, schema_kind, words
-from conformance.checks._media import json_media, media_key, media_kind
+from conformance.checks._kinds import envelope_kind, error_envelope_kind, schema_kind, words
+from conformance.checks._media import (
+    bare_as_documented,
+    declares_non_json,
+    empty_as_declared,
+    json_media,
+    media_key,
+    media_kind,
+)
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
-
-
-def _declares_non_json(ctx: Context, status: int) -> bool:
-    """An operation may document a non-JSON body (a file download); then that body is not a violation."""
-    responses = ctx.operation.definition.get("responses") or {}
-    raw = responses.get(str(status), responses.get(status))
-    if raw is None:
-        return False
-    from conformance.openapi import resolve
-
-    content = (resolve(ctx.spec.document, raw) or {}).get("content") or {}
-    return bool(content) and not any(json_media(media.lower()) for media in content)
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
@@ -48,7 +43,7 @@ def _has_content(ctx: Context, exchange: Exchange) -> bool:
 
 
 def _error(ctx: Context, exchange: Exchange) -> bool:
-    return exchange.status is not None and exchange.status >= 400
+    return exchange.status is not None and exchange.status >= 400 and not bare_as_documented(ctx, exchange)
 
 
 def _success(ctx: Context, exchange: Exchange) -> bool:
@@ -70,8 +65,13 @@ def _validatable(ctx: Context, exchange: Exchange) -> bool:
 
 
 def _negative_case(ctx: Context, exchange: Exchange) -> bool:
+    return exchange.status is not None and bool(_held(ctx, exchange))
+
+
+def _held(ctx: Context, exchange: Exchange) -> tuple[Violation, ...]:
+    """The violations of a negative case the answer is held to: not a credential's, not a null optional body."""
     violations = negative_violations(ctx.schemathesis_case) or ()
-    return exchange.status is not None and any(not _credential(ctx, v) for v in violations)
+    return tuple(v for v in violations if not _credential(ctx, v) and not _null_optional_body(ctx, exchange, v))
 
 
 @check(
@@ -86,9 +86,13 @@ def _negative_case(ctx: Context, exchange: Exchange) -> bool:
         if key == "body-not-json"
         else media_kind(key, status)
     ),
-    applies=lambda ctx, ex: _has_content(ctx, ex) and not _declares_non_json(ctx, ex.status or 0),
+    applies=lambda ctx, ex: (
+        _has_content(ctx, ex) and not declares_non_json(ctx, ex.status or 0) and not bare_as_documented(ctx, ex)
+    ),
 )
 def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    if empty_as_declared(ctx, exchange):
+        return
     if not json_media(exchange.media_type):
         shown = exchange.media_type or "no Content-Type"
         yield Fail(
@@ -111,16 +115,14 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     doc="restful_api 'Error Response (4xx, 5xx)'",
     schema="error-envelope-<profile>.schema.json",
     applies=_error,
-    grouping=lambda key, status: (
-        ProblemKind(key, "the body is not JSON", caused_by=("json_response", None))
-        if key == "not-json"
-        else envelope_kind(key, status)
-    ),
+    grouping=error_envelope_kind,
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     status = exchange.status
     profile = ctx.profile
     body = exchange.json
+    if empty_as_declared(ctx, exchange):
+        return
     if body is NOT_JSON:
         yield Fail(
             f"{status} error body is not JSON, so not the error envelope ({profile.error_schema_file})", "not-json"
@@ -180,10 +182,20 @@ def list_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
 def status_code(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     status = exchange.status
     if status not in ctx.profile.documented_statuses and status not in ctx.operation.declared_statuses():
+        if status == 415 and _undeclared_media(ctx, exchange):
+            return  # the request's media type is not the operation's: a 415 is HTTP's own answer (RFC 9110 15.5.16)
         yield Fail(
             f"status {status} is neither documented by {ctx.profile.id} nor declared for {ctx.operation.label}",
             f"status:{status}",
         )
+
+
+def _undeclared_media(ctx: Context, exchange: Exchange) -> bool:
+    """Whether the request to an operation that takes a body went out in a media type it does not declare (or with
+    none: a required body left out). An operation that takes no body has no media type to refuse."""
+    declared = ctx.operation.request_media_types(ctx.spec.document)
+    sent = next((v for k, v in exchange.request_headers.items() if k.lower() == "content-type"), "")
+    return bool(declared) and sent.split(";")[0].strip().lower() not in declared
 
 
 @check(
@@ -295,13 +307,24 @@ def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     cluster=lambda keys_by_operation: _unvalidated(keys_by_operation),
 )
 def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    violations = tuple(v for v in negative_violations(ctx.schemathesis_case) or () if not _credential(ctx, v))
+    violations = _held(ctx, exchange)
     if exchange.status is None or not 200 <= exchange.status < 300 or _read_as_valid(ctx, exchange, violations):
         return
     for violation in violations:  # each one the target let through: one finding per field and keyword
         yield Fail(
             f"accepted with {exchange.status} a request with {violation.describe()}", f"accepted:{violation.key}"
         )
+
+
+def _null_optional_body(ctx: Context, exchange: Exchange, violation: Violation) -> bool:
+    """A JSON `null` as the whole of an optional body: Go's encoding/json binds it to the zero value, as no body at
+    all (LIVE-SERVER.md), so accepting it is accepting an empty request, not invalid input."""
+    return (
+        violation.location == "body"
+        and not violation.field
+        and (exchange.request_body or b"").strip() == b"null"
+        and not ctx.operation.body_required(ctx.spec.document)
+    )
 
 
 def _credential(ctx: Context, violation: Violation) -> bool:

@@ -292,7 +292,8 @@ def _isolation_kind(key: str, status: int | None) -> ProblemKind:
             caused_by=("unknown_resource_404", None),
         )
     if key == "listed" or (status is not None and 200 <= status < 300):
-        return ProblemKind("reachable")
+        # Where the operation takes no credentials at all, anyone reads it: the missing authentication's leak.
+        return ProblemKind("reachable", caused_by=("auth_missing_rejected", "not-refused"))
     return ProblemKind(
         "refused-otherwise",
         severity="medium",
@@ -348,11 +349,11 @@ def _as_the_other(
             f"the other customer's read of resource {item_id} answered {exchange.status} with a resource that is not "
             f"the first customer's (its {owner} differs): not refused as documented, not the resource either"
         )
-        yield scenario.fail(message, f"read-not-theirs:{exchange.status}")
+        yield scenario.fail(message, f"read-not-theirs:{exchange.status}", at=exchange)  # the other's request
     elif ok(exchange):
         message = f"the other customer could {verb} resource {item_id}: {exchange.status}"
-        yield scenario.fail(message, f"{verb}:{exchange.status}")
+        yield scenario.fail(message, f"{verb}:{exchange.status}", at=exchange)
     elif exchange.status not in allowed:
         outcome = exchange.error or exchange.status
         message = f"the other customer's {verb} of resource {item_id} answered {outcome}, not one of {sorted(allowed)}"
-        yield scenario.fail(message, f"{verb}:{exchange.status}")
+        yield scenario.fail(message, f"{verb}:{exchange.status}", at=exchange)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed
+from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed, unauthenticated
 from conformance.openapi import Collection, Operation, Spec, resolve
 from conformance.profiles import Profile
 
@@ -106,7 +106,7 @@ class MissingCredentials(_Watching):
     """auth_missing_rejected: a request with no credential on any channel the profile names, answered 2xx (a 401
     passes; other refusals are other checks'). Judged only once the traffic shows that credentials were recorded
     at all: a HAR saved "sanitized" drops Authorization and cookies from every request, and every answer would look
-    like one to a request without credentials. An operation the spec declares public (`security: []`) is skipped."""
+    like one to a request without credentials. An operation the spec or the docs call unauthenticated is skipped."""
 
     def __init__(self, profile: Profile, spec: Spec) -> None:
         super().__init__(profile, spec)
@@ -115,7 +115,7 @@ class MissingCredentials(_Watching):
 
     def see(self, exchange: Exchange) -> Iterator[Observed]:
         operation = self.operation(exchange)
-        if operation is None or exchange.status is None or operation.definition.get("security") == []:
+        if operation is None or exchange.status is None or self._public(operation):
             return
         if credentials(self.profile, exchange):
             if not self._recorded:
@@ -129,6 +129,9 @@ class MissingCredentials(_Watching):
         elif len(self._held) < KEPT:  # bounded: the start of each body, enough for a finding's excerpt
             start = exchange.response_body[:_STEP_BODY]
             self._held.append(dataclasses.replace(exchange, response_body=start, _json=None))
+
+    def _public(self, operation: Operation) -> bool:
+        return unauthenticated(self.profile, self.spec.document, operation) is not None
 
     def _judge(self, exchange: Exchange) -> Iterator[Observed]:
         expected = self.profile.unauthenticated_status

@@ -43,3 +43,31 @@ def _typed_files(files: Any) -> Any:
             value = (name, value, "application/octet-stream")
         typed.append((name, value))
     return typed
+
+
+def body_as(media_types: tuple[str, ...], value: Any) -> tuple[bytes, str | None]:
+    """An example's body in the operation's own media type: JSON where it takes JSON (or says nothing), else a
+    multipart form or an urlencoded one as a client fills it (a file part for bytes, a text part for the rest),
+    or its text labelled with the one media type declared.
+    Never JSON to an operation that declares no JSON body (a multipart upload answers that 415, rightly)."""
+    json_declared = not media_types or any(m == "application/json" or m.endswith("+json") for m in media_types)
+    fields = value if isinstance(value, dict) else {}
+    if json_declared:
+        return json.dumps(value).encode(), None
+    if not {"multipart/form-data", "application/x-www-form-urlencoded"} & set(media_types):
+        return json.dumps(value).encode(), media_types[0]  # its text, labelled as the operation declares
+    if "multipart/form-data" in media_types:
+        from urllib3 import encode_multipart_formdata
+
+        parts: list[tuple[str, Any]] = [
+            (name, (name, item, "application/octet-stream") if isinstance(item, bytes) else _text(item))
+            for name, item in fields.items()
+        ]
+        return encode_multipart_formdata(parts)
+    from urllib.parse import urlencode
+
+    return urlencode({name: _text(item) for name, item in fields.items()}).encode(), "application/x-www-form-urlencoded"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -5,19 +5,17 @@ exchange, whichever check asked for it.
 from __future__ import annotations
 
 import contextlib
-import json
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
+from conformance import interrupts as _stop
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
-from conformance.client._bodies import Unencodable, encoded_body
+from conformance.client._bodies import Unencodable, body_as, encoded_body
+from conformance.client._outgoing import Outgoing, kind_of
 from conformance.client.bounded import TooLarge
 from conformance.client.target import Target
 from conformance.errors import ConformanceError
@@ -27,6 +25,9 @@ from conformance.results.finding import Finding, Recorder
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TARGET_GONE_AFTER = 5  # requests in a row refused a connection: the target went away (a deploy restarting)
 SILENT_AFTER = 3  # requests of one shape an operation left unanswered in a row: the rest of that shape is not sent
+# operations that left one kind of request (a body that is not JSON, say) unanswered while no operation answered
+# it: the target never answers that kind, and the rest of it is not sent anywhere (a silence costs once a kind)
+SILENT_KIND_AFTER = 3
 CONNECTION_FAILED = "connection failed"
 NOT_SENT = "not sent"
 INTERIM = "only an interim answer"  # a 1xx other than 101: not the target's answer, so nothing to judge
@@ -39,62 +40,6 @@ class TargetGone(ConformanceError):
 class UnsafeWrite(ConformanceError, RuntimeError):
     """A check tried to send a write that could change state on a target that did not allow writes: a bug in
     the suite, stopped before anything left the process."""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One request as it leaves the client: the operation it exercises and everything the transport needs."""
-
-    label: str
-    method: str
-    url: str
-    params: dict[str, Any]
-    headers: dict[str, str]
-    body: bytes | None
-    purpose: str
-    drawn: bool = False  # a random draw (another seed sends other cases), not a boundary case or a probe
-    judged: bool = True  # False: the check that sent it judges the answer alone (a request outside the spec)
-
-    def answered(self, response: requests.Response, content: bytes) -> Exchange:
-        """The exchange of a request the target answered, as it went out (requests adds headers)."""
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        elapsed = response.elapsed.total_seconds() if response.elapsed else 0.0
-        return self._exchange(
-            response.request,
-            status=response.status_code,
-            response_headers=headers,
-            response_body=content,
-            elapsed=elapsed,
-        )
-
-    def unanswered(self, error: str, timeout: float) -> Exchange:
-        """The exchange of a request that got no usable answer: what was sent, and why nothing came back."""
-        prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
-        return self._exchange(prepared.prepare(), error=error, elapsed=timeout)
-
-    @property
-    def shape(self) -> str:
-        """What kind of request this is, for an operation that stops answering one kind (a body that is not JSON,
-        say): its method and whether its body is JSON."""
-        if not self.body:
-            return f"{self.method} without a body"
-        try:
-            json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
-            return f"{self.method} with a body that is not JSON"
-        return f"{self.method} with a JSON body"
-
-    def _exchange(self, sent: requests.PreparedRequest, **outcome: Any) -> Exchange:
-        return Exchange(
-            self.label,
-            self.method,
-            sent.url or self.url,
-            dict(sent.headers),
-            self.body,
-            purpose=self.purpose,
-            drawn=self.drawn,
-            **outcome,
-        )
 
 
 class EngineClient:
@@ -150,8 +95,10 @@ class EngineClient:
         headers = {**self.runtime.headers_for(auth), **(headers or {})}
         body = raw_body
         if body is None and (request.has_body or request.json_body is not None):
-            body = json.dumps(request.json_body).encode()
-            headers.setdefault("Content-Type", self.runtime.profile.content_type)
+            known = self.runtime.spec.shape.by_label.get(operation)  # in the operation's own media type
+            media = known.request_media_types(self.runtime.spec.document) if known is not None else ()
+            body, content_type = body_as(media, request.json_body)
+            headers.setdefault("Content-Type", content_type or self.runtime.profile.content_type)
         params = dict(request.params)
         self.runtime.apply_auth(auth, headers, params)
         url = self.runtime.base_url + quote(request.path, safe="/:@!$&'()*+,;=-._~")
@@ -248,6 +195,8 @@ class EngineClient:
     def _dispatch(self, out: Outgoing, case: Any) -> Exchange:
         # A create interrupted between the server's answer and our bookkeeping would leave a resource nobody
         # deletes: Ctrl-C/SIGTERM wait until its id is tracked.
+        if not self._cleaning:
+            _stop.stop_here()  # a signal whose KeyboardInterrupt a callback dropped: no request after it
         started = time.time()
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
@@ -296,10 +245,9 @@ class EngineClient:
     def _exchange(self, out: Outgoing) -> Exchange:
         timeout = self.runtime.config.request_timeout
         silent = (out.label, out.shape)
-        if self.runtime.silent.get(silent, 0) >= SILENT_AFTER and not self._cleaning:
-            why = f"{out.label} left its last {SILENT_AFTER} requests {out.shape.split(' ', 1)[1]} unanswered"
-            self.note(f"{NOT_SENT}: the rest of its requests {out.shape.split(' ', 1)[1]} ({why})")
-            return out.unanswered(f"{NOT_SENT}: {why}", 0.0)
+        withheld = None if self._cleaning else self._withheld(out)
+        if withheld is not None:
+            return out.unanswered(f"{NOT_SENT}: {withheld}", 0.0)
         if not self._cleaning:  # a case is a request a check sent; deleting what the run created is not one
             self.recorder.cases += 1
         self.runtime.sent += 1
@@ -318,17 +266,36 @@ class EngineClient:
             return out.unanswered(exc.describe(), timeout)
         except requests.Timeout:
             self.runtime.silent[silent] = self.runtime.silent.get(silent, 0) + 1
+            self.runtime.silent_kinds.setdefault(kind_of(out.shape), set()).add(out.label)
             return out.unanswered(f"no complete answer within {timeout:g}s", timeout)
         except requests.RequestException as exc:
             self._unreachable()
             return out.unanswered(f"{CONNECTION_FAILED} ({type(exc).__name__})", timeout)
         self.runtime.unreachable_streak = 0
         self.runtime.silent.pop(silent, None)
+        self.runtime.answered_kinds.add(kind_of(out.shape))
         if 100 <= response.status_code < 200 and response.status_code != 101:
             # An interim answer (103 Early Hints): the HTTP stack returns it as if final and reads no further.
             # Not the target's final answer, so nothing to judge; the connection is closed (transport).
             return out.unanswered(f"{INTERIM} {response.status_code}: its final answer is not read", 0.0)
         return out.answered(response, content)
+
+    def _withheld(self, out: Outgoing) -> str | None:
+        """Why this request is not sent: its operation left its last requests of this shape unanswered, or the
+        target has answered no request of this kind on any operation and left it unanswered on several."""
+        kind = kind_of(out.shape)
+        if self.runtime.silent.get((out.label, out.shape), 0) >= SILENT_AFTER:
+            why = f"{out.label} left its last {SILENT_AFTER} requests {kind} unanswered"
+            self.note(f"{NOT_SENT}: the rest of its requests {kind} ({why})")
+            return why
+        quiet = self.runtime.silent_kinds.get(kind, set())
+        if len(quiet) < SILENT_KIND_AFTER or kind in self.runtime.answered_kinds or out.label in quiet:
+            return None
+        named = ", ".join(sorted(quiet)[:SILENT_KIND_AFTER])
+        why = f"the target answered no request {kind} and left them unanswered on {len(quiet)} operations ({named})"
+        if not any(note.startswith(NOT_SENT) for note in self.recorder.unjudged):
+            self.recorder.unjudged.append(f"{NOT_SENT} to {out.label}: requests {kind} ({why})")
+        return why
 
     def context(self, operation: str | Operation, case: Any = None) -> Context:
         """What a check reads about `operation` (a label of the spec's, or an operation outside it)."""
@@ -375,18 +342,11 @@ def _refused(exchange: Exchange) -> bool:
 
 @contextlib.contextmanager
 def deferred_interrupts(active: bool = True) -> Iterator[None]:
-    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (main thread only)."""
-    if not active or threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT/SIGTERM until the block ends, then raise KeyboardInterrupt (conformance/_stop.py notes the signal:
+    the run is interrupted even where this raise is lost)."""
+    if not active:
         yield
         return
-    received: list[int] = []
-    # A signal the process ignores (a background job's SIGINT) stays ignored: only deliverable ones are held.
-    held = [sig for sig in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(sig) is not signal.SIG_IGN]
-    previous = {sig: signal.signal(sig, lambda signum, _: received.append(signum)) for sig in held}
-    try:
+    with _stop.shielded():
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if received:
-        raise KeyboardInterrupt
+    _stop.stop_here()

@@ -8,6 +8,7 @@ import base64
 import heapq
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,9 +21,17 @@ import jsonschema
 
 from conformance import __version__
 from conformance.checks import Exchange
+from conformance.client._har_schema import SCHEMA
 from conformance.errors import SetupError
 
 MAX_HAR_BYTES = 256 * 1024 * 1024  # a HAR is read whole: a bigger one is refused before it is parsed
+# What a recorded HAR keeps, so that `judge` can always read it back: each body at most KEPT_BODY bytes (a cut one
+# marked `_truncated` and said in its comment), bodies only while the file is under KEPT_BODIES, entries only while
+# it is under KEPT_HAR (the rest counted in the log's comment).
+KEPT_BODY = 256 * 1024
+KEPT_BODIES = MAX_HAR_BYTES // 2
+KEPT_HAR = MAX_HAR_BYTES - 8 * 1024 * 1024
+CUT = "_truncated"
 MAX_DEPTH = 32  # a HAR nests 6 deep (bodies are strings): deeper is no HAR, and would exhaust the stack downstream
 _HINT = "pass a HAR 1.2 file (devtools: Network → Save all as HAR; `run --record-har`; `proxy --record`)"
 # Requests a page makes that are no API call: the page itself, its code, its looks, a CORS preflight.
@@ -30,60 +39,6 @@ NOT_API = frozenset(
     {"document", "stylesheet", "script", "image", "font", "media", "manifest", "texttrack", "websocket", "preflight"}
 )
 _HTTP = ("http", "https")
-_NAME_VALUE = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["name", "value"],
-        "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-    },
-}
-_STRING = {"type": "string"}
-_CONTENT: dict[str, Any] = {"type": "object", "properties": {"text": _STRING, "encoding": _STRING}}
-# What this reader relies on of HAR 1.2 (every producer writes these); anything else in an entry is left alone.
-_SCHEMA = {
-    "type": "object",
-    "required": ["log"],
-    "properties": {
-        "log": {
-            "type": "object",
-            "required": ["entries"],
-            "properties": {
-                "entries": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["request", "response"],
-                        "properties": {
-                            "startedDateTime": {"type": "string"},
-                            "time": {"type": "number"},
-                            "_resourceType": {"type": "string"},
-                            "request": {
-                                "type": "object",
-                                "required": ["method", "url"],
-                                "properties": {
-                                    "method": {"type": "string", "minLength": 1, "maxLength": 32},
-                                    "url": {"type": "string", "minLength": 1},
-                                    "headers": _NAME_VALUE,
-                                    "postData": _CONTENT,
-                                },
-                            },
-                            "response": {
-                                "type": "object",
-                                "required": ["status"],
-                                "properties": {
-                                    "status": {"type": "integer", "minimum": 0, "maximum": 999},
-                                    "headers": _NAME_VALUE,
-                                    "content": {**_CONTENT, "properties": {**_CONTENT["properties"], "size": {}}},
-                                },
-                            },
-                        },
-                    },
-                }
-            },
-        }
-    },
-}
 
 
 # -- reading --------------------------------------------------------------------------------------------------------
@@ -102,7 +57,7 @@ def read(path: str, *, max_bytes: int = MAX_HAR_BYTES) -> list[dict[str, Any]]:
     data = _parse(_read(path, max_bytes), path)
     if _deeper_than(data, MAX_DEPTH):
         raise SetupError(f"{path} is not a HAR file: nested deeper than {MAX_DEPTH} levels", _HINT)
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(data))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
     if error is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
         message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
@@ -188,9 +143,43 @@ def _body(content: dict[str, Any] | None) -> bytes | None:
     return text.encode("utf-8", "surrogatepass")
 
 
+class Unreadable(ValueError):
+    """An entry that is valid HAR but holds what no request could have carried: counted, not judged."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _unreadable(entry: dict[str, Any]) -> str | None:
+    """Why an entry cannot be judged (a URL that does not parse, a string that is no Unicode), or None."""
+    url = entry["request"]["url"]
+    if _NOT_IN_URL.search(url):
+        return "its URL holds a space or a control character"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+    except ValueError as exc:
+        return f"its URL does not parse ({exc})"
+    if parts.scheme.lower() in _HTTP and not parts.hostname:
+        return "its URL names no host"
+    stack: list[Any] = [entry["request"], entry["response"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and _SURROGATE.search(node):
+            return "it holds a lone surrogate (\\ud800-\\udfff), which is no character"
+        stack.extend(node.values() if isinstance(node, dict) else node if isinstance(node, list) else ())
+        if isinstance(node, dict):
+            stack.extend(key for key in node if isinstance(key, str))
+    return None
+
+
 def entry_exchange(entry: dict[str, Any], max_body: int) -> Entry:
     """One validated HAR entry as an exchange (its operation left empty); a body over `max_body` is an oversized
-    answer, as a run reads one."""
+    answer, as a run reads one. Unreadable where it holds what no request could have carried."""
+    why = _unreadable(entry)
+    if why is not None:
+        raise Unreadable(why)
     request, response = entry["request"], entry["response"]
     headers = {name: value for name, value in _headers(request.get("headers")).items() if name != "host"}
     sent = _body(request.get("postData"))
@@ -212,10 +201,14 @@ def entry_exchange(entry: dict[str, Any], max_body: int) -> Entry:
         return Entry(exchange, "unanswered")
     body = _body(response.get("content"))
     size = (response.get("content") or {}).get("size")
+    if (request.get("postData") or {}).get(CUT):
+        return Entry(exchange, "unrecorded")  # the answer was to a body the HAR no longer holds whole
+    if (response.get("content") or {}).get(CUT) and not (isinstance(size, int) and size > max_body):
+        return Entry(exchange, "unrecorded")  # cut when it was recorded: judging the cut would judge the cut
     if body is None and isinstance(size, int) and size > 0 and status not in (204, 304):
         return Entry(exchange, "unrecorded")
     exchange.status, exchange.response_headers = status, _headers(response.get("headers"))
-    if body is not None and len(body) > max_body:
+    if (body is not None and len(body) > max_body) or (isinstance(size, int) and size > max_body):
         from conformance.client.bounded import TooLarge
 
         exchange.status, exchange.response_headers, exchange.error = None, {}, TooLarge(max_body).describe()
@@ -229,11 +222,20 @@ def _pairs(items: Any, redact: Callable[[str], str]) -> list[dict[str, str]]:
     return [{"name": name, "value": redact(value)} for name, value in items]
 
 
-def _text(body: bytes, redact: Callable[[str], str]) -> dict[str, str]:
+def _text(body: bytes, redact: Callable[[str], str], keep: int = KEPT_BODY) -> dict[str, Any]:
+    """A body as HAR text (base64 where it is not UTF-8), redacted whole, then cut to about `keep` bytes: a cut body
+    is marked and its comment says so (`judge` never reads a cut body as the answer)."""
     try:
-        return {"text": redact(body.decode("utf-8"))}
+        text, encoding = body.decode("utf-8"), ""
     except UnicodeDecodeError:
-        return {"text": redact(base64.b64encode(body).decode()), "encoding": "base64"}
+        text, encoding = base64.b64encode(body).decode(), "base64"
+    found: dict[str, Any] = {"text": redact(text), **({"encoding": encoding} if encoding else {})}
+    if len(body) > keep:
+        text = found["text"]
+        found["text"] = text[: keep // 3 * 4] if encoding else text[:keep].encode()[:keep].decode("utf-8", "ignore")
+        found[CUT] = True
+        found["comment"] = f"body cut to its first {keep:,} of {len(body):,} bytes in this HAR (not judged)"
+    return found
 
 
 def _cookies(header: str, redact: Callable[[str], str]) -> list[dict[str, str]]:
@@ -274,7 +276,10 @@ def entry(exchange: Exchange, redact: Callable[[str], str], response_headers: An
     moment = datetime.fromtimestamp(started, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     wait = round(exchange.elapsed * 1000, 3)
     found = {"startedDateTime": moment, "time": wait, "request": request, "response": response}
-    found.update({"cache": {}, "timings": {"send": 0, "wait": wait, "receive": 0}, "comment": exchange.purpose})
+    cut = [f"{side} {part['comment']}" for side, part in (("request", request.get("postData")), ("response",
+           response["content"])) if part and CUT in part]  # fmt: skip
+    comment = "; ".join([exchange.purpose, *cut])
+    found.update({"cache": {}, "timings": {"send": 0, "wait": wait, "receive": 0}, "comment": comment})
     if exchange.error:
         found["_error"] = redact(exchange.error)
     return found
@@ -317,20 +322,29 @@ def discard_parts(path: str) -> None:
         part.unlink(missing_ok=True)
 
 
-def assemble(path: str) -> int:
-    """Join the parts into one HAR 1.2 at `path` (streamed: merged by start time, never all in memory) and remove
-    them; returns how many entries it holds."""
+def assemble(path: str, scrub: Callable[[str], str] | None = None, note: str = "") -> int:
+    """Join the parts into one HAR 1.2 at `path` (streamed: merged by start time, never all in memory), each entry
+    through `scrub` as it is written (the last word on secrets: the file is never read back), and remove them;
+    bounded so that `judge` reads it (KEPT_BODIES, KEPT_HAR); `note` (--insecure) goes in the log's comment. Returns
+    how many entries it holds."""
     found = parts(path)
     handles = [part.open(encoding="utf-8") for part in found]
-    count = 0
+    count = left_out = written = 0
     try:
         with open(path, "w", encoding="utf-8") as out:
             creator = json.dumps({"name": "voipbin-conformance", "version": __version__})
             out.write(f'{{"log": {{"version": "1.2", "creator": {creator}, "pages": [], "entries": [\n')
-            for line in heapq.merge(*(_lines(handle) for handle in handles), key=lambda pair: pair[0]):
-                out.write((",\n" if count else "") + line[1])
-                count += 1
-            out.write("\n]}}\n")
+            for _, line in heapq.merge(*(_lines(handle) for handle in handles), key=lambda pair: pair[0]):
+                kept = _within(line, written)
+                if kept is None:
+                    left_out += 1
+                    continue
+                kept = scrub(kept) if scrub is not None else kept
+                out.write((",\n" if count else "") + kept)
+                written, count = written + len(kept.encode("utf-8", "surrogatepass")) + 2, count + 1
+            said = [note] if note else []
+            said += [f"{left_out} later entries left out: the HAR reached {KEPT_HAR:,} bytes"] if left_out else []
+            out.write("\n]" + (f', "comment": {json.dumps("; ".join(said))}' if said else "") + "}}\n")
     finally:
         for handle in handles:
             handle.close()
@@ -339,8 +353,26 @@ def assemble(path: str) -> int:
     return count
 
 
+def _within(line: str, written: int) -> str | None:
+    """An entry as the HAR can still hold it: whole, without its bodies once they have filled KEPT_BODIES, or not
+    at all once the file is at KEPT_HAR."""
+    if written + len(line) > KEPT_HAR:
+        return None
+    if written + len(line) <= KEPT_BODIES or '"text"' not in line:
+        return line
+    data = json.loads(line)
+    said = f"body left out: the HAR's bodies reached {KEPT_BODIES:,} bytes (not judged)"
+    for part in (data["request"].get("postData"), data["response"].get("content")):
+        if part and part.get("text"):
+            part.pop("text")
+            part.update({CUT: True, "comment": said})
+            data["comment"] = f"{data.get('comment', '')}; {said}"
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _lines(handle: TextIO) -> Iterator[tuple[float, str]]:
+    """A part's entries; a line a killed process left cut short (no newline, no key) is not one."""
     for raw in handle:
-        key, _, line = raw.rstrip("\n").partition("\t")
-        if line:
-            yield float(key), line
+        key, _, line = raw.partition("\t")
+        if line.endswith("\n") and key.replace(".", "", 1).isdigit():
+            yield float(key), line[:-1]

@@ -27,6 +27,8 @@ class Target(Protocol):
     sent: int
     unreachable_streak: int
     silent: dict[tuple[str, str], int]
+    silent_kinds: dict[str, set[str]]
+    answered_kinds: set[str]
 
     @property
     def enabled_checks(self) -> frozenset[str]: ...

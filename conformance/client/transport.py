@@ -26,6 +26,9 @@ from conformance.client.tls import apply as apply_tls
 
 MAX_RETRY_AFTER_S = 30.0  # one Retry-After is honoured up to this
 MAX_429_WAIT_S = 60.0  # and all the waits of one request up to this
+# and all the waits of a run up to this: a target answering 429 to every request, whatever its Retry-After says
+# (nan, inf, -1, 1e308, a date in 9999), cannot hold a run without --max-time for 7-60 s a request.
+MAX_429_RUN_WAIT_S = 120.0
 MAX_429_RETRIES = 3
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
@@ -78,7 +81,9 @@ class PoliteSession(requests.Session):
         self._next = 0.0
         self._lock = threading.Lock()
         self.waited_s = 0.0
+        self.max_waiting_s = MAX_429_RUN_WAIT_S  # past it, a 429 is the answer at once
         self.run_deadline: float | None = None  # time.monotonic() by which --max-time ends the run
+        self.requests_left: int | None = None  # --max-requests: what this process may still send
         self.max_bytes = DEFAULT_MAX_BYTES
         self.default_timeout = 5.0
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
@@ -101,6 +106,14 @@ class PoliteSession(requests.Session):
         if seconds > left:
             raise RunBudgetSpent("the --max-time budget is spent")
 
+    def _spend_one(self) -> None:
+        """--max-requests: one more request of the budget, or RunBudgetSpent."""
+        with self._lock:
+            if self.requests_left is not None:
+                if self.requests_left <= 0:
+                    raise RunBudgetSpent("the --max-requests budget is spent")
+                self.requests_left -= 1
+
     def _pace(self) -> None:
         if not self._interval:
             return
@@ -121,12 +134,13 @@ class PoliteSession(requests.Session):
         waited = 0.0
         for attempt in range(MAX_429_RETRIES + 1):
             if budgeted:
+                self._spend_one()
                 self._pace()
             response, body = self._attempt(method, url, timeout, budgeted, kwargs)
             if response.status_code != 429 or attempt == MAX_429_RETRIES:
                 break
             delay = _retry_after(response.headers.get("Retry-After"), attempt)
-            if waited + delay > MAX_429_WAIT_S:
+            if waited + delay > MAX_429_WAIT_S or self.waited_s + delay > self.max_waiting_s:
                 break  # the target keeps refusing: its 429 is the answer, and the checks judge it
             waited += delay
             self.waited_s += delay

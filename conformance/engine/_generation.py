@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.client.client import EngineClient
@@ -23,6 +24,38 @@ _CONSTRAINTS = (
 )
 
 MAX_BOUNDARY_CASES = 200  # per operation: the coverage phase of a wide schema can list thousands
+# Under a budget an operation is tried in two passes, every operation's first before any second: the first sends
+# one random draw and the first boundary cases, the second the other draws and boundaries.
+FIRST_PASS_EXAMPLES = 1
+FIRST_PASS_BOUNDARIES = 8
+
+
+@dataclass(frozen=True)
+class Pass:
+    """Which of an operation's generated cases a test sends: all of them, or one pass of a budgeted run."""
+
+    name: str  # "all" | "breadth" | "depth"
+
+    def examples(self, max_examples: int) -> int:
+        if self.name == "breadth":
+            return min(FIRST_PASS_EXAMPLES, max_examples)
+        if self.name == "depth":
+            return max(0, max_examples - FIRST_PASS_EXAMPLES)
+        return max_examples
+
+    def boundaries(self) -> range:
+        if self.name == "breadth":
+            return range(FIRST_PASS_BOUNDARIES)
+        if self.name == "depth":
+            return range(FIRST_PASS_BOUNDARIES, MAX_BOUNDARY_CASES)
+        return range(MAX_BOUNDARY_CASES)
+
+    @property
+    def probes(self) -> bool:
+        return self.name != "depth"
+
+
+ALL, BREADTH, DEPTH = Pass("all"), Pass("breadth"), Pass("depth")
 
 
 def negatable(runtime: Runtime, operation: Operation) -> bool:
@@ -42,7 +75,9 @@ def negatable(runtime: Runtime, operation: Operation) -> bool:
     return False
 
 
-def generate(runtime: Runtime, client: EngineClient, st_operation: Any, operation: Operation) -> None:
+def generate(
+    runtime: Runtime, client: EngineClient, st_operation: Any, operation: Operation, phase: Pass = ALL
+) -> None:
     from hypothesis import strategies as st
     from schemathesis import GenerationMode
 
@@ -55,11 +90,13 @@ def generate(runtime: Runtime, client: EngineClient, st_operation: Any, operatio
             strategies.append(st_operation.as_strategy(generation_mode=mode))
         except Exception as exc:  # nothing to negate, or a schema hypothesis cannot draw from
             client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
-    if strategies:
+    examples = phase.examples(runtime.config.max_examples)
+    if strategies and examples:
         # `--max-examples` draws in all, valid and invalid alike, as `schemathesis run` counts them.
         strategy = with_known_ids(st.one_of(strategies), runtime.examples.ids.for_cases(client, operation))
-        _drive(runtime, client, strategy, runtime.seed_for(f"generated:{operation.label}"))
-    _boundaries(client, st_operation, operation, modes)
+        seed = runtime.seed_for(f"generated:{operation.label}" + ("" if phase is ALL else f":{phase.name}"))
+        _drive(client, strategy, seed, examples)
+    _boundaries(client, st_operation, operation, modes, phase.boundaries())
 
 
 KNOWN_ID_SHARE = 4  # of every 5 valid draws take existing ids for their path, the fifth keeps schemathesis's own
@@ -89,7 +126,7 @@ def _positive(case: Any) -> bool:
     return bool(case.meta.generation.mode == GenerationMode.POSITIVE)
 
 
-def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> None:
+def _drive(client: EngineClient, strategy: Any, seed: int, examples: int) -> None:
     """Let hypothesis draw `max_examples` cases and send each; findings are recorded, never raised, so one
     operation reports every distinct violation instead of stopping at the first."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
@@ -99,7 +136,7 @@ def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> 
 
     @hypothesis_seed(seed)
     @settings(
-        max_examples=runtime.config.max_examples,
+        max_examples=examples,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
@@ -116,7 +153,7 @@ def _drive(runtime: Runtime, client: EngineClient, strategy: Any, seed: int) -> 
         client.recorder.notes.append(f"generated cases stopped: {type(exc).__name__}: {str(exc)[:120]}")
 
 
-def _boundaries(client: EngineClient, st_operation: Any, operation: Operation, modes: list[Any]) -> None:
+def _boundaries(client: EngineClient, st_operation: Any, operation: Operation, modes: list[Any], wanted: range) -> None:
     """schemathesis's coverage phase: deterministic boundary cases (min/max length and value, enum members,
     missing required fields, wrong types) that random draws rarely hit, e.g. a 255-character name."""
     schema = st_operation.schema
@@ -127,16 +164,17 @@ def _boundaries(client: EngineClient, st_operation: Any, operation: Operation, m
             generation_config=schema.config.generation_for(operation=st_operation),
         )
         seen: set[tuple[Any, ...]] = set()
-        sent = 0
+        listed = 0  # the boundary cases so far, sent or not: `wanted` picks this pass's slice of them
         for case in cases:
             key = boundary_key(case)
             if case.method.upper() != operation.method or key is None or key in seen:
                 continue  # "Unspecified method" probes are another operation's business (and a write in disguise)
             if key != _DISTINCT:
                 seen.add(key)
-            client.send_case(case, purpose=f"{case.meta.generation.mode.value} boundary case")
-            sent += 1
-            if sent >= MAX_BOUNDARY_CASES:
+            if listed in wanted:
+                client.send_case(case, purpose=f"{case.meta.generation.mode.value} boundary case")
+            listed += 1
+            if listed >= wanted.stop:
                 break
     except Exception as exc:  # a schema the coverage phase cannot walk: the random cases stand
         client.recorder.notes.append(f"boundary cases stopped: {type(exc).__name__}: {str(exc)[:120]}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from conformance.checks import CHECKS, Check, Need, NotJudged, Request, Subject, of_kind
 from conformance.client.client import EngineClient
-from conformance.engine._generation import generate
+from conformance.engine._generation import ALL, Pass, generate
 from conformance.engine.runtime import Runtime
 from conformance.errors import ConformanceError
 from conformance.openapi import Operation
@@ -17,15 +17,15 @@ class ConformanceFailure(ConformanceError, AssertionError):
     """The test found violations; its report shows them (never a traceback)."""
 
 
-def run_operation(runtime: Runtime, operation: Operation, recorder: Recorder) -> None:
+def run_operation(runtime: Runtime, operation: Operation, recorder: Recorder, phase: Pass = ALL) -> None:
     client = EngineClient(runtime, recorder)
     try:
-        _run_operation(runtime, client, operation)
+        _run_operation(runtime, client, operation, phase)
     finally:
         client.clean_up()  # generated creates included, also when interrupted
 
 
-def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation) -> None:
+def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation, phase: Pass) -> None:
     recorder = client.recorder
     st_operation = runtime.schemathesis_operations.get(operation.label)
     writable = operation.method in ("GET", "HEAD", "OPTIONS") or runtime.config.writes_allowed
@@ -34,7 +34,9 @@ def _run_operation(runtime: Runtime, client: EngineClient, operation: Operation)
     elif not writable:
         recorder.notes.append("generated cases skipped: a write to a --base-url target needs --allow-writes")
     else:
-        generate(runtime, client, st_operation, operation)
+        generate(runtime, client, st_operation, operation, phase)
+    if not phase.probes:
+        return
     conflict = runtime.spec.shape.list_conflict(operation, runtime.profile.next_token_field)
     if runtime.spec.shape.is_list(operation) and conflict:
         recorder.notes.append(

@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import config as config_module
+from conformance import interrupts as _stop
 from conformance.checks import Check
 from conformance.config import Config
 from conformance.engine import _test_bodies, suite
@@ -124,6 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     built = run_config(config)
     if built is None:
         return
+    config.stash[_SIGNALS] = _stop.install()  # every process: the CLI's, the xdist controller, each worker
     config.args[:] = [SUITE]  # the suite is the conformance tests, whatever testpaths says
     if built.record_har and not hasattr(config, "workerinput"):
         from conformance.client.har import discard_parts
@@ -151,7 +154,26 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput["conformance_config"] = dataclasses.asdict(run_config)
 
 
+_SIGNALS = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> Any:
+    """From here on a signal is noted, never raised: the reports are written whole, and say "interrupted"."""
+    if run_config(session.config) is not None:
+        _stop.shield_forever()
+    return (yield)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    try:
+        _unconfigure(config)
+    finally:
+        if config.stash.get(_SIGNALS, False):
+            _stop.uninstall()
+
+
+def _unconfigure(config: pytest.Config) -> None:
     runtime = config.stash.get(RUNTIME, None)
     if runtime is not None:
         try:
@@ -163,10 +185,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     built = config.stash.get(CONFIG, None)
     if built is not None and built.record_har and not hasattr(config, "workerinput"):
         from conformance.client.har import assemble
+        from conformance.client.tls import INSECURE
         from conformance.engine.runtime import redactor_for
 
-        assemble(built.record_har)  # every process's part (xdist's workers have ended by now), in one HAR
-        (runtime.redactor if runtime is not None else redactor_for(built)).scrub_files([built.record_har])
+        # every process's part (xdist's workers have ended by now), in one HAR, scrubbed as it is written
+        note = INSECURE if built.insecure and (built.base_url or "").lower().startswith("https://") else ""
+        assemble(built.record_har, (runtime.redactor if runtime is not None else redactor_for(built)).text, note)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -179,6 +203,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "stateful" in metafunc.fixturenames:
         cases = _test_bodies.stateful_cases(runtime)
         metafunc.parametrize("stateful", cases, ids=[str(case) for case in cases])
+    if "deeper" in metafunc.fixturenames:  # a budgeted run's second pass; none without a budget
+        deeper = runtime.operations if runtime.config.budgeted else []
+        metafunc.parametrize("deeper", deeper, ids=[op.label for op in deeper])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -192,6 +219,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if empty:
         config.hook.pytest_deselected(items=empty)
         items[:] = [item for item in items if item not in empty]
+    items.sort(key=_pass_of)  # breadth first: every operation, then the sequences, then a budgeted run's depth
+
+
+def _pass_of(item: pytest.Item) -> int:
+    kind = getattr(getattr(item, "function", None), suite.KIND, "")
+    return {"operation": 0, suite.DEPTH_KIND: 2}.get(kind, 1)
 
 
 class _TestRun:
@@ -251,6 +284,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     kind, label = _label(item)
     report.conformance = {"kind": kind, "operation": label, **recorder.as_dict()}
+    if _stop.requested() is not None:  # crosses from an xdist worker to the controller with the report
+        report.conformance["signal"] = _stop.signal_name()
     _count_failures(item, len(recorder.findings))
     runtime = item.config.stash.get(RUNTIME, None)
     if report.failed and runtime is not None:
@@ -273,6 +308,7 @@ def _count_failures(item: pytest.Item, found: int) -> None:
 
 
 _STARTED = pytest.StashKey[float]()
+BUDGET_SPENT = "budget spent: "  # how a stop by --max-time or --max-requests begins (the reports read it)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -296,16 +332,16 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
             recorder.target_gone = str(gone)
         item.session.shouldstop = str(gone)
         pytest.skip(str(gone))
-    except RunBudgetSpent:
-        built = item.config.stash.get(CONFIG, None)
-        budget = f"{built.max_time:g}s" if built is not None and built.max_time is not None else "budget"
-        item.session.shouldstop = f"the time budget of {budget} is spent"
-        pytest.skip(f"max_time: the time budget of {budget} is spent")
+    except RunBudgetSpent as spent:
+        item.session.shouldstop = f"{BUDGET_SPENT}{spent}"
+        pytest.skip(f"{BUDGET_SPENT}{spent}")
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM mid-test: keep what this test found, start no other
+        if _stop.requested() is None:
+            _stop.note(signal.SIGINT)  # an interrupt no handler saw (raised in-process) is Ctrl-C's
         if item.stash.get(_RECORDER, None) is None:
             raise
-        item.session.shouldstop = "interrupted (Ctrl-C or SIGTERM)"
-        pytest.skip("interrupted: Ctrl-C or SIGTERM during this test")
+        item.session.shouldstop = f"interrupted ({_stop.signal_name()})"
+        pytest.skip(f"interrupted: {_stop.signal_name()} during this test")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -313,10 +349,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """--max-time: once the budget is spent, the remaining tests do not start; the reports are still written."""
     import time
 
+    if run_config(item.config) is not None:
+        _stop.stop_here()  # a signal whose KeyboardInterrupt was dropped: no further test starts
     built = item.config.stash.get(CONFIG, None)
     started = item.config.stash.get(_STARTED, None)
     if built is None or built.max_time is None or started is None:
         return
     if time.monotonic() - started > built.max_time:
-        item.session.shouldstop = f"the time budget of {built.max_time:g}s is spent"
-        pytest.skip(f"max_time: the time budget of {built.max_time:g}s is spent")
+        item.session.shouldstop = f"{BUDGET_SPENT}the --max-time budget of {built.max_time:g}s is spent"
+        pytest.skip(str(item.session.shouldstop))

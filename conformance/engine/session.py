@@ -9,15 +9,25 @@ from typing import Any
 
 import pytest
 
+from conformance import interrupts as _stop
 from conformance.config import Config, ensure_report_dir
 from conformance.engine._preflight import preflight, require_selection
 from conformance.engine.plugin import SUITE, ConfigCarrier
 from conformance.engine.runtime import build_runtime, resolve_seed
-from conformance.results.verdict import EXIT_SETUP, Verdict
+from conformance.results.verdict import EXIT_CRASH, EXIT_SETUP, Verdict
 
 
 def run(config: Config, *, extra_args: list[str] | None = None) -> int:
-    """Run the suite; 0 without findings, 1 with findings, 2 when it could not run. SetupError escapes."""
+    """Run the suite: the verdict's exit code (results/verdict.py: 0 passed, 1 problems, 2 incomplete, interrupted
+    or bad input, 3 a crash). SetupError escapes, and so does a KeyboardInterrupt before the session (no report)."""
+    _stop.install()
+    try:
+        return _run(config, extra_args)
+    finally:
+        _stop.uninstall(forget=True)  # the CLI, which installed first, still reads the signal
+
+
+def _run(config: Config, extra_args: list[str] | None) -> int:
     config = config.validate()
     ensure_report_dir(config.report_dir)
     if config.seed is None:
@@ -43,13 +53,18 @@ def run(config: Config, *, extra_args: list[str] | None = None) -> int:
     if config.workers > 1:
         args += ["-n", str(config.workers)]
     carrier = ConfigCarrier(config, runtime)
+    _stop.stop_here()  # a signal at start-up whose KeyboardInterrupt was dropped: no session, no report
     code = pytest.main(args, plugins=[carrier])
-    return exit_code(code, carrier.results)
+    return exit_code(code, carrier.results, signum=_stop.requested())
 
 
-def exit_code(pytest_code: int, results: dict[str, Any] | None) -> int:
+def exit_code(pytest_code: int, results: dict[str, Any] | None, *, signum: int | None = None) -> int:
     """The run's exit code: the verdict results.json stores (results/verdict.py decides it once, for every output),
     or 2 where the session ended in pytest's own error (a usage or internal error) or wrote no results."""
+    if pytest_code == pytest.ExitCode.INTERNAL_ERROR:
+        return EXIT_CRASH
+    if results is None and signum is not None:  # a signal before the session wrote any report
+        return _stop.exit_status(signum)
     if results is None or pytest_code not in SESSION_OK:
         return EXIT_SETUP
     return Verdict.of(results).exit_code

@@ -87,6 +87,8 @@ def authenticate(
     None when nothing was presented; Reject 401 when something was presented and none of it is valid."""
     presented = False
     for mechanism in profile.auth_mechanisms:
+        if F.COOKIES_IGNORED in faults and mechanism.location == "cookie":
+            continue  # a server that reads no cookie: one there is not presented at all
         value = _presented(mechanism, headers, query)
         if value is None:
             continue

@@ -46,6 +46,8 @@ class F(StrEnum):
     LOST_CREATE = "lost_create"
     ZOMBIE_DELETE = "zombie_delete"
     FOREIGN_VISIBLE = "foreign_visible"
+    COOKIES_IGNORED = "cookies_ignored"
+    NO_AUTHENTICATION = "no_authentication"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,18 @@ FAULTS: dict[str, Fault] = {
         Fault(F.ZOMBIE_DELETE, "resource_lifecycle", "DELETE answers 200 but the resource stays live and listed"),
         Fault(
             F.FOREIGN_VISIBLE, "tenant_isolation", "any customer reads, changes and lists every customer's resources"
+        ),
+        Fault(
+            F.COOKIES_IGNORED,
+            "auth_accepted",
+            "no cookie is read (a target following the 2026-01-15 docs, which name none; 2026-08-22 documents the "
+            "token cookie)",
+            profile="voipbin-2026-08",
+        ),
+        Fault(
+            F.NO_AUTHENTICATION,
+            "auth_missing_rejected",
+            "no authentication at all: every request, whatever it carries, is the first customer's",
         ),
     )
 }

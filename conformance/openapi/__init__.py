@@ -7,8 +7,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.openapi._bundle import Document, load_document
 from conformance.openapi._params import INVALID, coerce
+from conformance.openapi.bundle import Document, load_document
 from conformance.openapi.shape import (
     Collection,
     IdSource,

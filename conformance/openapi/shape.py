@@ -98,6 +98,18 @@ class Operation:
     def has_body(self, document: dict[str, Any]) -> bool:
         return self.request_schema(document) is not None
 
+    def request_media_types(self, document: dict[str, Any]) -> tuple[str, ...]:
+        """The media types the operation's request body is declared in, lower case, without parameters."""
+        body = resolve(document, self.definition.get("requestBody"))
+        content = body.get("content") if isinstance(body, dict) else None
+        return tuple(str(media).split(";")[0].strip().lower() for media in (content or {}))
+
+    def takes_json(self, document: dict[str, Any]) -> bool:
+        """Whether the operation takes a JSON body: one declared as application/json (or +json), or with no media
+        type said. A multipart-only upload (POST /files) does not: JSON sent there is the client's mistake."""
+        media = self.request_media_types(document)
+        return self.has_body(document) and (not media or any(_json_media(m) for m in media))
+
     def body_required(self, document: dict[str, Any]) -> bool:
         body = resolve(document, self.definition.get("requestBody"))
         return isinstance(body, dict) and bool(body.get("required"))
@@ -307,3 +319,7 @@ class Shape:
                 break
             found.append(IdSource(segment[1:-1], listing))
         return found
+
+
+def _json_media(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")

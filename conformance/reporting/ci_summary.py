@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from conformance.redact import Redactor
 from conformance.reporting.out import Out, oneline, printable
-from conformance.results.verdict import Verdict
+from conformance.results.verdict import NOTHING, Verdict
 
 _ROWS = 30
 _CELL = 200  # characters of one field: a 60 KB media type is not a table cell
@@ -47,10 +47,7 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         *(["**TLS NOT VERIFIED (--insecure)**: the target's certificate was never checked.", ""] if insecure else []),
         *[f"- {_cell(reason)}" for reason in verdict.reasons],
         *([""] if verdict.reasons else []),
-        f"Target {_code(summary['target'])}, profile {_code(summary['profile'])}, seed {_cell(summary['seed'])}: "
-        f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
-        f"{len(results['findings'])} findings; {_cell(reach.get('reached_2xx', '?'))} of "
-        f"{_cell(reach.get('operations', '?'))} operations answered a 2xx.",
+        _scope(summary, reach, len(results["findings"])),
         "",
     ]
     if problems:
@@ -63,12 +60,33 @@ def markdown(results: dict[str, Any], report_dir: str) -> str:
         if len(problems) > _ROWS:
             lines.append(f"\n… and {len(problems) - _ROWS} more in report.html.")
         lines.append("")
+    found = {f.get("check") for f in results.get("findings") or []}
+    unjudged = [
+        f"{_code(check)} ({_cell(entry.get('not_judged') or NOTHING)})"
+        for check, entry in (summary.get("checks") or {}).items()
+        if not (entry.get("skipped") or entry.get("passed") or entry.get("failed") or check in found)
+    ]
+    if unjudged:
+        lines += [f"Not judged (judged nothing): {', '.join(unjudged[:_ROWS])}.", ""]
     directory = Path(report_dir)
     lines.append(
         f"Reports: {_code(directory / 'report.html')} (open this first), {_code(directory / 'results.json')}, "
         f"{_code(directory / 'junit.xml')}."
     )
     return "\n".join(lines) + "\n"
+
+
+def _scope(summary: dict[str, Any], reach: dict[str, Any], findings: int) -> str:
+    if summary.get("mode") == "lint":  # no target, no request: the spec itself
+        return f"Spec {_code(summary['spec'])} linted against {_code(summary['profile'])}: " + (
+            f"{_cell(summary['operations_tested'])} operations, {findings} findings."
+        )
+    return (
+        f"Target {_code(summary['target'])}, profile {_code(summary['profile'])}, seed {_cell(summary['seed'])}: "
+        f"{_cell(summary['operations_tested'])} operations, {_cell(summary['cases'])} requests, "
+        f"{findings} findings; {_cell(reach.get('reached_2xx', '?'))} of "
+        f"{_cell(reach.get('operations', '?'))} operations answered a 2xx."
+    )
 
 
 def write(

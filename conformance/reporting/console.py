@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from conformance.redact import Redactor
 from conformance.reporting.out import Out
-from conformance.results.verdict import Verdict
+from conformance.results.verdict import NOTHING, Verdict
 
 
 def print_summary(report_dir: str, stream: TextIO, *, compared: bool = False, redactor: Redactor | None = None) -> None:
@@ -90,6 +90,8 @@ def _print_summary(report_dir: str, out: Console) -> None:
     for check, entry in summary["checks"].items():
         if entry.get("skipped"):
             out.write(f"  {check:<24} skipped: {entry['skipped']}\n")
+        elif not entry.get("passed") and not entry.get("failed") and not by_check[check]:
+            out.write(f"  {check:<24} not judged: {entry.get('not_judged') or NOTHING}\n")
         elif by_check[check]:
             out.write(f"  {check:<24} {by_check[check]} finding(s)\n")
     if summary.get("tls_verified") is False:
@@ -143,9 +145,19 @@ def _problems(problems: list[dict[str, Any]], out: Console) -> None:
         severity = str(problem["severity"])
         out.write("  ")
         out.write(f"{severity:<8}", SEVERITY_STYLE.get(severity, ""))
-        out.write(f" {problem['title'][:90]:<90} {reach}\n")
+        out.write(f" {cut_at_word(str(problem['title']), 90):<90} {reach}\n")
     if len(problems) > _SCREENFUL:
         out.write(f"  … and {len(problems) - _SCREENFUL} more in report.html\n")
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis, never mid-word."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:(") + "…"
 
 
 def verdict(results: dict[str, Any]) -> str:
@@ -231,7 +243,7 @@ class Progress:
 
     def _update(self, console: Console, line: str) -> None:
         # Redacted before it is cut to the terminal's width, so a cut never leaves part of a secret.
-        line = console.redactor.value(line)[: _columns(self.stream) - 1]
+        line = console.redactor.safe(line)[: _columns(self.stream) - 1]
         self.stream.write("\r")
         console.write(line.ljust(self._shown))
         self._shown = len(line)

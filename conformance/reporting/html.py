@@ -11,6 +11,7 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.results.problems import unreadable
+from conformance.results.verdict import NOTHING
 
 
 def _e(value: Any) -> str:
@@ -108,7 +109,7 @@ STYLE = (
     ".vc-copy:hover,.vc-copy:focus{background:#e8eefc}"
     ".vc-sev-critical,.vc-failed td:nth-child(2),.vc-new{color:#b00020}.vc-sev-high{color:#a33f00}"
     ".vc-sev-medium{color:#6b5800}.vc-severity{font-weight:bold}.vc-passed td:nth-child(2),.vc-fixed{color:#1b6e1b}"
-    ".vc-skipped td:nth-child(2){color:#555}"
+    ".vc-skipped td:nth-child(2),.vc-not-judged td:nth-child(2){color:#555}"
     # Problems: a grid row each; opened, the details take the full width under it.
     ".vc-problem-head,.vc-problem-row{display:grid;grid-template-columns:3em 5.5em minmax(0,1fr) 13em 11em;"
     "gap:.8em;align-items:baseline;padding:.35em .5em}.vc-problem-head{font-weight:bold;border-bottom:2px solid #ccc}"
@@ -178,7 +179,7 @@ def banner_html(results: dict[str, Any]) -> str:
 _PROBLEM_COLUMNS = ("#", "severity", "problem", "check", "reach")
 
 
-def problems_html(results: dict[str, Any]) -> str:
+def problems_html(results: dict[str, Any], full: int = _FULL_EXCHANGES) -> str:
     """One row per problem; opened, its details take a row of their own, the page's full width."""
     problems = results.get("problems") or []
     if not problems:
@@ -187,15 +188,15 @@ def problems_html(results: dict[str, Any]) -> str:
     for finding in results["findings"]:
         by_problem[finding.get("problem", "")].append(finding)
     head = "".join(f"<span>{name}</span>" for name in _PROBLEM_COLUMNS)
-    rows = "".join(_problem_html(n, p, by_problem[p["id"]]) for n, p in enumerate(problems, 1))
+    rows = "".join(_problem_html(n, p, by_problem[p["id"]], full) for n, p in enumerate(problems, 1))
     return (
         '<section id="vc-problems"><h2>Problems, most severe first</h2>'
         f'<div class="vc-problem-head" aria-hidden="true">{head}</div>{rows}</section>'
     )
 
 
-def _problem_html(n: int, p: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    examples = sorted(findings, key=lambda f: unreadable(f.get("repro") or ""))[:_FULL_EXCHANGES]
+def _problem_html(n: int, p: dict[str, Any], findings: list[dict[str, Any]], full: int = _FULL_EXCHANGES) -> str:
+    examples = sorted(findings, key=lambda f: unreadable(f.get("repro") or ""))[:full]
     operations = ", ".join(escape(op) for op in p["operations"])
     severity = _e(p["severity"])
     return (
@@ -212,7 +213,7 @@ def _problem_html(n: int, p: dict[str, Any], findings: list[dict[str, Any]]) -> 
     )
 
 
-def findings_index_html(findings: list[dict[str, Any]]) -> str:
+def findings_index_html(findings: list[dict[str, Any]], cap: int = _INDEX_CAP) -> str:
     """Every finding on one line, grouped by check then operation: what a reviewer scans first."""
     if not findings:
         return '<p id="vc-no-findings">No findings.</p>'
@@ -222,10 +223,8 @@ def findings_index_html(findings: list[dict[str, Any]]) -> str:
     parts = ['<div id="vc-index"><h3>Findings by check</h3>']
     for check in sorted(by_check, key=lambda c: CATALOGUE.index(c) if c in CATALOGUE else 99):
         listed = sorted(by_check[check], key=lambda f: f["operation"])
-        items = "".join(
-            f"<li><b>{escape(f['operation'])}</b>: {escape(f['message'])}</li>" for f in listed[:_INDEX_CAP]
-        )
-        more = len(listed) - _INDEX_CAP
+        items = "".join(f"<li><b>{escape(f['operation'])}</b>: {escape(f['message'][:300])}</li>" for f in listed[:cap])
+        more = len(listed) - cap
         if more > 0:
             items += f"<li>… and {more} more (results.json has every one)</li>"
         parts.append(
@@ -234,10 +233,38 @@ def findings_index_html(findings: list[dict[str, Any]]) -> str:
     return "".join(parts) + "</div>"
 
 
-def summary_html(results: dict[str, Any], *, standalone: bool = False) -> list[str]:
+MAX_PAGE_BYTES = 1_500_000  # report.html, however many findings: the rest is in results.json, and the page says so
+SECTIONS_BYTES = 1_000_000  # our sections of pytest-html's page; its own table of tests takes the rest
+_DETAIL = ((_FULL_EXCHANGES, _INDEX_CAP, 100), (1, 10, 40), (0, 3, 10), (0, 0, 0))  # full, listed, unanswered
+
+
+def bounded_summary_html(results: dict[str, Any], *, standalone: bool = False, budget: int = SECTIONS_BYTES) -> str:
+    """summary_html() at the most detail that stays within `budget` bytes (the least detail, cut, past that)."""
+    for level, detail in enumerate(_DETAIL):
+        parts = summary_html(results, standalone=standalone, detail=detail)
+        text = "".join(parts)
+        if len(text.encode("utf-8", "replace")) <= budget or level == len(_DETAIL) - 1:
+            break
+    if level:
+        note = (
+            f'<p id="vc-cut">This page shows part of the {len(results["findings"])} findings to stay under '
+            f"{MAX_PAGE_BYTES / 1e6:g} MB; results.json has every one.</p>"
+        )
+        text = text.replace('<div id="vc-run">', note + '<div id="vc-run">', 1)
+    data = text.encode("utf-8", "replace")
+    if len(data) > budget:  # hundreds of problems at the least detail: cut, and say where the rest is
+        cut = data[: budget - 400].decode("utf-8", "ignore").rsplit("<", 1)[0]
+        text = cut + '<p id="vc-cut-end">… the page ends here to stay small; results.json has everything.</p>'
+    return text
+
+
+def summary_html(
+    results: dict[str, Any], *, standalone: bool = False, detail: tuple[int, int, int] = _DETAIL[0]
+) -> list[str]:
     """The run's sections, the verdict first. For pytest-html's page (the default) with the style that overrides
     pytest-html's own and the copy buttons' script; `standalone`: for a page of ours, which carries its own style
-    and no script."""
+    and no script. `detail`: findings in full per problem, findings listed per check, unanswered requests listed."""
+    full, listed, unanswered = detail
     summary = results["summary"]
     header = (
         f'<div id="vc-run"><h2>VoIPBIN conformance</h2><p>'
@@ -247,25 +274,11 @@ def summary_html(results: dict[str, Any], *, standalone: bool = False) -> list[s
         f"Operations: {_e(summary['operations_tested'])} &middot; Cases: {_e(summary['cases'])} &middot; "
         f'Findings: <b id="vc-findings-count">{_e(summary["findings"])}</b></p></div>'
     )
-    rows = []
-    counts: dict[str, int] = defaultdict(int)
-    for finding in results["findings"]:
-        counts[finding["check"]] += 1
-    for check, entry in summary["checks"].items():
-        status = "skipped" if entry.get("skipped") else "failed" if counts[check] else "passed"
-        reason = escape(entry.get("skipped") or "")
-        rows.append(
-            f'<tr class="vc-{status}"><td>{escape(check)}</td><td>{status}</td><td>{_e(entry["passed"])}</td>'
-            f"<td>{_e(entry['failed'])}</td><td>{counts[check]}</td><td>{reason}</td></tr>"
-        )
-    table = (
-        '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
-        "<th>findings</th><th>why skipped</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
+    table = _checks_table(summary, results["findings"])
     return [
         "" if standalone else PAGE_STYLE,
         banner_html(results),
-        problems_html(results),
+        problems_html(results, full),
         header,
         _mock_command_html(summary),
         '<p id="vc-insecure"><b>TLS NOT VERIFIED (--insecure)</b>: the target\'s certificate was never checked.</p>'
@@ -274,7 +287,9 @@ def summary_html(results: dict[str, Any], *, standalone: bool = False) -> list[s
         _completeness_html(summary),
         table,
         _reach_html(summary),
-        findings_index_html(results["findings"]),
+        _unanswered_html(results["findings"], unanswered),
+        _not_judged_html(summary, unanswered),
+        findings_index_html(results["findings"], listed),
         "" if standalone else COPY_SCRIPT,
     ]
 
@@ -318,4 +333,52 @@ def _reach_html(summary: dict[str, Any]) -> str:
         + ". "
         + (f"Never reached (success path untested):</p><ul>{items}</ul>" if never else "All reached.</p>")
         + "</div>"
+    )
+
+
+def _unanswered_html(findings: list[dict[str, Any]], cap: int) -> str:
+    """Requests the target did not answer (a timeout, a connection that failed): each with its operation."""
+    silent = [f for f in findings if (f.get("response") or {}).get("error")]
+    if not silent:
+        return ""
+    items = "".join(
+        f"<li><b>{_e(f['operation'])}</b>: {_e(str(f['message'])[:300])} <small>[{_e(f['check'])}]</small></li>"
+        for f in silent[:cap]
+    )
+    more = f"<li>… and {len(silent) - cap} more (results.json has every one)</li>" if len(silent) > cap else ""
+    return (
+        f'<div id="vc-unanswered"><h3>Requests the target did not answer ({len(silent)})</h3>'
+        f"<ul>{items}{more}</ul></div>"
+    )
+
+
+def _not_judged_html(summary: dict[str, Any], cap: int) -> str:
+    """What the run could not judge, and why (a probe whose request got no answer, a sequence with nothing to try)."""
+    unjudged = summary.get("not_judged") or []
+    if not unjudged:
+        return ""
+    items = "".join(f"<li>{_e(item)}</li>" for item in unjudged[:cap])
+    more = f"<li>… and {len(unjudged) - cap} more (results.json summary.not_judged)</li>" if len(unjudged) > cap else ""
+    return f'<div id="vc-not-judged"><h3>Not judged ({len(unjudged)})</h3><ul>{items}{more}</ul></div>'
+
+
+def _checks_table(summary: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """Per check: its outcome; "not judged", with the reason, where it judged nothing (never a green "passed")."""
+    counts: dict[str, int] = defaultdict(int)
+    for finding in findings:
+        counts[finding["check"]] += 1
+    rows = []
+    for check, entry in summary["checks"].items():
+        status = "skipped" if entry.get("skipped") else "failed" if counts[check] else "passed"
+        if status == "passed" and not entry.get("passed") and not entry.get("failed"):
+            status = "not judged"  # 0 passed and 0 failed is no pass
+        why = entry.get("skipped") or (entry.get("not_judged") or NOTHING if status == "not judged" else "")
+        rows.append(
+            f'<tr class="vc-{status.replace(" ", "-")}"><td>{escape(check)}</td><td>{status}</td>'
+            f"<td>{_e(entry['passed'])}</td><td>{_e(entry['failed'])}</td><td>{counts[check]}</td>"
+            f"<td>{escape(why)}</td></tr>"
+        )
+    return (
+        '<table id="vc-checks"><thead><tr><th>check</th><th>outcome</th><th>passed</th><th>failed</th>'
+        "<th>findings</th><th>why not judged</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from conformance import interrupts as _stop
 from conformance.config import MAX_SHARDS, ensure_report_dir
 from conformance.errors import SetupError
 from conformance.redact import Redactor
@@ -124,6 +125,8 @@ def _add(summary: dict[str, Any], findings: dict[str, dict[str, Any]], part: dic
         mine["failed"] += entry["failed"]
         if "skipped" in mine and (entry["passed"] or entry["failed"] or "skipped" not in entry):
             del mine["skipped"]
+        if mine["passed"] or mine["failed"]:  # judged by another shard
+            mine.pop("not_judged", None)
     for finding in part["findings"]:
         known = findings.get(finding["fingerprint"])
         findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
@@ -192,8 +195,13 @@ def write(results: dict[str, Any], report_dir: str, redactor: Redactor | None = 
         raise SetupError(f"the merged results.json would not be a results file: {wrong}", "merge fewer shards")
     directory = Path(report_dir)
     ensure_report_dir(str(directory))
+    with _stop.shielded():  # a signal now is noted: the reports are written whole, then again as interrupted
+        _write(out, directory, text, shown)
+    return directory
+
+
+def _write(out: Out, directory: Path, text: str, shown: dict[str, Any]) -> None:
     out.file(directory / "results.json", text + "\n")
     out.file(directory / "junit.xml", '<?xml version="1.0" encoding="utf-8"?>\n' + junit(shown))
     out.file(directory / "report.html", render_results(shown))
     ci_summary.write(shown, str(directory), sys.stdout, out.redactor)  # the merge publishes the run's summary
-    return directory

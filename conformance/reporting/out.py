@@ -53,8 +53,8 @@ class Out:
         return path
 
     def write(self, text: str, stream: TextIO | None = None) -> None:
-        """`text` on a terminal or a CI log: redacted, then printable."""
-        (stream or sys.stdout).write(printable(self.redactor.value(text)))
+        """`text` on a terminal or a CI log: redacted (a report's own words are never rewritten), then printable."""
+        (stream or sys.stdout).write(printable(self.redactor.safe(text)))
 
     def line(self, text: str, stream: TextIO | None = None) -> None:
         self.write(text + "\n", stream)

@@ -17,9 +17,10 @@ from conformance.config import Config
 from conformance.data import bundled_spec_path
 from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
+from conformance.engine.suite import DEPTH_KIND, DEPTH_TEST
 from conformance.redact import Redactor
 from conformance.reporting.console import Progress, Tick
-from conformance.reporting.html import compact_findings_html, summary_html
+from conformance.reporting.html import MAX_PAGE_BYTES, bounded_summary_html, compact_findings_html
 from conformance.reporting.results import Aggregator, write_results
 
 REPORTER = "voipbin-conformance-reporter"
@@ -60,6 +61,7 @@ class Reporter:
         self.results: dict[str, Any] | None = None
         self.regression: dict[str, Any] | None = None
         self.baseline_error: str | None = None
+        self.tracebacks: list[str] = []
 
     @property
     def redactor(self) -> Redactor:
@@ -67,11 +69,15 @@ class Reporter:
         return runtime.redactor if runtime is not None else self.fallback_redactor
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.aggregator.tests_total = len(session.items)
+        self._collected([item.nodeid for item in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._collected(ids)
+
+    def _collected(self, ids: list[str]) -> None:
         self.aggregator.tests_total = len(ids)
+        self.aggregator.depth_total = sum(1 for nodeid in ids if f"::{DEPTH_TEST}[" in nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -86,10 +92,15 @@ class Reporter:
             text = str(report.longrepr).strip().splitlines()
             error = {"test": report.nodeid.split("::")[-1], "error": (text[-1] if text else "")[:300]}
             self.aggregator.errors.append(error)
+            if len(self.tracebacks) < 20:  # crash.txt: the first ones in full
+                self.tracebacks.append(f"{report.nodeid}\n{report.longrepr}")
         if data.get("findings"):
             _attach_findings(report, data["findings"])
         if report.when == "call" or report.skipped:
             self.aggregator.tests_done += 1
+            if data["kind"] == DEPTH_KIND:
+                self.aggregator.depth_done += 1
+                self.aggregator.depth_full += not report.skipped
             if self.console:
                 self._progress(data, report, errored)
 
@@ -111,12 +122,19 @@ class Reporter:
         self._status.show(tick, self.redactor)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.aggregator.interrupted = True
+        if not excinfo.errisinstance(pytest.Session.Interrupted):  # that one is a stop of our own (--max-time)
+            self.aggregator.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if exitstatus == pytest.ExitCode.INTERRUPTED:
+        from conformance import interrupts as _stop
+
+        # Sticky: the handler's flag, whoever saw the KeyboardInterrupt (a stop of our own, --max-time or
+        # --max-failures, also ends pytest's session as "interrupted", and is not one).
+        stopped_itself = exitstatus == pytest.ExitCode.INTERRUPTED and session.shouldstop
+        if _stop.requested() is not None or (exitstatus == pytest.ExitCode.INTERRUPTED and not stopped_itself):
             self.aggregator.interrupted = True
+            self.aggregator.signal = self.aggregator.signal or _stop.signal_name()
         if session.shouldstop:
             self.aggregator.stopped = str(session.shouldstop)
         _quiet_environment(self.config)
@@ -140,6 +158,11 @@ class Reporter:
 
         ci_summary.write(results, self.run.report_dir, sys.stdout if self.console else None, self.redactor)
         _junit_header(self.config, results)
+        if self.tracebacks:  # the suite itself failed: a crash, its tracebacks beside the reports
+            from conformance.reporting.finish import say_crash, write_crash
+
+            where = write_crash(self.run.report_dir, "\n\n".join(self.tracebacks), self.redactor)
+            say_crash(where, f"{len(self.aggregator.errors)} test(s) failed inside the suite")
         if self.carrier is not None:  # the results, verdict included, handed to the engine in-process
             self.carrier.results = results
 
@@ -149,7 +172,7 @@ class Reporter:
     ) -> None:
         if self.results is None:
             return
-        prefix.extend(summary_html(self.results))
+        prefix.append(bounded_summary_html(self.results))
         if self.baseline_error is not None:  # only reachable through pytest: the CLI refuses a bad one up front
             prefix.append(f'<p id="vc-baseline">Baseline not compared: {escape(self.baseline_error)}</p>')
         if self.regression is not None:
@@ -164,9 +187,27 @@ class Reporter:
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = "VoIPBIN conformance report"
 
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> bool | None:
+        """An error in our own hooks (a crash): its traceback in crash.txt beside the reports, one line here."""
+        from conformance.reporting.finish import say_crash, write_crash
+
+        where = write_crash(self.run.report_dir, str(excrepr), self.redactor)
+        say_crash(where, f"{excinfo.typename}: {excinfo.value}")
+        self.crashed = True
+        return True
+
+    crashed = False
+
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from conformance.reporting.finish import mark_interrupted
+
+        if self.results is not None:  # a signal after the verdict: the reports are written again, interrupted
+            self.results = mark_interrupted(self.run.report_dir, self.redactor) or self.results
+            if self.carrier is not None:
+                self.carrier.results = self.results
         report_dir = Path(self.run.report_dir)
+        _bound_page(report_dir / "report.html", self.results)
         paths = [str(report_dir / name) for name in ("results.json", "junit.xml", "report.html", "summary.md")]
         paths += [p for p in (getattr(config.option, "xmlpath", None), getattr(config.option, "htmlpath", None)) if p]
         self.redactor.scrub_files(paths)
@@ -240,3 +281,13 @@ def _junit_header(config: pytest.Config, results: dict[str, Any]) -> None:
     for check, entry in summary["checks"].items():
         if entry.get("skipped"):
             xml.add_global_property(f"skipped:{check}", entry["skipped"])
+
+
+def _bound_page(path: Path, results: dict[str, Any] | None) -> None:
+    """report.html within MAX_PAGE_BYTES: where pytest-html's table of tests took it past, our own page instead."""
+    from conformance.reporting.out import Out
+    from conformance.reporting.static_html import render_results
+
+    if results is None or not path.is_file() or path.stat().st_size <= MAX_PAGE_BYTES:
+        return
+    Out().file(path, render_results(results))

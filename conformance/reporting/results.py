@@ -11,13 +11,15 @@ from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
 from conformance.config import DEFAULT_PROFILE, Config
+from conformance.engine.plugin import BUDGET_SPENT
 from conformance.errors import SetupError
 from conformance.profiles import load_profile
 from conformance.results.finding import absorb
 from conformance.results.problems import group
+from conformance.results.verdict import NOT_SELECTED, NOTHING
 
 FORMAT = "voipbin-conformance/results/1"
-_NOT_SELECTED = "not selected (--checks / --exclude-checks)"
+_NOT_SELECTED = f"{NOT_SELECTED} (--checks / --exclude-checks)"
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Aggregator:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     interrupted: bool = False
+    signal: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM), in this process or a worker
     stopped: str | None = None
     tests_total: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -40,6 +43,9 @@ class Aggregator:
     statuses: dict[str, set[int]] = field(default_factory=dict)
     target_gone: str | None = None  # why the run stopped: the target stopped answering
     unjudged: list[str] = field(default_factory=list)  # what a stateful check found nothing to judge on
+    depth_total: int = 0  # a budgeted run's second passes (test_depth), collected
+    depth_done: int = 0  # ... and those that ran (to their end, or cut by the budget)
+    depth_full: int = 0  # ... and those that ran to their end
 
     def add(self, data: dict[str, Any]) -> None:
         if data["kind"] == "operation":
@@ -53,6 +59,8 @@ class Aggregator:
             known = self.findings.get(finding["fingerprint"])
             self.findings[finding["fingerprint"]] = finding if known is None else absorb(known, finding)
         self.unjudged.extend(data.get("unjudged") or [])
+        if data.get("signal"):  # a worker a signal reached: the run is interrupted, whatever the controller saw
+            self.interrupted, self.signal = True, self.signal or str(data["signal"])
         if data.get("target_gone"):
             self.target_gone = data["target_gone"]
         if data.get("notes"):
@@ -62,8 +70,18 @@ class Aggregator:
 
     @property
     def complete(self) -> bool:
-        """Every collected test ran to its end: nothing stopped, skipped by the budget or interrupted."""
-        return not self.interrupted and self.stopped is None and self.tests_done >= self.tests_total
+        """Every collected test ran to its end: nothing stopped, skipped by the budget or interrupted. Under a
+        budget, every operation's first pass and every sequence is enough: the budget decides depth, not reach."""
+        if self.interrupted:
+            return False
+        if self.stopped is None and self.tests_done >= self.tests_total:
+            return True
+        first = self.tests_done - self.depth_done >= self.tests_total - self.depth_total
+        return self.depth_total > 0 and first and (self.stopped or "").startswith(BUDGET_SPENT)
+
+    def depth(self) -> dict[str, int] | None:
+        """How deep a budgeted run went: the operations whose second pass ran to its end, of all."""
+        return {"full": self.depth_full, "total": self.depth_total} if self.depth_total else None
 
     def reach(self) -> dict[str, Any]:
         statuses = {op: sorted(codes) for op, codes in self.statuses.items()}
@@ -87,6 +105,8 @@ class Aggregator:
                 reason, entry["not_applicable"] = f"not a convention of {profile.id}", True
             if reason is not None and not passed and not failed:
                 entry["skipped"] = reason
+            elif not passed and not failed:  # ran, and judged nothing: never shown as passed
+                entry["not_judged"] = NOTHING
             checks[check] = entry
         return checks
 
@@ -107,11 +127,13 @@ class Aggregator:
             "tls_verified": not self.config.insecure if (self.config.base_url or "").lower()[:6] == "https:" else None,
             "max_examples": self.config.max_examples,
             "interrupted": self.interrupted,
+            "signal": self.signal,
             "stopped": self.stopped,
             "target_gone": self.target_gone,
             "profile_decisions": load_profile(self.config.profile).decisions,
             "not_judged": sorted(self.unjudged),
             "tests": {"done": self.tests_done, "total": self.tests_total},
+            "depth": self.depth(),
             "complete": self.complete,
             "min_reach": self.config.min_reach,
             "shard": self.config.shard,

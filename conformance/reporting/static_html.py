@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from conformance.reporting.html import STYLE, findings_html, summary_html
+from conformance.reporting.html import MAX_PAGE_BYTES, STYLE, bounded_summary_html, findings_html
 
 _STYLE = f"<style>{STYLE}body{{margin:1em 2em}}h2{{margin-top:1.5em}}</style>"
 
@@ -22,7 +22,8 @@ def page(title: str, body: str) -> str:
 
 def render_results(results: dict[str, Any]) -> str:
     """A run's report from its results.json (used for merged shards, where no single pytest session exists)."""
-    parts = summary_html(results, standalone=True)
-    if results["findings"]:
-        parts.append("<h2>Details</h2>" + findings_html(results["findings"]))
-    return page("VoIPBIN conformance report", "".join(parts))
+    body = bounded_summary_html(results, standalone=True, budget=MAX_PAGE_BYTES - 40_000)
+    details = "<h2>Details</h2>" + findings_html(results["findings"]) if results["findings"] else ""
+    if len(body.encode("utf-8", "replace")) + len(details.encode("utf-8", "replace")) < MAX_PAGE_BYTES - 40_000:
+        body += details  # every finding in full where it fits; results.json has them all in any case
+    return page("VoIPBIN conformance report", body)

@@ -17,9 +17,10 @@ _BODY_SNIPPET = 2000
 _MESSAGE, _KEY, _SHORT, _URL = 1000, 200, 300, 2048
 
 
-def _field(text: str, redactor: Redactor, limit: int, *, counted: bool = True) -> str:
-    """`text` redacted (whole, so a cut cannot leave half a secret), then capped at `limit` characters."""
-    text = redactor.value(text)
+def _field(text: str, redactor: Redactor, limit: int, *, counted: bool = True, words: bool = False) -> str:
+    """`text` redacted (whole, so a cut cannot leave half a secret), then capped at `limit` characters; `words`:
+    text of our own (a key), where only long spellings are redacted, never a short password spelling a word."""
+    text = redactor.safe(text) if words else redactor.value(text)
     if len(text) <= limit:
         return text
     return text[:limit] + (f"… (+{len(text) - limit} characters)" if counted else "…")
@@ -58,7 +59,7 @@ class Finding:
         """Every field from the target redacted, then capped: one target cannot grow a report without bound."""
         exchange = fail.exchange
         message = _field(fail.message, redactor, _MESSAGE)
-        key = _field(fail.key, redactor, _KEY, counted=False)  # redacted: a fresh token must not move a fingerprint
+        key = _field(fail.key, redactor, _KEY, counted=False, words=True)  # a fresh token must not move a fingerprint
         summary = _field(f"[{check}] {operation}: {fail.message}", redactor, _MESSAGE)
         return cls(
             check=check,

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-EXIT_OK, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_SETUP, EXIT_CRASH = 0, 1, 2, 3
+"""0 passed; 1 problems found; 2 incomplete, interrupted or bad input (nothing judged is not a pass); 3 a crash: an
+error in the suite itself (never 1, which CI reads as problems in the API)."""
 _LISTED = 10  # things not judged named one by one in the reasons
+NOTHING = "nothing it applies to was sent or seen"  # a check that judged nothing, no reason given
 Outcome = Literal["passed", "failed", "incomplete", "error"]
 
 
@@ -49,6 +52,8 @@ def decide(
     minimum = summary.get("min_reach", min_reach) if min_reach is None else min_reach
     failing = bool(findings) if baseline_worse is None else baseline_worse
     found = _found(findings, problems, baseline_worse)
+    if summary.get("interrupted"):  # the user's word, whenever it came: never a pass, whatever else holds
+        return Verdict("incomplete", EXIT_SETUP, _interrupted(summary), [f"found so far: {text}" for text in found])
     if summary.get("target_gone"):
         return Verdict("incomplete", EXIT_SETUP, f"Incomplete: {summary['target_gone']}", found)
     if not session_ok:
@@ -56,8 +61,11 @@ def decide(
     if not summary.get("complete", True):
         return Verdict("incomplete", EXIT_FINDINGS if failing else EXIT_SETUP, _incomplete(summary), found)
     if summary.get("errors"):
-        headline = f"No verdict: the suite failed on {len(summary['errors'])} test(s)"
-        return Verdict("error", EXIT_FINDINGS if failing else EXIT_SETUP, headline, found)
+        headline = f"No verdict: the suite itself failed (a crash) on {len(summary['errors'])} test(s)"
+        return Verdict("error", EXIT_CRASH, headline, found)
+    nothing = _nothing_judged(summary, findings)
+    if nothing:
+        return Verdict("incomplete", EXIT_SETUP, nothing, [r for r in _not_judged(summary) if NOT_SELECTED not in r])
     short = _short_reach(summary, minimum)
     if failing or short:
         headline = found[0] if failing else short
@@ -86,6 +94,40 @@ def _incomplete(summary: dict[str, Any]) -> str:
     return f"Incomplete: {tests.get('done', '?')} of {tests.get('total', '?')} tests ran ({why})"
 
 
+def _interrupted(summary: dict[str, Any]) -> str:
+    tests = summary.get("tests") or {}
+    by = summary.get("signal") or "Ctrl-C or SIGTERM"
+    done, total = tests.get("done", "?"), tests.get("total", "?")
+    if isinstance(done, int) and isinstance(total, int) and total and done >= total:
+        return f"Interrupted ({by}) as the run ended: all {total} tests ran, but the run did not finish; not a pass"
+    return f"Interrupted ({by}): {done} of {total} tests ran; what did not run was not judged"
+
+
+def selected_checks(summary: dict[str, Any]) -> list[str]:
+    """The checks the run was asked for and its profile has: neither left out by --checks/--exclude-checks nor
+    another profile's convention."""
+    return [
+        check
+        for check, entry in (summary.get("checks") or {}).items()
+        if not entry.get("not_applicable") and not str(entry.get("skipped") or "").startswith(NOT_SELECTED)
+    ]
+
+
+NOT_SELECTED = "not selected"  # how results.json's checks say --checks/--exclude-checks left one out
+
+
+def _nothing_judged(summary: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """Where no check the run asked for judged anything: what was asked, and that none of it was judged."""
+    checks = summary.get("checks") or {}
+    if findings or not checks:
+        return ""
+    asked = selected_checks(summary)
+    if any(checks[check].get("passed") or checks[check].get("failed") for check in asked):
+        return ""
+    named = ", ".join(asked[:_LISTED]) + (f" and {len(asked) - _LISTED} more" if len(asked) > _LISTED else "")
+    return f"Not judged: none of the checks asked for ({named or 'none'}) judged anything; not a pass"
+
+
 def _short_reach(summary: dict[str, Any], minimum: float | None) -> str:
     reach = summary.get("reach") or {}
     if minimum is None or reach.get("percent", 100.0) >= minimum:
@@ -107,6 +149,12 @@ def _passed(summary: dict[str, Any], findings: list[dict[str, Any]]) -> Verdict:
 
 def _not_judged(summary: dict[str, Any]) -> list[str]:
     reasons = []
+    depth = summary.get("depth") or {}
+    if depth.get("full", 0) < depth.get("total", 0):
+        reasons.append(
+            f"depth: {depth['full']} of {depth['total']} operations got all their cases within the budget; every "
+            "operation had its probes, first boundary cases and a first random case"
+        )
     if not summary.get("writes_allowed", True):
         reasons.append("read-only: no write was judged (creates, updates, deletes; --allow-writes to judge them)")
     reach = summary.get("reach") or {}
@@ -125,6 +173,6 @@ def _not_judged(summary: dict[str, Any]) -> list[str]:
         if entry.get("not_applicable"):
             continue  # the profile has no such convention: nothing was left out
         if entry.get("skipped") or (not entry.get("passed") and not entry.get("failed")):
-            by_reason.setdefault(entry.get("skipped") or "nothing to judge on this target", []).append(check)
+            by_reason.setdefault(entry.get("skipped") or entry.get("not_judged") or NOTHING, []).append(check)
     reasons += [f"{', '.join(checks)} not run: {why}" for why, checks in by_reason.items()]
     return reasons

@@ -11,6 +11,7 @@ as it passes and redacted from then on, in findings, reports, the console and a 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -18,19 +19,19 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from conformance.checks import CHECKS, Check, Exchange, Observed, observing
 from conformance.checks.traffic import PLACEHOLDERS
 from conformance.client.client import EngineClient
-from conformance.config import is_secret_header
+from conformance.config import MIN_CREDENTIAL, is_secret_header
 from conformance.engine.runtime import Runtime
 from conformance.openapi import Operation, Spec, match_path
 from conformance.redact import Redactor, header_variable
 from conformance.results.finding import Finding, Recorder
 
 LISTED = 100  # unmatched requests named one by one (by method and path); the rest are counted
-MAX_SECRETS = 1000
+MIN_LEARNED = 4  # shorter, and a value is no credential (`1`, `abc`): a password is learned whatever its length
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 _PLACEHOLDER = re.compile(r"^(\$\{[A-Z0-9_]+\}|\[REDACTED\])$")
 
@@ -47,11 +48,12 @@ class Routes:
             self._by.setdefault((operation.method, operation.path.count("/")), []).append(operation)
 
     def path(self, url: str) -> str | None:
-        """The operation path a URL asks for, or None when it is not the API's (another host, another prefix)."""
+        """The operation path a URL asks for, or None when it is not the API's (another scheme, host, port or
+        prefix than `base_url`'s)."""
         path = urlsplit(url).path
         if self._prefix:
             prefix = urlsplit(self._prefix)
-            if urlsplit(url).netloc.lower() != prefix.netloc.lower() or not (path + "/").startswith(prefix.path + "/"):
+            if _origin(url) != _origin(self._prefix) or not (path + "/").startswith(prefix.path + "/"):
                 return None
             path = path[len(prefix.path) :]
         if self._base and (path + "/").startswith(self._base + "/"):
@@ -67,32 +69,43 @@ class Routes:
         return None
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default where none is written): what makes two URLs the same server."""
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
 class Secrets:
     """The credentials the traffic carried, learned as it passes: each under a variable a repro can name
-    (`VOIPBIN_TOKEN`, `VOIPBIN_TOKEN_2`, …), so one customer's requests stay told apart from another's."""
+    (`VOIPBIN_TOKEN`, `VOIPBIN_TOKEN_2`, …), so one customer's requests stay told apart from another's. However
+    many there are (a token rotated on every request), each is added to the one redactor once, in time of its own
+    spellings: nothing is rebuilt, and nothing stops being learned."""
 
     def __init__(self, profile: Any, known: dict[str, str]) -> None:
-        self._profile, self._named = profile, dict(known)
+        self._profile = profile
+        self.redactor = Redactor(known)
         self._seen = set(known.values())
-        self.redactor = Redactor(self._named)
+        self._next: dict[str, int] = {}  # variable -> the next number to try after it
         # Data that only looks like a credential by its name: a page token is data, and stays in a repro.
         self._data = {n.lower() for n in (*profile.page_params, profile.next_token_field)}
 
     def learn(self, exchange: Exchange) -> None:
-        found = [(name, value.strip()) for name, value in self._found(exchange)]
-        fresh = [(name, value) for name, value in found if value not in self._seen and _worth(name, value)]
-        if not fresh or len(self._seen) >= MAX_SECRETS:
-            return
-        for name, value in fresh:
-            if value in self._seen:
+        for name, value in self._found(exchange):
+            value = value.strip()
+            if value in self._seen or not _worth(name, value):
                 continue
             self._seen.add(value)
-            variable, n = name, 1
-            while variable in self._named:
-                n += 1
-                variable = f"{name}_{n}"
-            self._named[variable] = value
-        self.redactor = Redactor(self._named)
+            self.redactor.add(self._variable(name), value)
+
+    def _variable(self, name: str) -> str:
+        n = self._next.get(name, 1)
+        variable = name if n == 1 else f"{name}_{n}"
+        while variable in self.redactor.named:
+            n += 1
+            variable = f"{name}_{n}"
+        self._next[name] = n + 1
+        return variable
 
     def _found(self, exchange: Exchange) -> Iterator[tuple[str, str]]:
         mechanisms = {m.name.lower(): m for m in self._profile.auth_mechanisms}
@@ -102,22 +115,48 @@ class Secrets:
             if name.lower() == "cookie":
                 yield from self._cookies(value, mechanisms)
             elif is_secret_header(name):
-                scheme, _, rest = value.strip().partition(" ")
-                yield _variable(name, mechanisms), (rest.strip() if rest and scheme.isalpha() else value.strip())
-        for name, value in parse_qsl(urlsplit(exchange.url).query, keep_blank_values=True):
+                yield from _header_secrets(_variable(name, mechanisms), value)
+        parts = urlsplit(exchange.url)
+        if parts.password:  # http://user:password@host/
+            yield from (("VOIPBIN_PASSWORD", p) for p in {parts.password, unquote(parts.password)})
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
             if name.lower() not in self._data and (name.lower() in mechanisms or is_secret_header(name)):
                 yield _variable(name, mechanisms), value
         for name, value in exchange.response_headers.items():
-            if name == "set-cookie":
-                yield from self._cookies(value.split(";", 1)[0], mechanisms)
+            if name == "set-cookie":  # several, joined by commas: each cookie's name=value comes before its ';'
+                for cookie in re.split(r",\s*(?=[^;,=\s]+=)", value):
+                    yield from self._cookies(cookie.split(";", 1)[0], mechanisms)
         for body in (exchange.request_body, exchange.response_body):
             yield from ((n, v) for n, v in _body_secrets(body, mechanisms, self._data))
 
     def _cookies(self, header: str, mechanisms: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        """Every cookie that is a credential by its name (a session, a CSRF token) or looks like one."""
         for part in header.split(";"):
             name, sep, value = part.strip().partition("=")
-            if sep and (name.lower() in mechanisms or is_secret_header(name)):
+            wanted = name.lower() in mechanisms or is_secret_header(name) or _SESSION_COOKIE.search(name.lower())
+            if sep and name.lower() not in self._data and (wanted or len(value) >= MIN_CREDENTIAL):
                 yield _variable(name, mechanisms), value
+
+
+# Cookie names a session or a CSRF token goes by that is_secret_header does not know (PHPSESSID, connect.sid).
+_SESSION_COOKIE = re.compile(r"sess|sid|csrf|xsrf|remember|login|^id$")
+
+
+def _header_secrets(variable: str, value: str) -> Iterator[tuple[str, str]]:
+    """A credential header's value, the credential after its scheme, and a Basic pair and its password."""
+    scheme, _, rest = value.strip().partition(" ")
+    if not (rest and scheme.isalpha()):
+        yield variable, value
+        return
+    yield variable, rest.strip()
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(rest.strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return
+        yield variable, pair
+        if pair.partition(":")[2]:
+            yield "VOIPBIN_PASSWORD", pair.partition(":")[2]
 
 
 def _variable(name: str, mechanisms: dict[str, Any]) -> str:
@@ -130,16 +169,16 @@ def _variable(name: str, mechanisms: dict[str, Any]) -> str:
 
 def _worth(name: str, value: str) -> bool:
     """A value worth redacting: not a placeholder (`Bearer undefined`, an already redacted `${VOIPBIN_TOKEN}`), and
-    long enough that redacting it cannot rewrite ordinary text; a password whatever its length (redacted only
-    where it stands whole)."""
+    not so short that it is no credential (`1`); a password whatever its length (the redactor redacts a short one
+    only where it stands as a value)."""
     if not value or _PLACEHOLDER.match(value) or value.strip("\"'").lower() in PLACEHOLDERS:
         return False
-    return name == "VOIPBIN_PASSWORD" or len(value) >= 8
+    return name == "VOIPBIN_PASSWORD" or len(value) >= MIN_LEARNED
 
 
 def _body_secrets(body: bytes | None, mechanisms: dict[str, Any], plain: set[str]) -> Iterator[tuple[str, str]]:
-    """Credential-like fields of a JSON body, to one level down (a login's password, the token it answers, an
-    accesskey a create hands out), and any JWT in it."""
+    """Credential-like fields of a body, JSON (at any depth, a bounded number of them) or a form (a login's
+    password, the token it answers, an accesskey a create hands out), and any JWT in it."""
     if not body or len(body) > 1024 * 1024:
         return
     text = body.decode("utf-8", "replace")
@@ -147,21 +186,36 @@ def _body_secrets(body: bytes | None, mechanisms: dict[str, Any], plain: set[str
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        return
-    objects: list[dict[str, Any]] = [data] if isinstance(data, dict) else []
-    if isinstance(data, dict):
-        objects += [child for child in data.values() if isinstance(child, dict)]
-    for obj in objects:
-        for key, value in obj.items():
-            if isinstance(value, str) and isinstance(key, str) and key.lower() not in plain and _credential_field(key):
+        data = dict(parse_qsl(text)) if _FORM.fullmatch(text.strip()) else None
+    stack, budget = [data], 10_000
+    while stack and budget > 0:
+        obj = stack.pop()
+        budget -= 1
+        children = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+        for key, value in children:
+            if isinstance(value, dict | list):
+                stack.append(value)
+            elif (
+                isinstance(value, str) and isinstance(key, str) and key.lower() not in plain and _credential_field(key)
+            ):
                 yield _variable(key, mechanisms), value
+
+
+_FORM = re.compile(r"[^=&\s]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*")
 
 
 def _credential_field(key: str) -> bool:
     squeezed = re.sub(r"[^a-z]", "", key.lower())
-    return squeezed in ("token", "accesskey", "password", "secret", "jwt", "apikey") or squeezed.endswith(
-        ("token", "password", "secret")
-    )
+    return squeezed in (
+        "token",
+        "accesskey",
+        "password",
+        "secret",
+        "jwt",
+        "apikey",
+        "passwd",
+        "pwd",
+    ) or squeezed.endswith(("token", "password", "secret"))
 
 
 @dataclass
@@ -205,6 +259,7 @@ class TrafficJudge:
             if check.observer is not None and check.id in enabled and check.part_of(profile)
         ]
         self.secrets = Secrets(profile, {**Redactor.from_environment().named, **runtime.redactor.named})
+        runtime.redactor = self.secrets.redactor  # one redactor, learning as the traffic passes
         self.clients: dict[str, EngineClient] = {}
         self.sequences = EngineClient(runtime, Recorder())
         self.unmatched = Unmatched()
@@ -215,7 +270,6 @@ class TrafficJudge:
         """Judge one exchange; returns the findings it showed first (a fingerprint not seen before)."""
         with self.lock:
             self.secrets.learn(exchange)
-            self.runtime.redactor = self.secrets.redactor
             before = self._fingerprints()
             self._judge(exchange, kind)
             return [f for f in self._findings() if f.fingerprint not in before]

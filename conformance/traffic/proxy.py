@@ -1,4 +1,6 @@
-"""`proxy`: a forwarding HTTP proxy a client points its base URL at. Every request goes to the upstream unchanged
+"""`proxy`: a reverse proxy to its one upstream, which a client points its base URL at, and nothing else: only an
+origin-form request with one unambiguous framing is forwarded (`_framing`; anything else is a 4xx and the connection
+closed), never CONNECT. Every request goes to the upstream unchanged
 (its method, path, query, headers and body; only the hop-by-hop headers and `Host` are the connection's own), the
 client gets exactly the upstream's answer (status, headers, body; re-framed with a Content-Length), and each
 exchange is handed to `seen` once the client has its answer, to be judged as a run judges what it sends.
@@ -6,13 +8,17 @@ exchange is handed to `seen` once the client has its answer, to be judged as a r
 Bounded like the run's client: a request body of at most `max_bytes` (413 beyond), the bodies being read at once
 across connections within the mock server's budget (503 beyond), each upstream exchange within the request
 deadline (the watchdog closes it), an answer over `max_bytes` streamed through to the client untouched (never held
-whole) and judged as the run judges an oversized answer.
+whole) and judged as the run judges an oversized answer. An upstream that refuses, resets, cuts its answer short,
+sends one that does not parse or does not finish it within the deadline is a 502 (504) to the client and an exchange
+judged without an answer (a finding); once an oversized answer is streaming, the client sees it cut instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
+import re
 import socket
 import sys
 import threading
@@ -20,16 +26,17 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from conformance.checks import Exchange
 from conformance.client.bounded import TooLarge, deadline, inflate
 from conformance.client.tls import failure as tls_failure
 from conformance.client.transport import may_leave_content
 from conformance.engine.runtime import Runtime
-from conformance.mock.server import MAX_BUFFERED_BYTES, Budget
+from conformance.mock.server import MAX_BUFFERED_BYTES, MAX_CONNECTIONS, Budget
+from conformance.traffic._framing import Refused, framing, origin_form, read_chunked
 
 IDLE_SECONDS = 30
 _CHUNK = 64 * 1024
@@ -41,12 +48,16 @@ HOP_BY_HOP = frozenset(
 # Also this hop's own: the Host is the upstream's, and an Expect: 100-continue was answered here.
 _NOT_FORWARDED = HOP_BY_HOP | {"host", "expect"}
 Seen = Callable[[Exchange, list[tuple[str, str]]], None]
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 5.1 field-name
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+    b"X-Conformance-Proxy: refused\r\nConnection: close\r\nContent-Length: 56\r\n\r\n"
+    b"voipbin-conformance proxy: too many connections at once\n"
+)
+# However an upstream fails — refused, reset, cut short, a malformed answer, the watchdog's deadline — it is one of
+# these, and a 502/504 to the client.
+_UPSTREAM_FAILED = (requests.RequestException, OSError, urllib3.exceptions.HTTPError, http.client.HTTPException)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,8 +67,18 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: ProxyServer
 
+    error_content_type = "text/plain; charset=utf-8"
+    error_message_format = "voipbin-conformance proxy: %(code)d %(message)s\n"
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusals of a request line or headers it cannot parse: with a status line even where the
+        request line named no version (it writes none for what it takes as HTTP/0.9)."""
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        super().send_error(code, message, explain)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("do_"):  # every method the client sends is the upstream's to answer
@@ -67,52 +88,58 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         self._relayed, held = False, [0]
         started = time.time()
+        if self.request_version == "HTTP/0.9":  # no status line to refuse it with: the connection just closes
+            self.close_connection = True
+            return
         try:
+            target = self._check()
             body = self._read_body(held)
-        except _Refused as refused:
+        except Refused as refused:
             self.close_connection = True
             self._plain(refused.status, refused.message)
             return
         finally:
             self.server.budget.give(held[0])
         with self.server.tracking():
-            exchange, headers = self.server.forward(self, body, started)
+            exchange, headers = self.server.forward(self, target, body, started)
             if exchange is not None:
                 self.server.seen(exchange, headers)
 
+    def _check(self) -> str:
+        """The origin-form target, once the request line and the headers are found well-formed."""
+        if not _TOKEN.fullmatch(self.command):
+            raise Refused(400, "the method is not a token (RFC 9110 9.1)")
+        target = origin_form(self.command, self.path, self.request_version, self.headers.get_all("Host") or [])
+        if self.headers.defects or not all(_TOKEN.fullmatch(name) for name in self.headers):
+            raise Refused(400, "a malformed header line")
+        if any(_CONTROL.search(value) for value in self.headers.values()):
+            raise Refused(400, "a header value with a control character")
+        return target
+
     def _read_body(self, held: list[int]) -> bytes:
-        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        length = framing(self.headers, self.request_version)
         body = io.BytesIO()
-        if not chunked:
-            length = self.headers.get("Content-Length") or "0"
-            if not length.strip().isdigit():
-                raise _Refused(400, "the Content-Length is not a number of bytes")
-            self._read_into(body, int(length), held)
-            return body.getvalue()
-        while True:
-            line = self.rfile.readline(1024)
-            size = int(line.split(b";")[0].strip() or b"-1", 16) if line.strip() else -1
-            if size < 0:
-                raise _Refused(400, "malformed chunked encoding")
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return body.getvalue()
-            self._read_into(body, size, held)
-            self.rfile.readline(8)
+        if length is not None:
+            self._read_into(body, length, held)
+        else:
+            read_chunked(self.rfile.readline, lambda size: self._read_into(body, size, held), self._read_exactly)
+        return body.getvalue()
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise Refused(400, "the client went away mid-body")
+        return data
 
     def _read_into(self, body: io.BytesIO, size: int, held: list[int]) -> None:
         if body.tell() + size > self.server.max_bytes:
-            raise _Refused(413, f"the request body is larger than the proxy's {self.server.max_bytes:,}-byte cap")
+            raise Refused(413, f"the request body is larger than the proxy's {self.server.max_bytes:,}-byte cap")
         while size > 0:
             want = min(size, _CHUNK)
             if not self.server.budget.take(want):
-                raise _Refused(503, "too many request bodies at once; try again")
+                raise Refused(503, "too many request bodies at once; try again")
             held[0] += want
-            chunk = self.rfile.read(want)
-            if len(chunk) < want:
-                raise _Refused(400, "the client went away mid-body")
-            body.write(chunk)
+            body.write(self._read_exactly(want))
             size -= want
 
     def _plain(self, status: int, message: str) -> None:
@@ -132,14 +159,37 @@ class _Handler(BaseHTTPRequestHandler):
 
 class ProxyServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS  # as the mock's: a burst of connects is accepted, not reset
 
     def __init__(self, runtime: Runtime, upstream: str, host: str, port: int, seen: Seen) -> None:
         self.runtime, self.upstream, self.seen = runtime, upstream.rstrip("/"), seen
         self.max_bytes = runtime.config.max_response_bytes
         self.timeout_s = runtime.config.request_timeout
         self.budget = Budget(MAX_BUFFERED_BYTES)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._busy, self._lock = 0, threading.Condition()
         super().__init__((host, port), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS at once (as the mock's); beyond, a 503 and the connection
+        closed: what clients can make the proxy hold stays bounded."""
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.setblocking(False)  # the accept loop never waits on a client
+                request.send(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def server_bind(self) -> None:
         import socketserver
@@ -148,8 +198,11 @@ class ProxyServer(ThreadingHTTPServer):
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], OSError):  # a client that went away ends its connection quietly
-            super().handle_error(request, client_address)
+        """A client that went away ends its connection quietly; anything else is one line, never a traceback (its
+        type only: the message could quote a credential the request carried)."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            sys.stderr.write(f"voipbin-conformance proxy: a connection ended on {type(error).__name__}\n")
 
     @contextlib.contextmanager
     def tracking(self) -> Any:
@@ -167,22 +220,21 @@ class ProxyServer(ThreadingHTTPServer):
         with self._lock:
             self._lock.wait_for(lambda: self._busy == 0, timeout=seconds)
 
-    def forward(self, handler: _Handler, body: bytes, started: float) -> tuple[Exchange | None, list[tuple[str, str]]]:
+    def forward(
+        self, handler: _Handler, target: str, body: bytes, started: float
+    ) -> tuple[Exchange | None, list[tuple[str, str]]]:
         """Send the client's request upstream and its answer back; the exchange as the checks read it."""
-        target = handler.path
-        if "://" in target[:10]:  # absolute-form, as sent to a forward proxy: only the path and query are ours
-            parts = urlsplit(target)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
         url = self.upstream + target
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in _NOT_FORWARDED}
         exchange = Exchange("", handler.command, url, headers, body or None, purpose="proxied", started=started)
+        response = None
         with deadline(self.timeout_s) as limit:
             try:
                 response = requests.Session.request(
                     self.runtime.session,
                     handler.command,
                     url,
-                    headers=headers,
+                    headers={k: v for k, v in headers.items() if k.lower() != "content-length"},  # the body's own
                     data=body or None,
                     stream=True,
                     allow_redirects=False,
@@ -190,12 +242,14 @@ class ProxyServer(ThreadingHTTPServer):
                 )
                 limit.attach_response(response)
                 return self._relay(handler, exchange, response, limit)
-            except (requests.RequestException, OSError) as exc:
-                return self._failed(handler, exchange, exc, limit.expired, started)
+            except _UPSTREAM_FAILED as exc:
+                return self._failed(handler, exchange, exc, limit.expired, started, began=response is not None)
 
     def _failed(
-        self, handler: _Handler, exchange: Exchange, exc: BaseException, expired: bool, started: float
+        self, handler: _Handler, exchange: Exchange, exc: BaseException, expired: bool, started: float, began: bool
     ) -> tuple[Exchange | None, list[tuple[str, str]]]:
+        """The client's answer and the exchange's error where the upstream failed: a 504 past the deadline, else a
+        502 saying whether the upstream could not be reached or its answer broke off (`began`)."""
         exchange.elapsed = time.time() - started
         if handler.wfile.closed or handler._relayed:
             exchange.error = f"no complete answer within {self.timeout_s:g}s"  # cut mid-body: the client saw it end
@@ -204,6 +258,9 @@ class ProxyServer(ThreadingHTTPServer):
         if expired or isinstance(exc, requests.Timeout):
             exchange.error = f"no complete answer within {self.timeout_s:g}s"
             handler._plain(504, f"voipbin-conformance proxy: the upstream did not answer within {self.timeout_s:g}s")
+        elif began:
+            exchange.error = f"connection failed mid-answer ({type(exc).__name__})"
+            handler._plain(502, f"voipbin-conformance proxy: the upstream's answer broke off ({type(exc).__name__})")
         else:
             exchange.error = f"connection failed ({type(exc).__name__})"
             handler._plain(502, f"voipbin-conformance proxy: {tls or 'could not reach the upstream'}")
@@ -223,6 +280,8 @@ class ProxyServer(ThreadingHTTPServer):
             if not chunk:
                 break
             data += chunk
+        if limit.expired:  # the watchdog closed it: what came is no complete answer, however it ended
+            raise requests.Timeout("deadline")
         exchange.status, exchange.elapsed = response.status_code, time.time() - (exchange.started or 0.0)
         exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
         if len(data) > self.max_bytes:

@@ -182,3 +182,52 @@ def test_invalid_input_rejected_reads_repeated_query_values_as_go_does(spec, pro
     assert fires("invalid_input_rejected", c, sent("page_size=0&page_size=6"))  # below the minimum
     body = ctx(spec, "GET /tags", profile, case=_negative_case("name", "body"))
     assert fires("invalid_input_rejected", body, sent("page_size=6&page_size=junk"))  # the mutation is elsewhere
+
+
+def _list_operation(items: dict, **array: object) -> object:
+    import schemathesis
+
+    body = {"type": "object", "properties": {"result": {"type": "array", "items": items, **array}}}
+    content = {"application/json": {"schema": body}}
+    paths = {"/things": {"get": {"responses": {"200": {"description": "ok", "content": content}}}}}
+    return schemathesis.openapi.from_dict({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths})[
+        "/things"
+    ]["GET"]
+
+
+def _answer(result: list) -> Exchange:
+    body = json.dumps({"result": result}).encode()
+    return Exchange("GET /things", "GET", "http://x/things", {}, None, 200, {"content-type": "application/json"}, body)
+
+
+def test_an_answer_with_400000_wrong_items_is_judged_in_bounded_time():
+    """schemathesis' validator collects every error before the first is read (and compares each with all before
+    it): this 1.2 MB answer took 18-34 s and 1.4-1.9 GB to judge, and stalled a run outside --request-timeout."""
+    from schemathesis.specs.openapi import validation
+
+    from conformance.checks._schemathesis import MAX_VALIDATED_ITEMS, validate_response
+
+    made = []
+    original = validation.JsonSchemaError.from_exception
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return original(*args, **kwargs)
+
+    operation = _list_operation({"type": "object"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validation.JsonSchemaError, "from_exception", counted)
+        found = list(validate_response(operation, _answer([0] * 400_000)))
+    assert 0 < len(made) <= MAX_VALIDATED_ITEMS
+    assert [key for key, _ in found] == ["schema:properties/result/items/type"]
+
+
+def test_a_long_array_cut_for_validation_breaks_no_rule_the_whole_one_keeps():
+    from conformance.checks._schemathesis import MAX_VALIDATED_ITEMS, bounded, validate_response
+
+    many = MAX_VALIDATED_ITEMS * 3
+    operation = _list_operation({"type": "integer"}, minItems=many, contains={"const": -1})
+    assert list(validate_response(operation, _answer([*range(many), -1]))) == []  # minItems, contains: kept
+    assert bounded([[1, 2], [3, 4]], budget=3) == ([[1], [3]], True)
+    assert bounded([[1, 2], [3, 4]], budget=1) == ([[1]], True)  # every array kept keeps its first item
+    assert bounded({"a": [1, 2]}, budget=5) == ({"a": [1, 2]}, False)

@@ -87,6 +87,8 @@ def _free_port() -> int:
         (["run", "--spec", "notopenapi.yaml"], ["not an OpenAPI document"]),
         (["run", "--profile", "voipbin-2026-09"], ["unknown profile", "did you mean voipbin-2026-08?"]),
         (["run", "--max-exampels", "3"], ["unrecognized arguments", "did you mean --max-examples?"]),
+        (["run", "--report", "vcr"], ["--report is not an option; did you mean --report-dir?"]),  # not a prefix
+        (["run", "--max-ex=2"], ["--max-ex is not an option; did you mean --max-examples"]),
         (["run", "--max-examples", "0"], ["--max-examples must be at least 1"]),
         (["run", "--include", "("], ["--include", "not a valid regular expression"]),
         (["run", "--base-url", "ftp://x"], ["not an http(s) URL"]),
@@ -188,3 +190,12 @@ def test_a_standalone_config_file_accepts_the_pyproject_table(tmp_path):
     path.write_text('[tool.voipbin-conformance]\nmax-examples = 3\nprofile = "voipbin-2026-08"\n')
     built = config_module.build({}, config_file=str(path), environ={})
     assert (built.max_examples, built.profile) == (3, "voipbin-2026-08")
+
+
+def test_a_voipbin_variable_nothing_reads_is_named_with_the_one_meant(tmp_path):
+    env = {"VOIPBIN_MOCK_FAULT": "html_401", "VOIPBIN_MAX_EXAMPLE": "3"}
+    result = cli("run", "--max-examples", "0", cwd=tmp_path, env=env)  # then a bad flag: the run never starts
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 3, result.stderr
+    assert "VOIPBIN_MAX_EXAMPLE is set but is not a variable" in lines[0] and "VOIPBIN_MAX_EXAMPLES?" in lines[0]
+    assert "VOIPBIN_MOCK_FAULT is set" in lines[1] and "did you mean VOIPBIN_MOCK_FAULTS?" in lines[1]

@@ -124,7 +124,11 @@ _GONE = _results(findings=2, target_gone="the target stopped answering after 9 r
     [
         (_results(), True, None, None, 0, "passed"),
         (_results(findings=2), True, None, None, 1, "failed"),
-        (_results(errors=1), True, None, None, 2, "error"),  # the suite failed, nothing found: no verdict
+        (_results(errors=1), True, None, None, 3, "error"),  # the suite itself failed: a crash, never 1
+        (_results(errors=1, findings=2), True, None, None, 3, "error"),
+        (_results(findings=2, complete=False, interrupted=True), True, None, None, 2, "incomplete"),  # a signal
+        (_results(interrupted=True, signal="SIGTERM"), True, None, None, 2, "incomplete"),  # after the last test
+        (_results(checks={"pagination": {"passed": 0, "failed": 0}}), True, None, None, 2, "incomplete"),  # nothing
         (_results(findings=2, complete=False), True, None, None, 1, "incomplete"),
         (_results(complete=False), True, None, None, 2, "incomplete"),
         (_results(findings=2), True, False, None, 0, "passed"),  # only what the baseline knew

@@ -141,6 +141,26 @@ def test_retry_after_values_that_say_nothing_usable_fall_back(value, expected):
     assert 0 <= _retry_after(value, 0) <= 30
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e308", "Fri, 31 Dec 9999 23:59:59 GMT", "soon"])
+def test_429_waits_of_any_retry_after_are_bounded_over_the_whole_run(value, monkeypatch):
+    """Without --max-time, a target answering 429 to every request held a run 7 s (nan) to 60 s (1e308) a request."""
+    import conformance.client.transport as transport
+
+    monkeypatch.setattr(transport, "MAX_RETRY_AFTER_S", 1.0)
+
+    def refusing(environ, start_response):
+        start_response("429 Too Many Requests", [("Content-Type", "application/json"), ("Retry-After", value)])
+        return [b'{"error": "rate_limited", "message": "later"}']
+
+    with serve(refusing) as url:
+        session = make_session(rate_limit=None, base_url=url)
+        session.max_waiting_s = 1.5  # the run's allowance (MAX_429_RUN_WAIT_S), made short
+        started = time.monotonic()
+        statuses = [session.fetch("GET", url + "/x", timeout=5)[0].status_code for _ in range(6)]
+    assert statuses == [429] * 6  # each 429 the answer, judged
+    assert session.waited_s <= 1.5 and time.monotonic() - started < 6, session.waited_s
+
+
 @pytest.mark.parametrize("first_answered", [False, True])
 def test_a_target_answering_429_forever_ends_at_max_time(tmp_path, first_answered):
     answered: list[int] = []

@@ -185,3 +185,74 @@ def test_help_promises_no_environment_variable_it_does_not_read(capsys):
         with pytest.raises(SystemExit):
             parser().parse_args([command, "--help"])
         assert "$VOIPBIN" not in capsys.readouterr().out
+
+
+def test_a_second_signal_while_the_proxy_stops_marks_its_reports_interrupted(tmp_path):
+    """The first signal is the proxy's ordinary stop; a second, as it writes its reports, is an interrupt: exit 2,
+    and no report says passed."""
+    with mock_target() as (origin, _), proxy(origin, tmp_path, "--report-dir", "rep") as (process, base):
+        integration(base, Recording())
+        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 2, out + err
+    summary = json.loads((tmp_path / "rep" / "results.json").read_text())["summary"]
+    assert summary["interrupted"] is True and summary["verdict"]["headline"].startswith("Interrupted")
+    assert "Passed" not in out and "Traceback" not in err
+
+
+def test_insecure_is_said_in_every_output(tmp_path):
+    """--insecure to an https upstream: results.json says tls_verified false (was null), and the console, summary.md
+    and report.html say the certificate was never checked."""
+    files = server_files(tmp_path)
+    with mock_target() as (_, app):
+        from conformance.mock.server import serve_in_thread
+
+        server = serve_in_thread(app, "127.0.0.1", 0, tls=server_context(files))
+        try:
+            upstream = f"https://127.0.0.1:{server.port}"
+            with proxy(upstream, tmp_path, "--insecure", "--report-dir", "r", "--record", "p.har") as (p, base):
+                assert requests.get(f"{base}/v1.0/tags", timeout=10).status_code == 401
+                _, out, err = stop(p)
+        finally:
+            server.shutdown()
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert results["summary"]["tls_verified"] is False, out + err
+    assert "TLS NOT VERIFIED" in out
+    for name in ("summary.md", "report.html"):
+        assert "TLS NOT VERIFIED" in (tmp_path / "r" / name).read_text(), name
+    assert "TLS NOT VERIFIED" in json.loads((tmp_path / "p.har").read_text())["log"]["comment"]
+
+
+def test_its_signal_handlers_are_in_place_before_it_says_where_it_listens(monkeypatch, capsys, tmp_path):
+    """A supervisor that sends SIGTERM as soon as it reads 'Proxy on …' gets the reports, not a killed process."""
+    from conformance.config import Config
+    from conformance.traffic import commands as traffic
+
+    announced: list[bool] = []
+    monkeypatch.setattr(traffic.signal, "signal", lambda *_: announced.append("Proxy on" in capsys.readouterr().out))
+    config = Config(report_dir=str(tmp_path / "r")).validate()
+    with mock_target() as (origin, _):
+        traffic.proxy(config, origin, host="127.0.0.1", port=0, record=None, max_time=0.1)
+    assert announced == [False, False]
+
+
+def test_an_upstream_answer_cut_short_is_a_502_and_a_finding_in_the_reports(tmp_path):
+    """Was: urllib3's ProtocolError out of the forwarding code, no answer to the client, and the reports said 'no
+    exchange passed through the proxy'."""
+    from tests.engine.test_proxy_hostile import RawUpstream
+
+    def cut(conn):
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"')
+
+    upstream = RawUpstream(cut)
+    try:
+        with proxy(upstream.url, tmp_path, "--report-dir", "r") as (process, base):
+            answer = requests.get(f"{base}/v1.0/tags", timeout=30)
+            code, out, err = stop(process)
+    finally:
+        upstream.close()
+    assert answer.status_code == 502 and answer.headers["X-Conformance-Proxy"] == "upstream-failed"
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert code == 1 and "Traceback" not in out + err, out + err
+    assert [(f["check"], f["operation"]) for f in results["findings"]] == [("server_error", "GET /tags")]

@@ -180,3 +180,54 @@ def test_one_target_cannot_grow_the_reports_without_bound(tmp_path):
     assert (tmp_path / "o" / "summary.md").stat().st_size < 256 * 1024
     assert (tmp_path / "step.md").stat().st_size < 256 * 1024
     assert (tmp_path / "o" / "results.json").stat().st_size < 2 * 1024 * 1024
+
+
+CRASHING = """
+import conformance.engine.session as run_module
+
+def boom(runtime):
+    raise RuntimeError("injected for the test with token %s" % "{token}")
+
+run_module.preflight = boom
+"""
+
+
+def test_a_crash_exits_3_with_one_line_and_the_traceback_in_a_file(tmp_path):
+    """An error in our own code is not a finding (exit 1): its own code, one line naming crash.txt, redacted."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASHING.format(token=TOKEN))
+    import os
+
+    env = {"PYTHONPATH": f"{hook}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", "VOIPBIN_TOKEN": TOKEN}
+    result = cli("run", "--report-dir", "out", cwd=tmp_path, env=env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "crashed" in lines[0] and "out/crash.txt" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    crash = (tmp_path / "out" / "crash.txt").read_text()
+    assert "Traceback" in crash and "RuntimeError: injected" in crash
+    assert not leaks(crash + result.stderr)
+
+
+def test_judge_with_a_selection_that_judges_nothing_is_exit_2(tmp_path):
+    recorded = cli(
+        "run",
+        "--include",
+        "^GET /tags$",
+        "--max-examples",
+        "1",
+        "--record-har",
+        "t.har",
+        "--report-dir",
+        "r",
+        cwd=tmp_path,
+    )
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    result = cli("judge", "t.har", "--checks", "tenant_isolation", "--report-dir", "j", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Passed" not in result.stdout
+    assert "Not judged" in result.stdout and "tenant_isolation" in result.stdout
+    verdict = json.loads((tmp_path / "j" / "results.json").read_text())["summary"]["verdict"]
+    assert verdict["outcome"] == "incomplete" and verdict["exit_code"] == 2
+    assert "Not judged" in (tmp_path / "j" / "report.html").read_text()

@@ -124,7 +124,12 @@ def test_a_short_password_is_redacted_where_it_stands_whole():
     assert redactor.value("hunter2") == REDACTED
     echoed = redactor.value('{"user": "agent", "password": "hunter2", "hint": "hunter2x"}')
     assert json.loads(echoed) == {"user": "agent", "password": REDACTED, "hint": "hunter2x"}
-    assert redactor.data({"password": "hunter2", "n": 3}) == {"password": REDACTED, "n": 3}
+    # A report's own words are not values from the traffic (those were redacted as they were taken in): a
+    # password `failed` once rewrote the verdict and a tally's key, and merge refused the results.
+    failed = Redactor({"VOIPBIN_PASSWORD": "failed"})
+    report = {"verdict": "failed", "checks": {"id_format": {"failed": 2}}, "message": "login failed"}
+    assert failed.data(report) == report and failed.safe("Verdict: failed") == "Verdict: failed"
+    assert failed.value('{"password": "failed"}') == '{"password": "[REDACTED]"}'
     assert redactor.text('{"password": "hunter2"}') == '{"password": "hunter2"}'  # serialized: never touched
 
 
@@ -213,3 +218,58 @@ def test_a_run_repro_sends_the_header_value_from_its_variable(name):
     env = {**os.environ, header_variable(name): value}
     done = subprocess.run(["sh", "-c", shown], env=env, capture_output=True, text=True, check=True)
     assert f"{name}: {value}" in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("secret", ["p@ss!", "hunter2", "Pa55word12", "k3y-1234567", "pässwörd1", "aK+/b=c&d/e+f==zz"])
+def test_a_credential_of_any_length_is_redacted_in_every_value_position(secret):
+    """8 to 15 characters were learned and never redacted; shorter ones only where they were a whole value."""
+    from urllib.parse import quote, quote_plus
+
+    redactor = Redactor({"VOIPBIN_PASSWORD": secret})
+    positions = [
+        f"sid={secret}; theme=dark",
+        f"http://agent:{quote(secret, safe='')}@api.test/v1.0/calls",
+        f"username=agent&password={quote_plus(secret)}&remember=1",
+        json.dumps({"password": secret}),
+        json.dumps(json.dumps({"password": secret})),
+        f"Basic {secret}",
+    ]
+    for text in positions:
+        for cleaned in (redactor.value(text), redactor.as_reference(text)):
+            assert secret not in cleaned and quote(secret, safe="") not in cleaned, (text, cleaned)
+            assert json.dumps(secret)[1:-1] not in cleaned, (text, cleaned)
+    assert "theme=dark" in redactor.value(positions[0]) and "remember=1" in redactor.value(positions[2])
+
+
+def test_five_thousand_secrets_are_all_redacted_and_none_rebuilds_the_others():
+    import time
+
+    secrets = [f"tok-{n:05d}-{'q' * 12}" for n in range(5000)]
+    redactor = Redactor({})
+    started = time.monotonic()
+    for n, secret in enumerate(secrets):
+        redactor.add(f"VOIPBIN_TOKEN_{n}", secret)
+        assert redactor.value(f"X-Csrf-Token: {secret}") == f"X-Csrf-Token: {REDACTED}"
+    assert time.monotonic() - started < 30  # 5,000 rebuilds of the old redactor: minutes
+    document = json.dumps({"tokens": secrets})
+    assert "tok-" not in redactor.text(document) and "tok-" not in redactor.safe(document)
+
+
+@pytest.mark.parametrize("password", ["unknown_route_envelope", "unknown_route_env"])
+def test_a_password_that_spells_a_check_id_never_rewrites_the_tallies(password):
+    """results.json's tallies are keyed by check id: rewritten, merge refused the file ('... is missing')."""
+    redactor = Redactor({"VOIPBIN_PASSWORD": password})
+    results = {"summary": {"checks": {"unknown_route_envelope": {"failed": 1}}}}
+    assert redactor.data(results) == results and redactor.text(json.dumps(results)) == json.dumps(results)
+    assert redactor.value(f"username=agent&password={password}") == f"username=agent&password={REDACTED}"
+
+
+def test_a_short_password_never_rewrites_a_findings_key():
+    """A key names the kind of violation (`media:html`): rewritten, the finding's problem and fingerprint move."""
+    from conformance.checks import Fail
+    from conformance.results.finding import Finding
+
+    finding = Finding.of(
+        "json_response", "GET /x", Fail("echoed: password=html", "media:html"), Redactor({"VOIPBIN_PASSWORD": "html"})
+    )
+    assert finding.key == "media:html" and finding.message == f"echoed: password={REDACTED}"

@@ -20,9 +20,9 @@ import yaml
 from conformance.errors import SetupError
 
 try:  # the C loader is several times faster on the 300 kB real source
-    _Loader: type = yaml.CSafeLoader
+    Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    Loader = yaml.SafeLoader
 
 Document = dict[str, Any]
 
@@ -67,7 +67,7 @@ def _parse(text: str, location: str) -> Any:
         except RecursionError:
             raise SetupError(f"spec {location} nests deeper than its parser can follow", "flatten it") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=Loader)
     except RecursionError:
         raise SetupError(f"spec {location} nests deeper than its parser can follow", "flatten it") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,95 @@
+"""A budget decides depth, never coverage: under --max-time or --max-requests every operation gets its probes, its
+first boundary cases and a first random case before any gets more, the sequences come next, depth last; and a
+kind of request the target never answers costs a few operations' timeouts, not every operation's."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.client.client import SILENT_AFTER, SILENT_KIND_AFTER
+from conformance.mock import MockApp
+from conformance.mock.server import serve_in_thread
+from conformance.openapi import load_spec
+from conformance.profiles import load_profile
+from tests.engine.test_cli import cli
+
+
+def _summary(tmp_path, name):
+    return json.loads((tmp_path / name / "results.json").read_text())["summary"]
+
+
+def test_a_request_budget_judges_every_operation_and_says_how_deep_it_went(tmp_path):
+    result = cli("run", "--max-requests", "2000", "--seed", "5", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert summary["operations_tested"] == 56 and summary["complete"] is True
+    assert 0 < summary["depth"]["full"] < summary["depth"]["total"] == 56
+    assert summary["verdict"]["headline"] == "Passed: no problem found in what was judged"
+    assert any(reason.startswith("depth: ") for reason in summary["verdict"]["reasons"])
+    assert "follows every checked convention" not in result.stdout
+
+
+def test_a_budget_spent_before_every_operation_was_tried_is_incomplete(tmp_path):
+    result = cli("run", "--max-requests", "300", "--seed", "5", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert summary["complete"] is False and summary["operations_tested"] < 56
+    assert summary["verdict"]["headline"].startswith("Incomplete: ")
+    assert "--max-requests budget is spent" in summary["verdict"]["headline"]
+
+
+def test_a_fault_a_sequence_shows_is_caught_within_the_budget(tmp_path):
+    """The sequences run before depth: a budget that cuts depth still walks every list."""
+    args = ("run", "--max-requests", "2000", "--seed", "5", "--mock-fault", "token_loops", "--report-dir", "out")
+    result = cli(*args, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert {p["check"] for p in json.loads((tmp_path / "out" / "results.json").read_text())["problems"]} == {
+        "pagination"
+    }
+
+
+def test_a_run_without_a_budget_has_no_second_pass(tmp_path):
+    result = cli("run", "--include", "^GET /tags", "--max-examples", "2", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert summary["depth"] is None and summary["complete"] is True
+
+
+class _NeverAnswersNonJson(MockApp):
+    """Stoplight Prism's habit: a request body that is not JSON is never answered, on any operation."""
+
+    hung: list[str] = []
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        import time
+
+        if body:
+            try:
+                json.loads(body)
+            except ValueError:
+                self.hung.append(f"{method} {path.removeprefix('/v1.0')}")
+                time.sleep(2)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_kind_of_request_the_target_never_answers_costs_a_few_operations(tmp_path, bundled):
+    app = _NeverAnswersNonJson(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    app.hung = []
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        result = cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--include", "^POST /", "--allow-writes",
+            "--max-examples", "2", "--request-timeout", "0.3", "--checks", "malformed_json_rejected,server_error",
+            "--report-dir", "out", cwd=tmp_path, env={"VOIPBIN_TOKEN": app.customers[0].token},
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    summary = _summary(tmp_path, "out")
+    posts = len(summary["operations"])
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert posts > 2 * SILENT_KIND_AFTER, posts
+    assert len(set(app.hung)) == SILENT_KIND_AFTER and len(app.hung) <= SILENT_KIND_AFTER * SILENT_AFTER, app.hung
+    withheld = [item for item in summary["not_judged"] if item.startswith("not sent to POST /")]
+    assert len(withheld) >= (posts - SILENT_KIND_AFTER) // 2, summary["not_judged"]  # those that send one at all
+    assert not {item.split(":")[0].removeprefix("not sent to ") for item in withheld} & set(app.hung)
+    assert "answered no request with a body that is not JSON" in withheld[0]
