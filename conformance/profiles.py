@@ -192,6 +192,27 @@ class Profile:
         return int(status) if status is not None else None
 
     @property
+    def malformed_id_statuses(self) -> tuple[int, ...]:
+        """What a path value that is not an id may get: the one status the profile documents (2026-08: 400), or
+        those its docs leave open (2026-01: 400 invalid parameters, 404 no such resource)."""
+        listed = self.data["resources"].get("malformed_id_statuses")
+        if listed:
+            return tuple(int(status) for status in listed)
+        return (self.malformed_id_status,) if self.malformed_id_status is not None else ()
+
+    @property
+    def nil_id(self) -> str | None:
+        """The id the docs say stands for "unset" (the empty UUID): it names no resource."""
+        value = self.data["resources"].get("nil_id")
+        return str(value) if value else None
+
+    @property
+    def unserved_method(self) -> dict[str, Any] | None:
+        """What a known path answers to a method it does not serve, where the profile says (404 ROUTE_NOT_FOUND)."""
+        rule = self.data.get("unserved_method")
+        return dict(rule) if rule else None
+
+    @property
     def live_sentinel(self) -> tuple[str, ...]:
         """What the soft-delete field of a resource that is not deleted holds, where the docs say (2026-08)."""
         return tuple(self.data["soft_delete"].get("live_sentinel") or ())

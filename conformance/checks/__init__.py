@@ -5,7 +5,7 @@ types checks and the engine share (`Context`, `Exchange`, `Fail`, `Request`, `Au
 `Client`).
 """
 
-from conformance.checks import probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
+from conformance.checks import ids, probes, resources, responses, stateful  # noqa: F401 - importing registers the checks
 from conformance.checks._model import (
     DEFAULT_AUTH,
     EXCERPT,
@@ -37,6 +37,7 @@ from conformance.checks._registry import (
     of_kind,
     selected,
 )
+from conformance.checks.resources import once_only_secrets
 
 __all__ = [
     "CATALOGUE",
@@ -65,5 +66,6 @@ __all__ = [
     "excerpt",
     "observing",
     "of_kind",
+    "once_only_secrets",
     "selected",
 ]

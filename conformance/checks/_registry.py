@@ -146,6 +146,8 @@ CATALOGUE = (
     "resource_lifecycle",
     "tenant_isolation",
     "unknown_route_envelope",
+    "unserved_method",
+    "secret_returned_once",
 )
 
 

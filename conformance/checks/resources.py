@@ -3,18 +3,20 @@ sentinel on live resources; and how the API answers an id or a route it does not
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import itertools
+import json
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from conformance.checks._media import json_media
-from conformance.checks._model import NOT_JSON, Context, Exchange, Fail, Request, excerpt
+from conformance.checks._model import Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
-from conformance.checks.probes import INERT_PATH_VALUE, answered
-from conformance.openapi import is_id_param, properties, resolve
+from conformance.checks.probes import INERT_PATH_VALUE
+from conformance.checks.traffic import JUDGED_METHODS, UnknownRoutes, UnservedMethods, route_verdict
+from conformance.openapi import fill_path, match_path, properties, resolve, returned_once
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$")
 
@@ -146,6 +148,46 @@ def live_delete_sentinel(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
             return
 
 
+def _read_answer(ctx: Context, exchange: Exchange) -> bool:
+    return exchange.method == "GET" and _resource_answer(ctx, exchange)
+
+
+@check(
+    "secret_returned_once",
+    kind="response",
+    severity="high",
+    problem="A secret the spec returns only once comes back on a later read",
+    summary="a field the spec describes as returned only once (at creation: an accesskey's token) is absent from "
+    "every read and list",
+    doc="the OpenAPI document: the field's description ('Only returned once at creation time via POST "
+    "/accesskeys. Subsequent GET requests will not include this field')",
+    applies=_read_answer,
+)
+def secret_returned_once(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
+    once = returned_once(ctx.spec.document, {"type": "object", "properties": _declared(ctx)})
+    resources = _resources(ctx, exchange)
+    shown = sorted({name for r in resources for name in once if r.get(name) not in (None, "")})
+    if not shown:
+        return
+    # The finding keeps the answer, never the secret it leaked (on a copy: other checks read the same answer).
+    masked = dataclasses.replace(exchange, _json=copy.deepcopy(exchange.json))
+    for resource in _resources(ctx, masked):
+        resource.update({name: "[REDACTED]" for name in shown if resource.get(name) not in (None, "")})
+    masked.response_body = json.dumps(masked.json).encode()
+    for name in shown:
+        yield Fail(f"a read returns {name}, which the spec says is returned only once, at creation", name, masked)
+
+
+def once_only_secrets(ctx: Context, exchange: Exchange) -> list[str]:
+    """The values of fields the spec says are returned only once (a new accesskey's token) in a 2xx answer: new
+    credentials the target handed out, which no report may show (the client's redactor learns them)."""
+    if not _resource_answer(ctx, exchange):
+        return []
+    once = returned_once(ctx.spec.document, {"type": "object", "properties": _declared(ctx)})
+    found = (resource.get(name) for resource in _resources(ctx, exchange) for name in once)
+    return [value for value in found if isinstance(value, str) and value]
+
+
 def _the_sentinel(value: Any, live: set[str | None]) -> bool:
     """The same instant as one of the sentinel's spellings (9999-01-01T00:00:00Z is 9999-01-01 00:00:00.000000)."""
     if not isinstance(value, str) or not _a_real_instant(value):
@@ -156,82 +198,13 @@ def _the_sentinel(value: Any, live: set[str | None]) -> bool:
     )
 
 
-def _item_read(ctx: Context, _: Exchange | None = None) -> bool:
-    """A GET of one resource by its id: the last path segment is an id parameter."""
-    last = ctx.operation.path.rsplit("/", 1)[-1]
-    return ctx.operation.method == "GET" and last.startswith("{") and is_id_param(last[1:-1])
-
-
-def _listed_read(ctx: Context, _: Exchange | None = None) -> bool:
-    """The read of a collection that lists its resources: the ids that exist are the ones it lists."""
-    collection = ctx.spec.shape.collection_of(ctx.operation.path)
-    listed = collection is not None and collection.read == ctx.operation and collection.list is not None
-    return listed and _item_read(ctx)
-
-
-def _with_last(ctx: Context, value: str) -> Request:
-    """The operation's valid example (its parents existing ones, where the run knows some), with `value` as the
-    id it reads."""
-    assert ctx.example is not None
-    return Request(f"{ctx.example.path.rsplit('/', 1)[0]}/{value}", dict(ctx.example.params))
-
-
-def _outcome(exchange: Exchange) -> str:
-    return exchange.error or str(exchange.status)
-
-
-@check(
-    "unknown_resource_404",
-    kind="probe",
-    severity="medium",
-    problem="A resource that does not exist is not a 404",
-    summary="a GET of a well-formed id that names nothing answers 404",
-    doc="restful_api 'Common HTTP Status Codes': 404 Not Found, resource does not exist",
-    applies=_listed_read,
-)
-def unknown_resource_404(ctx: Context) -> Iterator[Fail]:
-    expected = ctx.profile.unknown_resource_status
-    request = _with_last(ctx, str(uuid.uuid4()))
-    exchange = answered(ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that names nothing"))
-    if exchange.status != expected:
-        yield Fail(
-            f"a resource that does not exist answered {exchange.status}, not {expected}",
-            f"status:{exchange.status}",
-            exchange,
-        )
-
-
-def _malformed_applies(ctx: Context, exchange: Exchange | None = None) -> bool:
-    """Where the profile says what a malformed id gets (2026-08), or the spec declares the id a UUID."""
-    if not _item_read(ctx):
-        return False
-    last = ctx.operation.path.rsplit("/", 1)[-1][1:-1]
-    declared = next((p for p in ctx.operation.parameters(ctx.spec.document) if p.get("name") == last), {})
-    schema = resolve(ctx.spec.document, declared.get("schema")) or {}
-    return ctx.profile.malformed_id_status is not None or schema.get("format") == "uuid"
-
-
-@check(
-    "malformed_id_rejected",
-    kind="probe",
-    severity="medium",
-    problem="A malformed id is not rejected as invalid input",
-    summary="a GET of an id that is not a UUID answers 400 (INVALID_ID), not 404 or 2xx",
-    doc="restful_api '400 Bad Request': invalid parameters (2026-08-22: malformed UUID; INVALID_ID)",
-    applies=_malformed_applies,
-    # Whatever else it answers (a 200 here, a 307 there), the malformed id is not refused: one cause, one fix.
-    grouping=lambda key, status: ProblemKind("not-refused", statuses=True),
-)
-def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:
-    expected = ctx.profile.malformed_id_status or 400
-    request = _with_last(ctx, INERT_PATH_VALUE)
-    exchange = answered(ctx.client.send(ctx.operation.label, "GET", request, purpose="an id that is not a UUID"))
-    if exchange.status != expected:
-        yield Fail(
-            f"an id that is not a UUID answered {exchange.status}, not {expected}",
-            f"status:{exchange.status}",
-            exchange,
-        )
+def _route_grouping(key: str, status: int | None) -> ProblemKind:
+    """Its body outside the envelope is the envelope's problem wherever error_envelope saw it (not on this route:
+    its request is this check's alone)."""
+    words = key.replace("-", " ").replace(":", " ")
+    if key == "not-envelope":
+        return ProblemKind(key, words, caused_by=("error_envelope", None), caused_anywhere=True)
+    return ProblemKind(key, words)
 
 
 @check(
@@ -242,36 +215,77 @@ def malformed_id_rejected(ctx: Context) -> Iterator[Fail]:
     summary="a path the API does not serve answers 404 in the error envelope (once per run)",
     doc="the live server's NoRoute handler: 404 in the error envelope, reason ROUTE_NOT_FOUND",
     subject=Subject.RUN,
-    # Its body outside the envelope is the envelope's problem wherever error_envelope saw it (not on this route:
-    # its request is this check's alone).
-    grouping=lambda key, status: (
-        ProblemKind(
-            key, key.replace("-", " ").replace(":", " "), caused_by=("error_envelope", None), caused_anywhere=True
-        )
-        if key == "not-envelope"
-        else ProblemKind(key, key.replace("-", " ").replace(":", " "))
-    ),
+    grouping=_route_grouping,
+    observer=UnknownRoutes,
 )
 def unknown_route_envelope(ctx: Context) -> Iterator[Fail]:
-    route, profile = ctx.profile.unknown_route, ctx.profile
+    route = ctx.profile.unknown_route
     exchange = ctx.client.send(
         ctx.operation.label, "GET", Request(route["path"]), purpose="a route the API does not have", judge=False
     )
-    if exchange.error is not None:  # no other check judges this request: a silence is this check's to say
-        message, key = f"got no answer ({exchange.error})", "no-answer"
-    elif exchange.status != route["status"]:
-        message, key = (
-            f"an unknown route answered {exchange.status}, not {route['status']}",
-            f"status:{exchange.status}",
-        )
-    elif exchange.json is NOT_JSON or not json_media(exchange.media_type):
-        shown = exchange.media_type or "no Content-Type"
-        message, key = f"an unknown route answered {excerpt(shown)}, not the JSON error envelope", "not-json"
-    elif next(iter(profile.error_validator.iter_errors(exchange.json)), None) is not None:
-        message, key = (
-            f"an unknown route's body is not the error envelope ({profile.error_schema_file})",
-            "not-envelope",
-        )
-    else:
-        return
-    yield Fail(message, key, exchange)
+    verdict = route_verdict(ctx.profile, exchange, route["status"])  # no other check judges this request
+    if verdict is not None:
+        yield Fail(f"an unknown route {verdict[0]}", verdict[1], exchange)
+
+
+def _unserved(ctx: Context) -> str | None:
+    """The method this operation's path does not serve that the probe asks for (reads first), where this
+    operation is its path's first (one probe per path)."""
+    path = ctx.operation.path
+    here = sorted(op.method for op in ctx.spec.shape.operations if op.path == path)
+    if not here or here[0] != ctx.operation.method or ctx.profile.unserved_method is None:
+        return None
+    # Served by another template too: GET /numbers/renew is GET /numbers/{id}'s, with "renew" as the id.
+    served = {op.method for op in ctx.spec.shape.operations if match_path(op.path, path) is not None}
+    # A DELETE on a path without a value to spoil could act on the whole collection: never asked.
+    sendable = [m for m in JUDGED_METHODS if m != "DELETE" or ctx.operation.path_params]
+    return next((method for method in sendable if method not in served), None)
+
+
+def _unserved_grouping(key: str, status: int | None) -> ProblemKind:
+    """One handler answers unknown routes and unserved methods: a body that is not JSON is the unknown route's
+    problem too, one outside the envelope the envelope's (as the unknown route's is), wherever they were found."""
+    if key == "not-json":
+        return ProblemKind(key, "not json", caused_by=("unknown_route_envelope", None), caused_anywhere=True)
+    if key == "not-envelope":
+        return ProblemKind(key, "not envelope", caused_by=("error_envelope", None), caused_anywhere=True)
+    if key.startswith("status:"):
+        return ProblemKind(key, statuses=True)  # the title says "answered 405"
+    return ProblemKind(key, key.replace("-", " "))
+
+
+@check(
+    "unserved_method",
+    kind="probe",
+    severity="medium",
+    problem="A method a path does not serve is not answered as the API does",
+    summary="a known path asked with a method it does not serve answers 404 ROUTE_NOT_FOUND in the error envelope "
+    "(never 405, which no revision documents); once per path",
+    doc="the docs are silent and document no 405; the live server (gin, HandleMethodNotAllowed off; server/"
+    "no_route.go) answers 404 in the error envelope, reason ROUTE_NOT_FOUND",
+    applies=lambda ctx, exchange=None: _unserved(ctx) is not None,
+    grouping=_unserved_grouping,
+    observer=UnservedMethods,
+)
+def unserved_method(ctx: Context) -> Iterator[Fail]:
+    method, rule = _unserved(ctx), ctx.profile.unserved_method
+    assert method is not None and rule is not None and ctx.example is not None
+    names = dict.fromkeys(ctx.operation.path_params, INERT_PATH_VALUE)  # a write names nothing it could act on
+    path = ctx.example.path if method == "GET" else fill_path(ctx.operation.path, names)
+    request = ctx.example if method == "GET" else Request(path, {}, None, method != "DELETE")
+    body = b"{" if request.has_body else None  # not JSON: it acts on nothing
+    exchange = ctx.client.send(
+        ctx.operation.label,
+        method,
+        request,
+        raw_body=body,
+        purpose=f"{method}, which the path does not serve",
+        inert=method != "GET",
+        judge=False,
+    )  # fmt: skip  (no other check judges its answer, nor its silence)
+    verdict = route_verdict(ctx.profile, exchange, int(rule["status"]))
+    if verdict is not None:
+        message, key = verdict
+        if exchange.status == 405:
+            message += ": 405 is documented by neither the docs nor the spec (the live server: 404 ROUTE_NOT_FOUND)"
+        yield Fail(f"{method} on a path that does not serve it {message}", key, exchange)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.checks._input import held
 from conformance.checks._kinds import envelope_kind, error_envelope_kind, schema_kind, words
 from conformance.checks._media import (
     bare_as_documented,
@@ -16,7 +17,7 @@ from conformance.checks._media import (
 )
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
-from conformance.checks._schemathesis import Violation, keyword_phrase, negative_violations
+from conformance.checks._schemathesis import Violation, keyword_phrase
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:
@@ -65,13 +66,7 @@ def _validatable(ctx: Context, exchange: Exchange) -> bool:
 
 
 def _negative_case(ctx: Context, exchange: Exchange) -> bool:
-    return exchange.status is not None and bool(_held(ctx, exchange))
-
-
-def _held(ctx: Context, exchange: Exchange) -> tuple[Violation, ...]:
-    """The violations of a negative case the answer is held to: not a credential's, not a null optional body."""
-    violations = negative_violations(ctx.schemathesis_case) or ()
-    return tuple(v for v in violations if not _credential(ctx, v) and not _null_optional_body(ctx, exchange, v))
+    return exchange.status is not None and bool(held(ctx, exchange))
 
 
 @check(
@@ -198,24 +193,37 @@ def _undeclared_media(ctx: Context, exchange: Exchange) -> bool:
     return bool(declared) and sent.split(";")[0].strip().lower() not in declared
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})  # RFC 9110 15.4: each names its target in Location
+
+
 @check(
     "http_semantics",
     kind="response",
     severity="medium",
     problem="Answers break HTTP's own rules",
-    summary="no 101 to a request that asked for no upgrade; 204 and 304 answers carry no content (nor a length)",
+    summary="no 101 to a request that asked for no upgrade; 204 and 304 answers carry no content (nor a length); "
+    "a redirect (301, 302, 303, 307, 308) says where to, in Location",
     doc="RFC 9110 15.2.2: 101 only switches to a protocol the request's Upgrade asked for; 15.3.5 / 15.4.5: a 204 "
-    "or 304 response cannot contain content",
+    "or 304 response cannot contain content; 15.4.2-15.4.9: a redirect's Location names where to go",
     applies=_answered,
     # A 101 is the cause of whatever else a request that got one reports (no answer to read, no status to expect);
     # a 204/304 with content, of what else its answer shows (its body is not one a client reads).
     claims=lambda status, error: (
-        "switching-unasked" if status == 101 else f"content-with-{status}" if status in (204, 304) else None
+        "switching-unasked"
+        if status == 101
+        else f"content-with-{status}"
+        if status in (204, 304)
+        else "redirect-without-location"
+        if status in REDIRECTS
+        else None
     ),
 )
 def http_semantics(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     if exchange.status == 101 and not _asked_upgrade(exchange):
         yield Fail("101 Switching Protocols to a request that asked for no upgrade", "switching-unasked")
+    if exchange.status in REDIRECTS and not exchange.response_headers.get("location", "").strip():
+        message = f"{exchange.status} redirects without a Location: a client has nowhere to go"
+        yield Fail(message, "redirect-without-location")
     if exchange.status not in (204, 304):
         return
     length = exchange.response_headers.get("content-length", "0").strip()
@@ -307,33 +315,13 @@ def server_error(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     cluster=lambda keys_by_operation: _unvalidated(keys_by_operation),
 )
 def invalid_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    violations = _held(ctx, exchange)
+    violations = held(ctx, exchange)
     if exchange.status is None or not 200 <= exchange.status < 300 or _read_as_valid(ctx, exchange, violations):
         return
     for violation in violations:  # each one the target let through: one finding per field and keyword
         yield Fail(
             f"accepted with {exchange.status} a request with {violation.describe()}", f"accepted:{violation.key}"
         )
-
-
-def _null_optional_body(ctx: Context, exchange: Exchange, violation: Violation) -> bool:
-    """A JSON `null` as the whole of an optional body: Go's encoding/json binds it to the zero value, as no body at
-    all (LIVE-SERVER.md), so accepting it is accepting an empty request, not invalid input."""
-    return (
-        violation.location == "body"
-        and not violation.field
-        and (exchange.request_body or b"").strip() == b"null"
-        and not ctx.operation.body_required(ctx.spec.document)
-    )
-
-
-def _credential(ctx: Context, violation: Violation) -> bool:
-    """A violation in a credential's channel (a declared security header left out): the run sends its own
-    credentials on every generated case, so the request that went out did not carry it."""
-    return any(
-        m.location == violation.location and m.name.lower() == violation.field.lower()
-        for m in ctx.profile.auth_mechanisms
-    ) or (violation.location == "header" and violation.field.lower() in ("authorization", "cookie"))
 
 
 def _unvalidated(keys_by_operation: dict[str, set[str]]) -> dict[str, ProblemKind]:

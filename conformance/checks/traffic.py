@@ -16,10 +16,11 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed, unauthenticated
-from conformance.openapi import Collection, Operation, Spec, resolve
+from conformance.checks._media import json_media
+from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed, excerpt, unauthenticated
+from conformance.openapi import Collection, Operation, Spec, is_id_param, match_path, resolve
 from conformance.profiles import Profile
 
 KEPT = 2000  # pages, creates and deletes remembered at once
@@ -309,3 +310,86 @@ class Lifecycle(_Watching):
                 message = f"the deleted resource {item_id} is still in {collection.list.label}"
                 fail = Fail(message, "zombie-listed", exchange, (deleted, exchange))
                 yield Observed(self._label(collection), (fail,))
+
+
+def acted_on_id(spec: Spec, operation: Operation) -> str | None:
+    """The id parameter naming the resource an operation acts on: the path's last id parameter (`{id}` of
+    /calls/{id}/hangup). A list (one under an item may legitimately answer an empty page) names none."""
+    if spec.shape.is_list(operation):
+        return None
+    return next((name for name in reversed(operation.path_params) if is_id_param(name)), None)
+
+
+class MalformedIds(_Watching):
+    """malformed_id_rejected: a request whose id is not one (`/tags/undefined`, what a front end sends before it
+    has an id), answered as if it named something (a 2xx or a redirect). An answer in the profile's statuses
+    passes; any other refusal (401, another 4xx) is another check's to judge."""
+
+    def see(self, exchange: Exchange) -> Iterator[Observed]:
+        operation = self.operation(exchange)
+        name = acted_on_id(self.spec, operation) if operation is not None else None
+        if operation is None or name is None or exchange.status is None:
+            return
+        tail = exchange.path.split("/")[-operation.path.count("/") :]  # the path under the base the route strips
+        value = (match_path(operation.path, "/" + "/".join(tail)) or {}).get(name)
+        if value is None or self.profile.id_pattern.match(unquote(value)):
+            return
+        if exchange.status < 400:
+            message = f"an id that is not a UUID ({excerpt(repr(value))}) answered {exchange.status}"
+            yield Observed(operation.label, (Fail(message, f"status:{exchange.status}", exchange),))
+        elif exchange.status in self.profile.malformed_id_statuses:
+            yield Observed(operation.label)
+
+
+def route_verdict(profile: Profile, exchange: Exchange, status: int) -> tuple[str, str] | None:
+    """What is wrong with the answer to a route the API does not serve (a path, or a method on a path): not
+    `status`, not JSON, not the error envelope; (message, key), or None."""
+    if exchange.error is not None:
+        return f"got no answer ({exchange.error})", "no-answer"
+    if exchange.status != status:
+        return f"answered {exchange.status}, not {status}", f"status:{exchange.status}"
+    if exchange.json is NOT_JSON or not json_media(exchange.media_type):
+        return f"answered {excerpt(exchange.media_type or 'no Content-Type')}, not the JSON error envelope", "not-json"
+    if next(iter(profile.error_validator.iter_errors(exchange.json)), None) is not None:
+        return f"its body is not the error envelope ({profile.error_schema_file})", "not-envelope"
+    return None
+
+
+JUDGED_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")  # never OPTIONS (CORS preflights) nor HEAD
+
+
+class _Unrouted(_Watching):
+    """What an exchange that matched no operation asked for: its label is its own method and path (under the API's
+    base path), which names no operation of the spec; whether the path is one the spec serves by another method."""
+
+    def unrouted(self, exchange: Exchange) -> tuple[str, bool] | None:
+        method, _, path = exchange.operation.partition(" ")
+        if self.operation(exchange) is not None or not path or method not in JUDGED_METHODS:
+            return None
+        served = any(match_path(op.path, path) is not None for op in self.spec.shape.operations)
+        return path, served
+
+    def judged(self, exchange: Exchange, status: int, what: str) -> Iterator[Observed]:
+        verdict = route_verdict(self.profile, exchange, status)
+        fails = (Fail(f"{what} {verdict[0]}", verdict[1], exchange),) if verdict else ()
+        yield Observed(exchange.operation, fails)
+
+
+class UnknownRoutes(_Unrouted):
+    """unknown_route_envelope: a request under the API's base path that matches no path of the spec (a typo, an
+    endpoint that is gone), answered otherwise than the profile's unknown route (404 in the error envelope)."""
+
+    def see(self, exchange: Exchange) -> Iterator[Observed]:
+        found = self.unrouted(exchange)
+        if found is not None and not found[1] and exchange.status is not None:
+            yield from self.judged(exchange, self.profile.unknown_route["status"], "an unknown route")
+
+
+class UnservedMethods(_Unrouted):
+    """unserved_method: a request for a path the spec serves, by a method it does not, answered otherwise than the
+    profile says (404 ROUTE_NOT_FOUND in the error envelope, as the live server; never an undocumented 405)."""
+
+    def see(self, exchange: Exchange) -> Iterator[Observed]:
+        found, rule = self.unrouted(exchange), self.profile.unserved_method
+        if found is not None and found[1] and rule is not None and exchange.status is not None:
+            yield from self.judged(exchange, int(rule["status"]), f"{exchange.method} on a path that does not serve it")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import requests
 
 from conformance import interrupts as _stop
-from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind
+from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind, once_only_secrets
 from conformance.client._bodies import Unencodable, body_as, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
 from conformance.client.bounded import TooLarge
@@ -29,6 +29,7 @@ SILENT_AFTER = 3  # requests of one shape an operation left unanswered in a row:
 # it: the target never answers that kind, and the rest of it is not sent anywhere (a silence costs once a kind)
 SILENT_KIND_AFTER = 3
 CONNECTION_FAILED = "connection failed"
+CREATED_SECRET = "VOIPBIN_CREATED_SECRET"  # a once-only secret an answer handed out (a new accesskey's token)
 NOT_SENT = "not sent"
 INTERIM = "only an interim answer"  # a 1xx other than 101: not the target's answer, so nothing to judge
 
@@ -314,6 +315,8 @@ class EngineClient:
     def _judge(self, exchange: Exchange, case: Any) -> None:
         self.recorder.saw(exchange.operation, exchange.status)
         ctx = self.context(exchange.operation, case)
+        for secret in once_only_secrets(ctx, exchange):  # a credential the target handed out: in no report
+            self.runtime.redactor.add(CREATED_SECRET, secret)
         for check in self._response_checks:
             if not check.judges(ctx, exchange):
                 continue

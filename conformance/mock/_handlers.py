@@ -16,7 +16,7 @@ from conformance.mock._store import Record, Store
 from conformance.mock._validation import RequestReader
 from conformance.mock._wire import MockResponse, Reject
 from conformance.mock.faults import F
-from conformance.openapi import Spec, fill_path, properties, resolve
+from conformance.openapi import Spec, fill_path, properties, resolve, returned_once
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
@@ -45,7 +45,8 @@ class Handlers:
         key = route.collection.path if route.collection is not None else fill_path(op.path, values)
         live = self.store.visible(customer, key, self.store.list_item_schema(op))
         size, start, token = self._page(route, customer, key, values, live)
-        page = live[start : start + size]
+        schema = self.store.list_item_schema(op)
+        page = [Record(self._read_back(r.obj, schema), r.order, r.owner) for r in live[start : start + size]]
         pages = self.profile.page_token_param in route.param_names  # else there is one page
         next_token = timestamp(page[-1].order) if pages and start + size < len(live) and page else None
         if next_token is not None:
@@ -86,8 +87,9 @@ class Handlers:
             del body[self.profile.next_token_field]
         return body
 
-    def create(self, route: Route, customer: Customer, _: dict[str, Any], payload: Any) -> MockResponse:
+    def create(self, route: Route, customer: Customer, values: dict[str, Any], payload: Any) -> MockResponse:
         assert route.collection is not None
+        self._require_parent(route, customer, values)  # a nested collection's item must exist: 404 otherwise
         schema = self.store.item_schema(route.collection)
         rng = random.Random(f"{self.seed}:{self.store.clock}:{route.operation.label}")
         record = Record(Factory(self.document, rng).generate(schema, depth=1), self.store.tick(), customer.id)
@@ -106,7 +108,9 @@ class Handlers:
         record = self._item(route, customer, values)
         if record.deleted and self.store.soft_delete_schema(route.collection) is None:
             raise Reject(404, "RESOURCE_NOT_FOUND", "the resource was deleted")
-        return self.render.ok(route.operation, record.obj)
+        if F.REDIRECT_WITHOUT_LOCATION in self.faults and record.order < 0:  # a seeded one: nowhere to go
+            return MockResponse(307, [], b"")
+        return self.render.ok(route.operation, self._read_back(record.obj, self.store.item_schema(route.collection)))
 
     def update(self, route: Route, customer: Customer, values: dict[str, Any], payload: Any) -> MockResponse:
         assert route.collection is not None
@@ -153,13 +157,35 @@ class Handlers:
         assert route.collection is not None
         item_id = str(values.get(route.collection.id_param, ""))
         record = self.store.find(customer, route.collection, item_id)
-        if record is None and F.UNKNOWN_ID_200 in self.faults and route.kind == Kind.READ:  # as Prism does
+        if record is None and self._invents(route, item_id):  # as Prism does
             schema = self.store.item_schema(route.collection)
             record = Record(Factory(self.document, random.Random(item_id)).generate(schema, depth=1), 0, customer.id)
-            self.store.stamp(record, schema, new_id=item_id, created=True)
+            an_id = self.profile.id_pattern.match(item_id)  # Prism answers its example's UUID for a malformed one
+            self.store.stamp(
+                record, schema, new_id=item_id if an_id else str(uuid.uuid5(uuid.NAMESPACE_URL, item_id)), created=True
+            )
         if record is None:
             raise Reject(404, "RESOURCE_NOT_FOUND", f"no resource {item_id}")
         return record
+
+    def _invents(self, route: Route, item_id: str) -> bool:
+        """The id faults: a resource made up for an id that names nothing (the writes': no customer's)."""
+        faults, profile = self.faults, self.profile
+        assert route.collection is not None
+        nobody = not any(self.store.find(c, route.collection, item_id) for c in self.store.customers)
+        return (
+            (F.UNKNOWN_ID_200 in faults and route.kind == Kind.READ)
+            or (F.UNKNOWN_ID_WRITES_200 in faults and route.kind in (Kind.UPDATE, Kind.DELETE) and nobody)
+            or (F.MALFORMED_ID_200 in faults and not profile.id_pattern.match(item_id))
+            or (F.NIL_ID_200 in faults and item_id == profile.nil_id)
+        )
+
+    def _read_back(self, obj: Any, schema: Any) -> Any:
+        """What a read shows of a stored resource: never a field the spec returns only once, at its creation."""
+        hidden = returned_once(self.document, schema) if isinstance(obj, dict) else frozenset()
+        if not hidden or F.SECRET_READ_BACK in self.faults:
+            return obj
+        return {key: value for key, value in obj.items() if key not in hidden}
 
     def _require_parent(self, route: Route, customer: Customer, values: dict[str, Any]) -> Record | None:
         parent = route.parent

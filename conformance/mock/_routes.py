@@ -12,6 +12,10 @@ from conformance.mock._wire import Reject
 from conformance.openapi import Collection, Operation, Spec
 
 
+class Unserved(Reject):
+    """A path the spec serves, asked by a method it does not: the live server's 404 ROUTE_NOT_FOUND."""
+
+
 class Kind(StrEnum):
     LIST = "list"
     CREATE = "create"
@@ -89,5 +93,5 @@ class Router:
                 names = route.operation.path_params
                 return route, dict(zip(names, found.groups(), strict=False))
         if path_matched:
-            raise Reject(404, "ROUTE_NOT_FOUND", f"{method} is not served on {path}")
+            raise Unserved(404, "ROUTE_NOT_FOUND", f"{method} is not served on {path}")
         raise Reject(404, "ROUTE_NOT_FOUND", f"no such endpoint: {path}")

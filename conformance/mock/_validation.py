@@ -91,11 +91,11 @@ class RequestReader:
             schema = resolve(self.document, param.get("schema")) or {}
             value = coerce(raw, schema)
             if where == "path" and is_id_param(name) and not self._an_id(raw[0]):
-                if F.MALFORMED_ID_404 in self.faults:
-                    values[name] = raw[0]  # not looked at: the handler answers 404 for what it cannot find
+                if {F.MALFORMED_ID_404, F.MALFORMED_ID_200} & self.faults:
+                    values[name] = raw[0]  # not looked at: the handler answers for what it cannot find (or makes up)
                     continue
-                if self.profile.malformed_id_status is not None:  # 2026-08, as the live GetCallsId: INVALID_ID
-                    raise Reject(self.profile.malformed_id_status, "INVALID_ID", f"{name} is not a valid UUID")
+                if self.profile.malformed_id_statuses:  # as the live GetCallsId: 400 INVALID_ID
+                    raise Reject(self.profile.malformed_id_statuses[0], "INVALID_ID", f"{name} is not a valid UUID")
             if self._check:
                 self._validate(where, name, schema, value)
             values[name] = value if value is not INVALID else raw[0]
@@ -103,7 +103,8 @@ class RequestReader:
 
     def _an_id(self, value: str) -> bool:
         """A well-formed id that names something: the nil UUID stands for "unset" (live: 400 INVALID_ID)."""
-        return bool(self.profile.id_pattern.match(value)) and value.strip("0-") != ""
+        unset = value.strip("0-") == "" and F.NIL_ID_200 not in self.faults  # the fault: it names one
+        return bool(self.profile.id_pattern.match(value)) and not unset
 
     def _validate(self, where: str, name: str, schema: dict[str, Any], value: Any) -> None:
         if value is INVALID:

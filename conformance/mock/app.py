@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from conformance.mock._auth import Authority, Customer, authenticate
 from conformance.mock._handlers import Handlers
 from conformance.mock._render import Render
-from conformance.mock._routes import Kind, Router
+from conformance.mock._routes import Kind, Router, Unserved
 from conformance.mock._store import Store
 from conformance.mock._validation import RequestReader, parse_json
 from conformance.mock._wire import MockResponse, Reject, answer_headers
@@ -30,6 +30,7 @@ from conformance.profiles import Profile
 SEED_ITEMS = 7
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
 _REASONS |= {404: "Not Found", 410: "Gone", 429: "Too Many Requests", 500: "Internal Server Error"}
+_REASONS |= {307: "Temporary Redirect", 405: "Method Not Allowed"}
 
 __all__ = ["MockApp", "MockResponse"]
 
@@ -99,7 +100,12 @@ class MockApp:
         self._take_token()
         if method == "POST" and path == "/auth/login":
             return self._login(body)
-        route, path_values = self.router.match(method, path)
+        try:
+            route, path_values = self.router.match(method, path)
+        except Unserved as exc:
+            if F.METHOD_NOT_ALLOWED_405 in self.faults:  # as Prism: 405, which no revision of the docs names
+                raise Reject(405, "METHOD_NOT_ALLOWED", exc.message) from exc
+            raise
         params = parse_qs(query, keep_blank_values=True)
         if F.NO_AUTHENTICATION in self.faults:
             customer: Customer | None = self.customers[0]

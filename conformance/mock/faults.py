@@ -48,6 +48,12 @@ class F(StrEnum):
     FOREIGN_VISIBLE = "foreign_visible"
     COOKIES_IGNORED = "cookies_ignored"
     NO_AUTHENTICATION = "no_authentication"
+    MALFORMED_ID_200 = "malformed_id_200"
+    NIL_ID_200 = "nil_id_200"
+    UNKNOWN_ID_WRITES_200 = "unknown_id_writes_200"
+    METHOD_NOT_ALLOWED_405 = "method_not_allowed_405"
+    REDIRECT_WITHOUT_LOCATION = "redirect_without_location"
+    SECRET_READ_BACK = "secret_read_back"
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,12 @@ FAULTS: dict[str, Fault] = {
             profile="voipbin-2026-08",
         ),
         Fault(F.UNKNOWN_ID_200, "unknown_resource_404", "a read of an id that does not exist answers 200 with a body"),
-        Fault(F.MALFORMED_ID_404, "malformed_id_rejected", "a malformed id in a path answers 404, not 400"),
+        Fault(
+            F.MALFORMED_ID_404,
+            "malformed_id_rejected",
+            "a malformed id in a path answers 404, not 400",
+            profile="voipbin-2026-08",  # 2026-01 documents no choice between 400 and 404
+        ),
         Fault(F.PLAIN_404_ROUTE, "unknown_route_envelope", "an unknown route answers text/plain 404 page not found"),
         Fault(F.TEXT_PLAIN_ACCEPTED, "content_type_enforced", "bodies sent as text/plain are parsed and accepted"),
         Fault(F.SCHEMA_VIOLATIONS_ACCEPTED, "invalid_input_rejected", "bodies and parameters are not validated"),
@@ -119,6 +130,12 @@ FAULTS: dict[str, Fault] = {
             "auth_missing_rejected",
             "no authentication at all: every request, whatever it carries, is the first customer's",
         ),
+        Fault(F.MALFORMED_ID_200, "malformed_id_rejected", "an id that is not a UUID names a resource (200, as Prism)"),
+        Fault(F.NIL_ID_200, "unknown_resource_404", "the empty UUID (00000000-…) names a resource: 200"),
+        Fault(F.UNKNOWN_ID_WRITES_200, "unknown_resource_404", "PUT and DELETE of an id naming nothing answer 200"),
+        Fault(F.METHOD_NOT_ALLOWED_405, "unserved_method", "a method a path does not serve answers 405 (as Prism)"),
+        Fault(F.REDIRECT_WITHOUT_LOCATION, "http_semantics", "reads of one resource answer 307 without a Location"),
+        Fault(F.SECRET_READ_BACK, "secret_returned_once", "reads and lists return an accesskey's once-only token"),
     )
 }
 

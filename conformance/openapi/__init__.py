@@ -20,6 +20,7 @@ from conformance.openapi.shape import (
     match_path,
     properties,
     resolve,
+    returned_once,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "match_path",
     "properties",
     "resolve",
+    "returned_once",
 ]
 
 

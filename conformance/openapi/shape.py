@@ -64,6 +64,20 @@ def properties(document: dict[str, Any], schema: Any, _depth: int = 0) -> dict[s
     return merged
 
 
+_ONCE = re.compile(r"\b(only returned once|returned only once|only shown once|shown only once)\b", re.IGNORECASE)
+
+
+def returned_once(document: dict[str, Any], schema: Any) -> frozenset[str]:
+    """The properties of `schema` its description says are returned once, when the resource is created ("Only
+    returned once at creation time via `POST /accesskeys`"): a later read must not return them."""
+    found = set()
+    for name, prop in properties(document, schema).items():
+        description = (resolve(document, prop) or {}).get("description")
+        if isinstance(description, str) and _ONCE.search(description):
+            found.add(name)
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str  # upper case

@@ -1,8 +1,9 @@
 """Judging traffic the suite did not send (`judge` a HAR, `proxy`): each exchange matched to the spec's operation by
 method and path template (the server's base path stripped), then judged exactly as a run judges what it sent —
 `EngineClient.judge_recorded`, every response check whose `applies` accepts it — and fed to the observers of the
-checks whose conventions sequences in traffic can show (`checks.traffic`). An exchange that matches no operation
-is counted, listed and not judged.
+checks whose conventions sequences in traffic can show (`checks.traffic`). An exchange under the API's base path
+that matches no operation is counted, listed, and fed to the observers alone (labelled by its own method and path,
+which name no operation): what it shows of unknown routes and unserved methods; no response check judges it.
 
 Credentials come with the traffic, not from the user: every credential a request or an answer carries (the
 profile's channels, credential-like headers and cookies, a login's body, a token an answer hands out) is learned
@@ -61,6 +62,17 @@ class Routes:
         elif self._base and not self._prefix:
             return None
         return path or "/"
+
+    def under_base(self, url: str) -> bool:
+        """Whether a URL asks for something under the API's base path (/v1.0/…): an API route, served or not. A
+        `base_url` that names the base itself (…/v1.0) declares everything under it the API's; a spec without a base
+        path and no `base_url` name none, so a front end's own pages are never taken for the API's routes (nor
+        POST /auth/login at the host root)."""
+        root = urlsplit(self._prefix).path.rstrip("/") if self._prefix else ""
+        if self._prefix and (not self._base or root.endswith(self._base)):
+            return True
+        rest = urlsplit(url).path[len(root) :]
+        return bool(self._base) and (rest + "/").startswith(self._base + "/")
 
     def operation(self, method: str, path: str) -> str | None:
         for operation in self._by.get((method, path.count("/")), []):
@@ -282,12 +294,18 @@ class TrafficJudge:
         label = self.routes.operation(exchange.method, path) if path is not None else None
         if label is None:
             self.unmatched.add(exchange, path)
+            if path is not None and self.routes.under_base(exchange.url):
+                exchange.operation = f"{exchange.method} {path}"  # no operation's: only the observers look
+                self._observe(exchange)
             return
         exchange.operation = label
         self.counts["judged"] += 1
         client = self.clients.get(label) or self.clients.setdefault(label, EngineClient(self.runtime, Recorder()))
         client.recorder.cases += 1
         client.judge_recorded(exchange)
+        self._observe(exchange)
+
+    def _observe(self, exchange: Exchange) -> None:
         for check, observer in self.observers:
             for observed in observer.see(exchange):
                 self._observed(check, observed)

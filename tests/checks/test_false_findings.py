@@ -108,6 +108,8 @@ def _uploads(refuses_multipart: bool):
         multipart = environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
         if not authorized:
             status = "401 Unauthorized"
+        elif environ["REQUEST_METHOD"] != "POST":  # a method the path does not serve: the unknown route's 404
+            status = "404 Not Found"
         elif multipart and not refuses_multipart:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"name": "x"}']

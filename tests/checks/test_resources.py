@@ -99,9 +99,37 @@ def test_an_id_breaking_its_declared_format_is_one_problem_with_id_format():
 
 
 def test_a_declared_security_header_left_out_is_no_violation_the_run_sent(spec):
+    from conformance.checks._input import _credential
     from conformance.checks._schemathesis import Violation
-    from conformance.checks.responses import _credential
 
     c = ctx(spec, "GET /tags")
     assert _credential(c, Violation("required", "header", "Authorization"))
     assert not _credential(c, Violation("required", "header", "X-Request-Id"))
+
+
+SECRET = "vb_a3Bf9xKmPq2nR7sT4wYzLp8mN5qR1xWe"
+KEY = {**RESOURCE, "name": "n", "detail": "d", "tm_expire": TIME}
+
+
+@pytest.mark.parametrize(
+    ("label", "body", "fired"),
+    [("GET /accesskeys/{id}", {**KEY, "token": SECRET}, True), ("GET /accesskeys/{id}", KEY, False),
+     ("GET /accesskeys/{id}", {**KEY, "token": ""}, False),
+     ("GET /accesskeys", {"result": [KEY, {**KEY, "token": SECRET}], "next_page_token": ""}, True),
+     ("POST /accesskeys", {**KEY, "token": SECRET}, False)],  # the creation: the one answer that returns it
+)  # fmt: skip
+def test_a_secret_returned_once_stays_out_of_reads(spec, label, body, fired):
+    c = ctx(spec, label)
+    answer = exchange(label, 200 if label.startswith("GET") else 201, body)
+    fails = CHECKS["secret_returned_once"].run(c, answer) if CHECKS["secret_returned_once"].judges(c, answer) else []
+    assert [f.key for f in fails] == (["token"] if fired else [])
+    for fail in fails:  # the finding keeps the answer, never the secret it leaked; the answer itself is untouched
+        assert SECRET not in fail.message and SECRET.encode() not in fail.exchange.response_body
+        assert "[REDACTED]" in fail.exchange.response_body.decode()
+    assert SECRET in answer.response_body.decode() or not fired
+    assert answer.json == body
+
+
+def test_a_field_without_the_once_only_description_may_come_back(spec):
+    c = ctx(spec, "GET /tags/{id}")
+    assert fires("secret_returned_once", c, exchange("GET /tags/{id}", 200, {**RESOURCE, "token": SECRET})) == []

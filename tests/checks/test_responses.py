@@ -231,3 +231,14 @@ def test_a_long_array_cut_for_validation_breaks_no_rule_the_whole_one_keeps():
     assert bounded([[1, 2], [3, 4]], budget=3) == ([[1], [3]], True)
     assert bounded([[1, 2], [3, 4]], budget=1) == ([[1]], True)  # every array kept keeps its first item
     assert bounded({"a": [1, 2]}, budget=5) == ({"a": [1, 2]}, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "fired"),
+    [(307, {}, True), (307, {"location": "https://files.example/r.wav"}, False), (301, {"location": " "}, True),
+     (308, {}, True), (300, {}, False), (304, {}, False)],
+)  # fmt: skip
+def test_a_redirect_says_where_to(spec, status, headers, fired):
+    c = ctx(spec, "GET /tags/{id}")
+    messages = fires("http_semantics", c, exchange("GET /tags/{id}", status, b"", content_type="", headers=headers))
+    assert bool(messages) is fired, messages

@@ -113,3 +113,50 @@ def test_credential_less_requests_wait_until_the_traffic_shows_credentials(world
     assert fails(missing, bare) == []  # nothing yet says credentials were recorded at all
     assert [fail.key for fail in fails(missing, page(["a"], ""))] == ["missing:200"]
     assert list(missing.finish()) == [] and missing.notes == []
+
+
+def test_an_id_that_is_not_one_answered_as_found_is_caught(world):
+    from conformance.checks.traffic import MalformedIds
+
+    ids = MalformedIds(*world)
+    found = exchange("GET /tags/{id}", "GET", "/tags/undefined", 200, {"id": "d9d32881-12fd-4b19-a6b2-6d5b6b6acf76"})
+    assert [fail.key for fail in fails(ids, found)] == ["status:200"]
+    refused = exchange("GET /tags/{id}", "GET", "/tags/undefined", 400, {})
+    real = exchange("GET /tags/{id}", "GET", "/tags/d9d32881-12fd-4b19-a6b2-6d5b6b6acf76", 200, {})
+    unauthenticated = exchange("GET /tags/{id}", "GET", "/tags/null", 401, {})
+    listed = exchange("GET /tags", "GET", "/tags?page_size=undefined", 200, {"result": [], "next_page_token": ""})
+    assert fails(ids, refused, real, unauthenticated, listed) == []
+    assert [len(list(ids.see(ex))) for ex in (refused, real, unauthenticated)] == [1, 0, 0]  # judged, passed
+
+
+def route(method, path, status, body, media="application/json"):
+    """An exchange that matched no operation: labelled by its own method and path, as the traffic judge does."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange(f"{method} {path}", method, API + path, dict(ALICE), None, status, {"content-type": media}, data)
+
+
+ENVELOPE_08 = {"error": {"status": "NOT_FOUND", "reason": "ROUTE_NOT_FOUND", "message": "m", "request_id": "r"}}
+
+
+def test_a_typo_route_answered_outside_the_envelope_is_caught(world):
+    from conformance.checks.traffic import UnknownRoutes, UnservedMethods
+
+    routes, methods = UnknownRoutes(*world), UnservedMethods(*world)
+    typo = route("GET", "/tag", 404, b"404 page not found", "text/plain")
+    assert [fail.key for fail in fails(routes, typo)] == ["not-json"]
+    assert fails(methods, typo) == []  # no path of the spec: the unknown route's, not an unserved method's
+    assert fails(routes, route("GET", "/tag", 404, ENVELOPE_08)) == []
+    assert [fail.key for fail in fails(routes, route("GET", "/tag", 200, {}))] == ["status:200"]
+
+
+def test_a_method_a_path_does_not_serve_is_the_unserved_methods_own(world):
+    from conformance.checks.traffic import UnknownRoutes, UnservedMethods
+
+    routes, methods = UnknownRoutes(*world), UnservedMethods(*world)
+    patched = route("PATCH", "/tags", 405, ENVELOPE_08)
+    assert [fail.key for fail in fails(methods, patched)] == ["status:405"]
+    assert fails(routes, patched) == []
+    assert fails(methods, route("PATCH", "/tags", 404, ENVELOPE_08)) == []
+    preflight = route("OPTIONS", "/tags", 204, b"", "")  # a browser's CORS preflight is no request for the API
+    assert fails(methods, preflight) == [] and list(methods.see(preflight)) == []
+    assert list(methods.see(exchange("GET /tags", "GET", "/tags", 200, {"result": [], "next_page_token": ""}))) == []

@@ -23,10 +23,10 @@ def test_checks_and_exclude_checks_choose_what_is_judged(tmp_path):
     checks = json.loads((tmp_path / "only" / "results.json").read_text())["summary"]["checks"]
     assert checks["error_envelope"]["skipped"].startswith("not selected")
     assert checks["pagination"]["passed"] > 0 and checks["server_error"]["passed"] > 0
-    # An unknown route's error body is the envelope too: its check is left out with error_envelope.
-    rest = cli(
-        *common, "--exclude-checks", "error_envelope,unknown_route_envelope", "--report-dir", "rest", cwd=tmp_path
-    )
+    # An unknown route's and an unserved method's error bodies are the envelope too: their checks are left out with
+    # error_envelope.
+    left_out = "error_envelope,unknown_route_envelope,unserved_method"
+    rest = cli(*common, "--exclude-checks", left_out, "--report-dir", "rest", cwd=tmp_path)
     assert rest.returncode == 0
     assert cli(*common, "--report-dir", "all", cwd=tmp_path).returncode == 1
 

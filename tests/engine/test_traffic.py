@@ -39,6 +39,8 @@ SHOWN_BY_TRAFFIC = [
     "token_loops",  # the chain hands back a token it was given
     "wrong_field_type",
     "zombie_delete",  # the deleted resource still reads as live
+    "malformed_id_200",  # GET /tags/undefined, as a front end sends before its state is loaded, answers 200
+    "plain_404_route",  # the typo route /tagz answers text/plain
 ]
 
 
@@ -73,6 +75,8 @@ def test_a_conformant_targets_traffic_yields_no_finding(tmp_path, profile):
     assert checks["resource_lifecycle"]["passed"] == 2  # the read after the create, the read after the delete
     assert checks["auth_missing_rejected"]["passed"] == 2  # the two reads before the token was set
     assert checks["list_envelope"]["passed"] >= 5  # the empty list among them
+    assert checks["malformed_id_rejected"]["passed"] == 1  # /tags/undefined, refused
+    assert checks["unknown_route_envelope"]["passed"] == 1  # /tagz, in the envelope
     assert "sends requests of its own" in checks["tenant_isolation"]["skipped"]
     assert summary["verdict"]["headline"] == "Passed: no problem found in what was judged"
     shown = outputs(tmp_path / "reports", console)
@@ -123,3 +127,31 @@ def test_base_url_keeps_other_hosts_out(tmp_path):
     code, console, _ = judge(har, tmp_path / "reports", "--base-url", "https://api.voipbin.net/v1.0")
     assert code == 2
     assert "none of its 27 entries" in console and "Traceback" not in console
+
+
+def test_an_id_read_as_undefined_and_a_typo_route_are_two_problems(tmp_path):
+    """The front end reads /tags/undefined (answered 200: the id names nothing) and mistypes a route (answered 404
+    text/plain, not the envelope): exactly the two problems, whatever else the traffic shows."""
+    har, _ = record_integration(tmp_path, "voipbin-2026-01", ("malformed_id_200", "plain_404_route"))
+    code, console, results = judge(har, tmp_path / "reports", "--profile", "voipbin-2026-01")
+    assert code == 1, console
+    problems = results["problems"]
+    assert sorted(p["check"] for p in problems) == ["malformed_id_rejected", "unknown_route_envelope"], problems
+    shown = {(f["check"], f["operation"], f["status"]) for f in results["findings"]}
+    assert shown == {("malformed_id_rejected", "GET /tags/{id}", 200), ("unknown_route_envelope", "GET /tagz", 404)}
+
+
+@pytest.mark.parametrize(
+    ("prefix", "url", "api"),
+    [(None, "https://api.voipbin.net/v1.0/tag", True), (None, "https://api.voipbin.net/auth/login", False),
+     ("https://api.voipbin.net/v1.0", "https://api.voipbin.net/v1.0/tag", True),
+     ("https://api.voipbin.net", "https://api.voipbin.net/auth/login", False),  # the login at the host root
+     ("https://api.voipbin.net", "https://api.voipbin.net/v1.0/tag", True)],
+)  # fmt: skip
+def test_only_a_route_under_the_apis_base_is_judged_as_an_unknown_one(prefix, url, api):
+    from conformance.data import bundled_spec_path
+    from conformance.openapi import load_spec
+    from conformance.traffic.judge import Routes
+
+    routes = Routes(load_spec(str(bundled_spec_path())), prefix)
+    assert (routes.path(url) is not None and routes.under_base(url)) is api

@@ -24,8 +24,9 @@ def test_diff_names_exactly_the_faults_check_as_new(runs):
     result = cli("diff", "clean/results.json", "broken/results.json", "--report-dir", "diff", cwd=runs)
     assert result.returncode == 1, result.stderr
     regression = json.loads((runs / "diff" / "regression.json").read_text())
-    # error_envelope's, and the unknown route's body outside the same envelope (its consequence)
-    assert {f["check"] for f in regression["new"]} == {"error_envelope", "unknown_route_envelope"}
+    # error_envelope's, and the unknown route's and an unserved method's bodies outside the same envelope (its
+    # consequences)
+    assert {f["check"] for f in regression["new"]} == {"error_envelope", "unknown_route_envelope", "unserved_method"}
     assert {p["check"] for p in regression["problems"]["new"]} == {"error_envelope"}
     assert regression["fixed"] == [] and regression["persisting"] == []
     assert (runs / "diff" / "regression.html").stat().st_size > 0
