@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ REAL_SPECS = {
 def real_spec(date: str) -> Path:
     path = REAL_SPECS[date]
     if not path.is_file():
-        pytest.skip(f"the real VoIPBIN source is not beside the checkout ({path})")
+        pytest.skip(f"the real VoIPBIN sources are not beside the checkout ({SHARED})")  # one reason, said once
     return path
 
 
@@ -54,17 +55,21 @@ class Outcome:
 
 def run_in_process(runtime: Runtime, *, stateful: bool = True, operations: bool = True) -> Outcome:
     """The suite's tests, run directly (no pytest session): every operation, then the stateful checks."""
-    recorders = []
+    return Outcome(list(each_test(runtime, stateful=stateful, operations=operations)))
+
+
+def each_test(runtime: Runtime, *, stateful: bool = True, operations: bool = True) -> Iterator[Recorder]:
+    """As run_in_process, one test's recorder at a time: a caller that has seen what it looks for can stop early
+    (each test cleans up after itself)."""
     for op in runtime.operations if operations else []:
         recorder = Recorder()
         _test_bodies.run_operation(runtime, op, recorder)
-        recorders.append(recorder)
+        yield recorder
     for case in _test_bodies.stateful_cases(runtime) if stateful else []:
         if _test_bodies.unmet_need(runtime, case.check) is None:
             recorder = Recorder()
             _test_bodies.run_stateful(runtime, case.check.id, case.operation, recorder)
-            recorders.append(recorder)
-    return Outcome(recorders)
+            yield recorder
 
 
 @pytest.fixture

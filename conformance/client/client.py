@@ -16,7 +16,7 @@ from conformance import interrupts as _stop
 from conformance.checks import DEFAULT_AUTH, Auth, Context, Exchange, Fail, Request, of_kind, once_only_secrets
 from conformance.client._bodies import Unencodable, body_as, encoded_body
 from conformance.client._outgoing import Outgoing, kind_of
-from conformance.client.bounded import TooLarge
+from conformance.client.bounded import RunBudgetSpent, TooLarge
 from conformance.client.target import Target
 from conformance.errors import ConformanceError
 from conformance.openapi import Operation, fill_path, match_path
@@ -263,6 +263,10 @@ class EngineClient:
                 allow_redirects=False,
                 budgeted=not self._cleaning,
             )
+        except RunBudgetSpent:  # never sent: the budget ended before it, so it is no request of the run's
+            self.recorder.cases -= not self._cleaning
+            self.runtime.sent -= 1
+            raise
         except TooLarge as exc:
             return out.unanswered(exc.describe(), timeout)
         except requests.Timeout:
@@ -275,6 +279,7 @@ class EngineClient:
         self.runtime.unreachable_streak = 0
         self.runtime.silent.pop(silent, None)
         self.runtime.answered_kinds.add(kind_of(out.shape))
+        self.runtime.answering.add(out.label)
         if 100 <= response.status_code < 200 and response.status_code != 101:
             # An interim answer (103 Early Hints): the HTTP stack returns it as if final and reads no further.
             # Not the target's final answer, so nothing to judge; the connection is closed (transport).
@@ -283,13 +288,16 @@ class EngineClient:
 
     def _withheld(self, out: Outgoing) -> str | None:
         """Why this request is not sent: its operation left its last requests of this shape unanswered, or the
-        target has answered no request of this kind on any operation and left it unanswered on several."""
+        target has answered no request of this kind on any operation and left it unanswered on several that answer
+        other requests."""
         kind = kind_of(out.shape)
         if self.runtime.silent.get((out.label, out.shape), 0) >= SILENT_AFTER:
             why = f"{out.label} left its last {SILENT_AFTER} requests {kind} unanswered"
             self.note(f"{NOT_SENT}: the rest of its requests {kind} ({why})")
             return why
-        quiet = self.runtime.silent_kinds.get(kind, set())
+        # Only operations that answer other requests tell of a kind: one that hangs on everything tells of itself
+        # (its own shapes are withheld above), not of requests other operations would answer.
+        quiet = self.runtime.silent_kinds.get(kind, set()) & self.runtime.answering
         if len(quiet) < SILENT_KIND_AFTER or kind in self.runtime.answered_kinds or out.label in quiet:
             return None
         named = ", ".join(sorted(quiet)[:SILENT_KIND_AFTER])

@@ -29,6 +29,7 @@ class Target(Protocol):
     silent: dict[tuple[str, str], int]
     silent_kinds: dict[str, set[str]]
     answered_kinds: set[str]
+    answering: set[str]
 
     @property
     def enabled_checks(self) -> frozenset[str]: ...

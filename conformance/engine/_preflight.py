@@ -79,7 +79,9 @@ def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response 
         ) from None
     except TooLarge:
         return None
-    except RunBudgetSpent:
+    except RunBudgetSpent as exc:
+        if "--max-requests" in str(exc):
+            raise _requests_spent(runtime) from None
         raise SetupError(
             f"--max-time ran out before the target answered the first request ({runtime.session.waited_s:g}s of "
             "429 Retry-After waits)",
@@ -91,6 +93,18 @@ def _first_request(runtime: Runtime, url: str, auth: Auth) -> requests.Response 
             f"target {runtime.target_label} is unreachable ({reason})", "check --base-url and that the API is up"
         )
         raise (tls_failure(exc) or unreachable) from None
+
+
+def _requests_spent(runtime: Runtime) -> SetupError:
+    """--max-requests spent on the preflight itself (a request for each customer's credentials): say so, not
+    --max-time's words."""
+    config = runtime.config
+    share = f", {max(1, (config.max_requests or 0) // config.workers)} per worker" if config.workers > 1 else ""
+    return SetupError(
+        f"--max-requests {config.max_requests}{share} is spent before the run starts: checking the target takes "
+        "one request for each customer's credentials",
+        "raise --max-requests",
+    )
 
 
 def _distinct_customers(credentials: Credentials) -> None:

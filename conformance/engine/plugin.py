@@ -147,6 +147,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` must not make every pytest run an error
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker runs with the controller's config, seed included."""
     run_config = node.config.stash.get(CONFIG, None)

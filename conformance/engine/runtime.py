@@ -54,6 +54,7 @@ class Runtime:
     # a kind of request (client/client._kind) -> the operations that left it unanswered; the kinds some answered
     silent_kinds: dict[str, set[str]] = field(default_factory=dict)
     answered_kinds: set[str] = field(default_factory=set)
+    answering: set[str] = field(default_factory=set)  # operations that answered a request of any kind
     har: Any = None  # --record-har: where every exchange of this process goes (client/har.Writer)
 
     def record(self, exchange: Any) -> None:

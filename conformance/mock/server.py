@@ -110,6 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+        if response.status == 101:  # the connection no longer speaks HTTP: close it, or a client waits IDLE_SECONDS
+            self.close_connection = True
 
     def _through_gateway(self) -> bool:
         """The rehearsed gateway: without its header(s), an HTML 403 before the API sees anything."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from html import escape
 from typing import Any
 
 from conformance.checks import CATALOGUE, CHECKS
+from conformance.reporting.out import html_text as escape
 from conformance.results.problems import unreadable
 from conformance.results.verdict import NOTHING
 

@@ -4,6 +4,7 @@ makes it printable: no escape sequences, no bidi or zero-width characters, no wo
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import unicodedata
@@ -22,11 +23,22 @@ def _shown(match: re.Match[str]) -> str:
     return "?" if unicodedata.category(match.group()) in _HIDDEN else match.group()
 
 
+def visible(text: str) -> str:
+    """`text` with every control or invisible character but newline and tab shown as `?`."""
+    return _NOT_PLAIN.sub(_shown, text)
+
+
+def html_text(value: Any, quote: bool = True) -> str:
+    """`value` escaped for an HTML page, its control and invisible characters shown as `?`: an ESC sequence or a
+    bidi override in a path from the spec or a target is no markup, but a page should neither carry nor hide it."""
+    return html.escape(visible(str(value)), quote)
+
+
 def printable(text: str) -> str:
     """`text` with every control or invisible character but newline and tab shown as `?` (a target's ESC sequences
     could rewrite the terminal, bidi overrides reorder a line, zero-width characters hide text), and nothing in it
     that GitHub's runner would execute as a workflow command (`::add-mask::…`, `::stop-commands::…`, `##[…]`)."""
-    text = _NOT_PLAIN.sub(_shown, text)
+    text = visible(text)
     return _WORKFLOW_COMMAND.sub(r"\1: :", text).replace("##[", "# #[")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import time
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,13 @@ import pytest
 
 from conformance.config import Config
 from conformance.data import bundled_spec_path
-from conformance.engine.plugin import RUNTIME, ConfigCarrier, run_config
+from conformance.engine.plugin import BUDGET_SPENT, RUNTIME, ConfigCarrier, run_config
 from conformance.engine.runtime import redactor_for
 from conformance.engine.suite import DEPTH_KIND, DEPTH_TEST
 from conformance.redact import Redactor
 from conformance.reporting.console import Progress, Tick
 from conformance.reporting.html import MAX_PAGE_BYTES, bounded_summary_html, compact_findings_html
+from conformance.reporting.out import html_text as escape
 from conformance.reporting.results import Aggregator, write_results
 
 REPORTER = "voipbin-conformance-reporter"
@@ -122,8 +122,12 @@ class Reporter:
         self._status.show(tick, self.redactor)
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        if not excinfo.errisinstance(pytest.Session.Interrupted):  # that one is a stop of our own (--max-time)
-            self.aggregator.interrupted = True
+        if excinfo.errisinstance(pytest.Session.Interrupted):  # a stop the run asked for is no interrupt
+            return
+        if str(excinfo.value).startswith(BUDGET_SPENT):  # pytest-xdist passing on a worker's stop: its budget share
+            self.aggregator.stopped = str(excinfo.value)
+            return
+        self.aggregator.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -131,7 +135,8 @@ class Reporter:
 
         # Sticky: the handler's flag, whoever saw the KeyboardInterrupt (a stop of our own, --max-time or
         # --max-failures, also ends pytest's session as "interrupted", and is not one).
-        stopped_itself = exitstatus == pytest.ExitCode.INTERRUPTED and session.shouldstop
+        # (under pytest-xdist a worker's budget stop reaches here as the controller's interrupt: aggregator.stopped)
+        stopped_itself = exitstatus == pytest.ExitCode.INTERRUPTED and (session.shouldstop or self.aggregator.stopped)
         if _stop.requested() is not None or (exitstatus == pytest.ExitCode.INTERRUPTED and not stopped_itself):
             self.aggregator.interrupted = True
             self.aggregator.signal = self.aggregator.signal or _stop.signal_name()

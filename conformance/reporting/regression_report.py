@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from conformance.config import ensure_report_dir
 from conformance.redact import Redactor
 from conformance.reporting.html import findings_html
 from conformance.reporting.out import Out
+from conformance.reporting.out import html_text as escape
 from conformance.reporting.regression import ONE_SIDED
 from conformance.reporting.results import json_text
 from conformance.reporting.static_html import page

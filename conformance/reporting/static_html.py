@@ -4,10 +4,10 @@ report.html); a repro's copy button, which needs a script, is left hidden."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from conformance.reporting.html import MAX_PAGE_BYTES, STYLE, bounded_summary_html, findings_html
+from conformance.reporting.out import html_text as escape
 
 _STYLE = f"<style>{STYLE}body{{margin:1em 2em}}h2{{margin-top:1.5em}}</style>"
 

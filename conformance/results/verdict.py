@@ -69,7 +69,8 @@ def decide(
     short = _short_reach(summary, minimum)
     if failing or short:
         headline = found[0] if failing else short
-        return Verdict("failed", EXIT_FINDINGS, f"Failed: {headline}", [*found[1:], *([short] if short else [])])
+        reasons = [*found[1:], *([short] if short else []), *_depth(summary)]  # the findings of a cut run: fewer
+        return Verdict("failed", EXIT_FINDINGS, f"Failed: {headline}", reasons)
     return _passed(summary, findings)
 
 
@@ -147,14 +148,19 @@ def _passed(summary: dict[str, Any], findings: list[dict[str, Any]]) -> Verdict:
     return Verdict("passed", EXIT_OK, "Passed: the target follows every checked convention")
 
 
-def _not_judged(summary: dict[str, Any]) -> list[str]:
-    reasons = []
+def _depth(summary: dict[str, Any]) -> list[str]:
+    """How deep a budgeted run went, where the budget cut it: said whether it passed or failed."""
     depth = summary.get("depth") or {}
-    if depth.get("full", 0) < depth.get("total", 0):
-        reasons.append(
-            f"depth: {depth['full']} of {depth['total']} operations got all their cases within the budget; every "
-            "operation had its probes, first boundary cases and a first random case"
-        )
+    if depth.get("full", 0) >= depth.get("total", 0):
+        return []
+    return [
+        f"depth: {depth['full']} of {depth['total']} operations got all their cases within the budget; every "
+        "operation had its probes, first boundary cases and a first random case"
+    ]
+
+
+def _not_judged(summary: dict[str, Any]) -> list[str]:
+    reasons = _depth(summary)
     if not summary.get("writes_allowed", True):
         reasons.append("read-only: no write was judged (creates, updates, deletes; --allow-writes to judge them)")
     reach = summary.get("reach") or {}

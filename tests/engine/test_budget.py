@@ -11,7 +11,7 @@ from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
 from conformance.openapi import load_spec
 from conformance.profiles import load_profile
-from tests.engine.test_cli import cli
+from tests.engine.test_cli import assert_one_line_error, cli
 
 
 def _summary(tmp_path, name):
@@ -46,6 +46,49 @@ def test_a_fault_a_sequence_shows_is_caught_within_the_budget(tmp_path):
     assert {p["check"] for p in json.loads((tmp_path / "out" / "results.json").read_text())["problems"]} == {
         "pagination"
     }
+
+
+def test_a_failed_run_cut_in_depth_says_how_deep_it_went(tmp_path):
+    """Sweep: a budgeted run with findings said only 'Failed: …', not that the budget cut its depth (so fewer findings
+    than a full run): the 'depth: …' reason was a passed run's alone."""
+    args = ("run", "--max-requests", "250", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--mock-fault", "ids_not_uuid", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert result.returncode == 1 and summary["complete"] is True, result.stdout[-2000:]
+    assert summary["depth"]["full"] < summary["depth"]["total"]
+    assert any(reason.startswith("depth: ") for reason in summary["verdict"]["reasons"]), summary["verdict"]
+    assert "depth: " in result.stdout
+
+
+def test_a_worker_spending_its_share_is_a_spent_budget_not_an_interrupt(tmp_path):
+    """Sweep: with --workers 2, the worker that spent its share of --max-requests reached the controller as an
+    interrupt: 'Incomplete: … (interrupted)', exit 2, for a run cut only in depth (complete with one worker)."""
+    args = ("run", "--max-requests", "300", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--workers", "2", "--report-dir", "out", cwd=tmp_path)
+    summary = _summary(tmp_path, "out")
+    assert summary["interrupted"] is False and "interrupted" not in result.stdout, result.stdout[-1500:]
+    assert summary["stopped"].startswith("budget spent: ")
+    if summary["complete"]:  # the first pass and the sequences ran: only depth was cut
+        assert result.returncode == 0 and summary["depth"]["full"] < summary["depth"]["total"]
+    else:
+        assert result.returncode == 2 and "budget spent" in summary["verdict"]["headline"]
+
+
+def test_the_requests_a_budgeted_run_reports_are_the_ones_it_sent(tmp_path):
+    """Sweep: '--max-requests 200' reported '201 requests': each test that met the spent budget counted the request
+    it never sent."""
+    args = ("run", "--max-requests", "200", "--seed", "1", "--max-examples", "2", "--include", "/agents")
+    result = cli(*args, "--record-har", "run.har", "--report-dir", "out", cwd=tmp_path)
+    sent = [e for e in json.loads((tmp_path / "run.har").read_text())["log"]["entries"] if e["comment"] != "clean-up"]
+    assert _summary(tmp_path, "out")["cases"] == len(sent) <= 200, result.stdout[-1500:]
+
+
+def test_a_request_budget_the_preflight_spends_says_so_not_max_time(tmp_path):
+    """Sweep: --max-requests 1 ended as '--max-time ran out … (0s of 429 Retry-After waits)', naming an option not
+    given and waits that never happened."""
+    result = cli("run", "--max-requests", "1", "--include", "^GET /agents$", "--report-dir", "out", cwd=tmp_path)
+    assert_one_line_error(result, "--max-requests 1 is spent before the run starts", "raise --max-requests")
+    assert "--max-time" not in result.stderr
 
 
 def test_a_run_without_a_budget_has_no_second_pass(tmp_path):
@@ -93,3 +136,39 @@ def test_a_kind_of_request_the_target_never_answers_costs_a_few_operations(tmp_p
     assert len(withheld) >= (posts - SILENT_KIND_AFTER) // 2, summary["not_judged"]  # those that send one at all
     assert not {item.split(":")[0].removeprefix("not sent to ") for item in withheld} & set(app.hung)
     assert "answered no request with a body that is not JSON" in withheld[0]
+
+
+class _SomeOperationsHang(MockApp):
+    """Every request to /activeflows and /agents hangs past the deadline; /calls answers everything."""
+
+    hung: set[str] = set()
+
+    def handle(self, method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        import time
+
+        bare = path.removeprefix("/v1.0")
+        if bare.startswith(("/activeflows", "/agents")):
+            self.hung.add(f"{method} {bare}")
+            time.sleep(1)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_operations_that_hang_on_everything_withhold_nothing_from_those_that_answer(tmp_path, bundled):
+    """Sweep: three operations hanging on every request (ahead of the others in the order) made their kind look
+    never answered, and /calls, which answers, was sent no request without a body at all."""
+    app = _SomeOperationsHang(load_spec(str(bundled)), profile=load_profile("voipbin-2026-01"), seed=3)
+    app.hung = set()
+    server = serve_in_thread(app, "127.0.0.1", 0)
+    try:
+        cli(
+            "run", "--base-url", f"http://127.0.0.1:{server.port}/v1.0", "--include", "/(activeflows|agents|calls)",
+            "--max-examples", "2", "--seed", "1", "--request-timeout", "0.3", "--max-requests", "600",
+            "--allow-writes", "--report-dir", "out", cwd=tmp_path,
+            env={"VOIPBIN_TOKEN": app.customers[0].token, "VOIPBIN_OTHER_TOKEN": app.customers[1].token},
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+    summary = _summary(tmp_path, "out")
+    withheld = [item for item in summary["not_judged"] if item.startswith("not sent to ")]
+    assert not [item for item in withheld if "/calls" in item.split(":")[0]], withheld
+    assert "GET /calls" not in summary["reach"]["never_2xx"], summary["reach"]

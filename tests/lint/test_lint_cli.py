@@ -238,6 +238,21 @@ def test_odd_but_readable_specs_lint_without_a_traceback(tmp_path):
     assert "GET /w?[31m declares no responses" in result.stdout
 
 
+def test_markup_and_escapes_in_a_path_reach_no_page_raw(tmp_path):
+    """Sweep: an ESC sequence in a path was escaped as markup but written raw into report.html (an invisible control
+    character in the page); every page now shows it as `?`, as the console does, and markup stays escaped."""
+    (tmp_path / "odd.yaml").write_text(ODD.replace('"/w\\u001b[31m"', '"/w<script>x</script>\\u001b[31m\\u202e"'))
+    result = cli("lint", "--spec", "odd.yaml", "--profile", "voipbin-2026-08", "--report-dir", "out", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    for name in ("report.html", "summary.md"):
+        page = (tmp_path / "out" / name).read_text()
+        assert "\x1b" not in page and "\u202e" not in page and "<script>" not in page, name
+    assert (
+        "GET /w&lt;script&gt;x&lt;/script&gt;?[31m? declares no responses"
+        in (tmp_path / "out" / "report.html").read_text()
+    )
+
+
 def test_a_json_spec_yaml_cannot_read_still_lints(tmp_path):
     files = parts()
     root = write(tmp_path, files)

@@ -19,14 +19,15 @@ from tests.engine.test_cli import cli
 
 pytestmark = pytest.mark.browser
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and not os.environ.get("CI"):  # every test here opens a page: one skip, before any report run
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
 
 def chromium() -> str:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return binary
+    if CHROMIUM is None:
+        pytest.fail("chromium is missing: .ci/run installs Debian's chromium")
+    return CHROMIUM
 
 
 def rendered(path, tmp_path, size: str = "1280,800") -> str:
@@ -74,6 +75,7 @@ def text(dom: str) -> str:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    chromium()
     where = tmp_path_factory.mktemp("browser")
     common = ("run", "--seed", "9", "--max-examples", "1", "--include", "^(GET|POST) /tags$")
     assert cli(*common, "--report-dir", "clean", cwd=where).returncode == 0
