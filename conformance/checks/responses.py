@@ -109,7 +109,8 @@ def json_response(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
     summary="every 4xx/5xx body is the profile's error envelope",
     doc="restful_api 'Error Response (4xx, 5xx)'",
     schema="error-envelope-<profile>.schema.json",
-    applies=_error,
+    # where the docs say a status comes bare (the /auth handlers' 400), they say it is "not the JSON error envelope"
+    applies=lambda ctx, ex: _error(ctx, ex) and not ctx.profile.bare_error(ctx.operation.path, ex.status),
     grouping=error_envelope_kind,
 )
 def error_envelope(ctx: Context, exchange: Exchange) -> Iterator[Fail]:

@@ -299,7 +299,12 @@ class Lifecycle(_Watching):
     def _listed(self, collection: Collection, exchange: Exchange) -> Iterator[Observed]:
         body = exchange.json
         items = body.get(self.profile.result_field) if isinstance(body, dict) else None
-        listed = {str(i.get("id")) for i in items or [] if isinstance(i, dict)}
+        field = self.profile.soft_delete_field  # the docs promise tm_delete set, not that a list leaves it out
+        listed = {
+            str(i.get("id"))
+            for i in items or []
+            if isinstance(i, dict) and self.profile.is_live_delete_value(i.get(field))
+        }
         for path, deleted in list(self._deleted.items()):
             parent, _, item_id = path.rpartition("/")
             if parent != exchange.path.rstrip("/") or item_id not in listed:

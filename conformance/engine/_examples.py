@@ -52,7 +52,24 @@ class Examples:
                     body = case.body
         if has_body and body is None:
             body = {}
+        params |= self._offered(operation, params)
         return Request(fill_path(operation.path, path_values), params, body, has_body), path_values
+
+    def _offered(self, operation: Operation, params: dict[str, Any]) -> dict[str, str]:
+        """A query value the spec itself offers (its example, default or first enum member) where the drawn one is
+        empty: Go reads an empty value as none, so a required parameter drawn empty made every probe a 400
+        (GET /conferences/{id}/media_stream?encapsulation=, whose spec gives the example mediasocket)."""
+        offered = {}
+        for param in operation.parameters(self.runtime.spec.document):
+            name = str(param.get("name"))
+            if param.get("in") != "query" or params.get(name) not in ("", None):
+                continue
+            schema = resolve(self.runtime.spec.document, param.get("schema")) or {}
+            value = next((v for v in (param.get("example"), schema.get("example"), schema.get("default"),
+                                      (schema.get("enum") or [None])[0]) if v not in ("", None)), None)  # fmt: skip
+            if value is not None and (param.get("required") or name in params):
+                offered[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return offered
 
 
 def _path_value(runtime: RunFacts, param: dict[str, Any], rng: random.Random) -> str:

@@ -11,7 +11,7 @@ import pytest
 from conformance.checks import CHECKS, Exchange
 from conformance.client.client import EngineClient
 from conformance.results.finding import Recorder
-from tests._servers import serve, write_spec
+from tests._servers import LIST_RESPONSES, serve, write_spec
 from tests.conftest import real_spec, run_in_process
 
 TOKEN = "any-token-will-do"
@@ -40,7 +40,10 @@ def test_a_bare_400_the_docs_promise_is_neither_not_json_nor_outside_the_envelop
     elsewhere = _exchange("POST /tags", 400)
     assert _fails(runtime, "error_envelope", elsewhere)
     html = _exchange("POST /auth/signup", 400, b"<html>bad</html>", "text/html")
-    assert _fails(runtime, "json_response", html) and _fails(runtime, "error_envelope", html)
+    assert _fails(runtime, "json_response", html)
+    # "not the JSON error envelope", the docs say of these 400s: a JSON body there is not held to it (Prism's)
+    prisms = _exchange("POST /auth/signup", 400, b'{"type": "x", "title": "bad"}', "application/json")
+    assert _fails(runtime, "error_envelope", prisms) == [] and _fails(runtime, "error_envelope", html) == []
 
 
 _BODY = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 10}}}
@@ -162,3 +165,48 @@ def test_a_415_is_excused_only_for_a_body_in_a_media_type_the_operation_does_not
     assert status_code({"Content-Type": "application/json"}, b"{}")  # its own media type refused
     get = Exchange("GET /tags", "GET", "http://x/tags", {}, None, 415, {}, b"")
     assert CHECKS["status_code"].run(client.context("GET /tags"), get)  # it takes no body: no media type to refuse
+
+
+_STREAM = {
+    "/conferences": {"get": {"responses": LIST_RESPONSES}},  # where the ids that exist come from
+    "/conferences/{id}/media_stream": {
+        "get": {
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}},
+                {
+                    "name": "encapsulation",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": "mediasocket",
+                },
+            ],
+            "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}, "404": {"description": "no"}},
+        }
+    },
+}
+
+
+def _streams(environ, start_response):
+    """Go reads an empty query value as none: a required one left empty is a 400; an unknown conference a 404."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if environ["PATH_INFO"].rstrip("/").endswith("/conferences"):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"result": [], "next_page_token": ""}']
+    status = "400 Bad Request" if not (query.get("encapsulation") or [""])[0] else "404 Not Found"
+    start_response(status, [("Content-Type", "application/json")])
+    return [b'{"error": "no", "message": "no"}']
+
+
+@pytest.mark.http
+def test_a_required_query_value_the_spec_offers_is_sent_with_the_id_probes(make_runtime, tmp_path):
+    """Prism audit (2026-08-22): the id probes went out with ?encapsulation= (drawn empty), so an unknown id was a
+    400 and 'not a 404'; the spec offers the example mediasocket, which the valid example now carries."""
+    spec = write_spec(tmp_path / "spec.json", _STREAM)
+    with serve(_streams) as url:
+        runtime = make_runtime(spec=spec, base_url=url, token=TOKEN, checks=("unknown_resource_404",))
+        outcome = run_in_process(runtime, stateful=False)
+    judged = sum(r.tallies.get("unknown_resource_404", [0, 0])[0] for r in outcome.recorders)
+    assert judged and outcome.by_check["unknown_resource_404"] == 0, outcome.describe()

@@ -160,3 +160,18 @@ def test_a_method_a_path_does_not_serve_is_the_unserved_methods_own(world):
     preflight = route("OPTIONS", "/tags", 204, b"", "")  # a browser's CORS preflight is no request for the API
     assert fails(methods, preflight) == [] and list(methods.see(preflight)) == []
     assert list(methods.see(exchange("GET /tags", "GET", "/tags", 200, {"result": [], "next_page_token": ""}))) == []
+
+
+def _listing(item, tm_delete, at):
+    return exchange("GET /tags", "GET", "/tags", 200, {"result": [{"id": item, "tm_delete": tm_delete}]}, at=at)
+
+
+def test_a_deleted_resource_listed_as_soft_deleted_follows_the_docs(world):
+    """The docs promise tm_delete set on a deleted resource, not that a list leaves it out (Prism audit: 33 false
+    'still live' operations on 2026-01-15)."""
+    lifecycle = Lifecycle(*world)
+    item = "6f1c1d7e-0000-4000-8000-000000000004"
+    gone = exchange("DELETE /tags/{id}", "DELETE", f"/tags/{item}", 200, {"id": item}, at=1.0)
+    assert fails(lifecycle, gone, _listing(item, "2026-01-15 10:00:00.000000", 2.0)) == []
+    live = _listing(item, "9999-01-01 00:00:00.000000", 3.0)
+    assert [fail.key for fail in fails(lifecycle, live)] == ["zombie-listed"]
