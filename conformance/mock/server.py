@@ -20,18 +20,26 @@ import re
 import shlex
 import shutil
 import socket
-import socketserver
 import ssl
 import sys
 import tempfile
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from conformance.mock._limits import Budget, HeaderReader, HeadersTooLarge, on_the_wire
+from conformance.mock._limits import (
+    MAX_CONNECTIONS as MAX_CONNECTIONS,  # public here: the tests and the traffic proxy name it
+)
+from conformance.mock._limits import (
+    BoundedHTTPServer,
+    Budget,
+    HeaderReader,
+    HeadersTooLarge,
+    on_the_wire,
+)
 from conformance.mock._tls import DEFAULT_NAMES, TLSFiles, generate
 from conformance.mock._wire import MockResponse, answer_headers
 from conformance.mock.app import MockApp
@@ -39,7 +47,6 @@ from conformance.mock.app import MockApp
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # one request's body (a 413 beyond)
 MAX_BUFFERED_BYTES = 32 * 1024 * 1024  # the bodies being read at once, across every connection (a 503 beyond)
 MAX_HEADER_BYTES = 64 * 1024  # one request's line and headers together (a 431 beyond, and the connection ends)
-MAX_CONNECTIONS = 128  # served at once (a run with --workers N holds a connection or two each); beyond, a 503
 IDLE_SECONDS = 30  # a kept-alive connection with nothing to say is closed after this
 _CHUNK = 64 * 1024
 _GATEWAY_PAGE = (
@@ -178,10 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(8)  # the CRLF after each chunk
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = MAX_CONNECTIONS  # a burst of connects is accepted (and served or refused), not reset
-
+class _Server(BoundedHTTPServer):
     def __init__(
         self,
         host: str,
@@ -194,7 +198,6 @@ class _Server(ThreadingHTTPServer):
         self.app, self.tls, self.required = app, tls, dict(required or {})
         self.max_request_bytes = MAX_REQUEST_BYTES
         self.budget = Budget(MAX_BUFFERED_BYTES)
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__((host, port), _Handler)
 
     def error(self, status: int, reason: str, message: str) -> MockResponse:
@@ -204,32 +207,12 @@ class _Server(ThreadingHTTPServer):
             answer.headers.append(("Retry-After", "1"))
         return answer
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """A thread per connection, up to MAX_CONNECTIONS at once; beyond, a 503 from here (over TLS, before any
-        handshake, the connection just ends): what clients can make the mock hold stays bounded."""
-        if not self.slots.acquire(blocking=False):
-            if self.tls is None:
-                busy = self.error(503, "SERVICE_UNAVAILABLE", "too many connections at once; try again")
-                with contextlib.suppress(OSError):
-                    request.setblocking(False)  # the accept loop never waits on a client
-                    request.send(on_the_wire(busy, "Service Unavailable"))
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-    def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)  # HTTPServer's asks DNS for a fully qualified name: slow offline
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+    def busy(self) -> bytes | None:
+        """Beyond MAX_CONNECTIONS, a 503 from here (over TLS, before any handshake, the connection just ends)."""
+        if self.tls is not None:
+            return None
+        answer = self.error(503, "SERVICE_UNAVAILABLE", "too many connections at once; try again")
+        return on_the_wire(answer, "Service Unavailable")
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Over TLS, the handshake happens here, in the connection's own thread: a client that never completes

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
@@ -35,7 +35,7 @@ from conformance.client.bounded import TooLarge, deadline, inflate
 from conformance.client.tls import failure as tls_failure
 from conformance.client.transport import may_leave_content
 from conformance.engine.runtime import Runtime
-from conformance.mock.server import MAX_BUFFERED_BYTES, MAX_CONNECTIONS, Budget
+from conformance.mock.server import MAX_BUFFERED_BYTES, BoundedHTTPServer, Budget
 from conformance.traffic._framing import Refused, framing, origin_form, read_chunked
 
 IDLE_SECONDS = 30
@@ -157,45 +157,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-class ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = MAX_CONNECTIONS  # as the mock's: a burst of connects is accepted, not reset
+class ProxyServer(BoundedHTTPServer):
+    """Bounded as the mock's server: at most MAX_CONNECTIONS clients at once, beyond them a 503 and close."""
 
     def __init__(self, runtime: Runtime, upstream: str, host: str, port: int, seen: Seen) -> None:
         self.runtime, self.upstream, self.seen = runtime, upstream.rstrip("/"), seen
         self.max_bytes = runtime.config.max_response_bytes
         self.timeout_s = runtime.config.request_timeout
         self.budget = Budget(MAX_BUFFERED_BYTES)
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._busy, self._lock = 0, threading.Condition()
         super().__init__((host, port), _Handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """A thread per connection, up to MAX_CONNECTIONS at once (as the mock's); beyond, a 503 and the connection
-        closed: what clients can make the proxy hold stays bounded."""
-        if not self.slots.acquire(blocking=False):
-            with contextlib.suppress(OSError):
-                request.setblocking(False)  # the accept loop never waits on a client
-                request.send(_BUSY)
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-    def server_bind(self) -> None:
-        import socketserver
-
-        socketserver.TCPServer.server_bind(self)  # no reverse DNS look-up of the host
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+    def busy(self) -> bytes | None:
+        return _BUSY
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away ends its connection quietly; anything else is one line, never a traceback (its
