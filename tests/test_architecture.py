@@ -14,6 +14,7 @@ PACKAGE = ROOT / "conformance"
 LAYERS = {
     "__init__": 0,
     "errors": 0,
+    "files": 0,
     "data": 0,
     "config": 0,
     "options": 0,

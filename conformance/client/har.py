@@ -23,6 +23,7 @@ from conformance import __version__
 from conformance.checks import Exchange
 from conformance.client._har_schema import SCHEMA
 from conformance.errors import SetupError
+from conformance.files import read_bounded
 
 MAX_HAR_BYTES = 256 * 1024 * 1024  # a HAR is read whole: a bigger one is refused before it is parsed
 # What a recorded HAR keeps, so that `judge` can always read it back: each body at most KEPT_BODY bytes (a cut one
@@ -69,22 +70,11 @@ def read(path: str, *, max_bytes: int = MAX_HAR_BYTES) -> list[dict[str, Any]]:
 
 
 def _read(path: str, max_bytes: int) -> str:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise SetupError(f"HAR file not found: {path}", _HINT) from None
-    except OSError as exc:
-        raise SetupError(f"HAR file {path} could not be read: {exc.strerror or exc}", _HINT) from None
-    if len(raw) > max_bytes:
-        raise SetupError(
-            f"{path} is larger than {max_bytes:,} bytes (--max-har-bytes): not read",
-            "split the recording, or raise --max-har-bytes",
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SetupError(f"{path} is not a HAR file: not UTF-8 (byte {raw[exc.start]:#04x} at {exc.start})") from None
+    too_large = SetupError(
+        f"{path} is larger than {max_bytes:,} bytes (--max-har-bytes): not read",
+        "split the recording, or raise --max-har-bytes",
+    )
+    return read_bounded(path, "HAR file", max_bytes, hint=_HINT, too_large=too_large)
 
 
 def _parse(text: str, path: str) -> Any:

@@ -16,6 +16,7 @@ from jsonschema.exceptions import ValidationError
 
 from conformance.data import schemas_dir
 from conformance.errors import SetupError
+from conformance.files import read_bounded
 
 MAX_BYTES = 64 * 1024 * 1024  # a run of the real spec against a broken target writes ~11 MB
 MAX_DEPTH = 16  # results.json nests 5 deep; deeper is no results file, and would exhaust the stack downstream
@@ -50,20 +51,8 @@ def _first_error(data: Any) -> ValidationError | None:
 
 
 def _read(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SetupError(f"results file not found: {path}", _HINT) from None
-    except OSError as exc:
-        raise SetupError(f"results file {path} could not be read: {exc.strerror or exc}", _HINT) from None
-    if len(raw) > MAX_BYTES:
-        raise SetupError(f"{path} is not a results file: larger than {MAX_BYTES // (1024 * 1024)} MiB", _HINT)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        where = f"byte {raw[exc.start]:#04x} at offset {exc.start}"
-        raise SetupError(f"{path} is not a results file: not UTF-8 ({where})", _HINT) from None
+    too_large = SetupError(f"{path} is not a results file: larger than {MAX_BYTES // (1024 * 1024)} MiB", _HINT)
+    return read_bounded(path, "results file", MAX_BYTES, hint=_HINT, too_large=too_large)
 
 
 def _refuse_constant(name: str) -> Any:
