@@ -31,7 +31,7 @@ SPECS = {"266": SHARED / "openapi-2026-01-15" / "openapi.yaml", "410": SHARED / 
 PROFILES = {"266": "voipbin-2026-01", "410": "voipbin-2026-08"}
 OUT = ROOT / "benchmarks" / "out"
 BIN = Path(sys.executable).parent
-TOKEN, ACCESSKEY, OTHER = "bench-token", "bench-accesskey", "bench-other-token"
+TOKEN, ACCESSKEY, OTHER = "bench-token-0123456789", "bench-accesskey-0123456789", "bench-other-token-0123456789"
 
 
 def _port() -> int:
