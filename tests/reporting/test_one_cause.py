@@ -25,7 +25,7 @@ def test_a_malformed_id_answered_200_here_and_307_there_is_one_problem():
         2,
     )
     assert len(problems) == 1
-    assert problems[0]["title"].endswith("answered 200, 307") and problems[0]["operations_affected"] == 2
+    assert "answered 200, 307 (answered as found)" in problems[0]["title"] and problems[0]["operations_affected"] == 2
 
 
 def test_an_undocumented_status_outside_the_envelope_is_one_problem():
