@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-TOKEN = "sig-bench-token"
-ACCESSKEY = "sig-bench-accesskey"
+TOKEN = "sig-bench-token-0123456789"
+ACCESSKEY = "sig-bench-accesskey-0123456789"
 
 
 def free_port() -> int:
