@@ -146,7 +146,7 @@ def main() -> int:
     results = []
     try:
         for i, (kind, sig, delay) in enumerate(plan(args.runs, rng, args.max_delay)):
-            r = one_run(i, kind, sig, delay, f"http://127.0.0.1:{port}")
+            r = one_run(i, kind, sig, delay, f"http://127.0.0.1:{port}/v1.0")
             results.append(r)
             print(json.dumps({k: v for k, v in r.items() if k != "dir"}), flush=True)
     finally:
