@@ -55,8 +55,9 @@ def schema_kind(key: str) -> ProblemKind:
         cause = ("id_format", None)
     elif keyword in ("format", "pattern") and field.startswith("tm_"):
         cause = ("timestamp_format", None)
-    elif name in _envelope_fields() or (name == "the body" and keyword == "required"):
-        cause = ("list_envelope", None)  # the list envelope broken: list_envelope's, where it saw it too
+    elif name in _envelope_fields() or (name == "the body" and keyword in ("required", "type")):
+        # the list envelope broken (a bare array is the body's `type`): list_envelope's, where it saw it too
+        cause = ("list_envelope", None)
     # The field by its own name: an item's customer_id and a list's result[].customer_id are one cause.
     return ProblemKind(f"{keyword}:{field}", f"{field} breaks `{keyword}`", caused_by=cause)
 

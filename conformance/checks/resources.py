@@ -283,7 +283,11 @@ def unserved_method(ctx: Context) -> Iterator[Fail]:
         inert=method != "GET",
         judge=False,
     )  # fmt: skip  (no other check judges its answer, nor its silence)
-    verdict = route_verdict(ctx.profile, exchange, int(rule["status"]))
+    # A body that is not JSON may be refused first, as the docs say invalid JSON is (400): a documented refusal of
+    # this inert request, not the unserved method's answer (a target written from the 2026-01-15 docs alone).
+    refused_first = body is not None and exchange.status == ctx.profile.malformed_json_status
+    expected = ctx.profile.malformed_json_status if refused_first else int(rule["status"])
+    verdict = route_verdict(ctx.profile, exchange, expected)
     if verdict is not None:
         message, key = verdict
         if exchange.status == 405:

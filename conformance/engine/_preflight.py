@@ -37,7 +37,9 @@ def preflight(runtime: Runtime) -> None:
     isolation probe would read 401)."""
     if runtime.config.insecure and runtime.base_url.lower().startswith("https://"):
         sys.stderr.write(f"voipbin-conformance: WARNING: {INSECURE}.\n")
-    probe = next((op for op in runtime.spec.shape.list_operations if "{" not in op.path), None)
+    # A list of the selection first: a target serving only what --include chose has no other list to answer.
+    lists = runtime.list_operations + runtime.spec.shape.list_operations
+    probe = next((op for op in lists if "{" not in op.path), None)
     url = runtime.base_url + (probe.path if probe else "/")
     customers = [("customer", "VOIPBIN_TOKEN / VOIPBIN_ACCESSKEY (or VOIPBIN_USERNAME / VOIPBIN_PASSWORD)")]
     if runtime.credentials.other_token:

@@ -242,3 +242,13 @@ def test_a_redirect_says_where_to(spec, status, headers, fired):
     c = ctx(spec, "GET /tags/{id}")
     messages = fires("http_semantics", c, exchange("GET /tags/{id}", status, b"", content_type="", headers=headers))
     assert bool(messages) is fired, messages
+
+
+def test_a_bare_array_list_is_one_problem_the_envelopes():
+    """A list answered as a bare array breaks the schema's `type` at the body: the same cause list_envelope reports,
+    so one problem, not a response_schema problem beside it (issue #24's docs-target sweep found two)."""
+    from conformance.checks._kinds import schema_kind
+
+    assert schema_kind("schema:x-bundled/schema000001/allOf/1/type").caused_by == ("list_envelope", None)
+    assert schema_kind("schema:x-bundled/schema000001/allOf/1/required").caused_by == ("list_envelope", None)
+    assert schema_kind("schema:x-bundled/schema000002/properties/name/type").caused_by is None

@@ -97,3 +97,24 @@ def test_looking_up_an_operation_the_spec_lacks_never_measures_the_whole_spec():
     assert operations.get("GET /elsewhere") is None and operations.get("POST /things1") is None
     assert operations.get("GET /things2") is not None
     assert misses == []
+
+
+@pytest.mark.http
+def test_the_preflight_asks_an_operation_of_the_selection(tmp_path):
+    """A target serving only what --include selects (GET /tags) must not be refused by a preflight that asks the
+    spec's first list (GET /accesskeys) and reads its 404 as a wrong --base-url."""
+    asked: list[str] = []
+
+    def tags_only(environ, start_response):
+        asked.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] != "/v1.0/tags":
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "not_found", "message": "no such route"}']
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"result": [], "next_page_token": ""}']
+
+    with serve(tags_only) as url:
+        args = ("run", "--base-url", url + "/v1.0", "--token", "tok-0123456789abcdef", "--max-examples", "1")
+        result = cli(*args, "--include", "^GET /tags$", "--checks", "json_response", "--report-dir", "o", cwd=tmp_path)
+    assert "its operations are not there" not in result.stderr, result.stderr
+    assert result.returncode != 2 and asked[0] == "/v1.0/tags"
