@@ -117,7 +117,8 @@ def _print_summary(report_dir: str, out: Console) -> None:
     out.write(verdict(results) + "\n", OUTCOME_STYLE.get(Verdict.of(results).outcome, "1"))
     for reason in Verdict.of(results).reasons:
         out.write(f"  - {reason}\n")
-    out.write(f"Reports: {Path(report_dir) / 'report.html'}, {Path(report_dir) / 'junit.xml'}, {path}\n")
+    where = Path(report_dir)
+    out.write(f"Reports: {where / 'report.html'}, {where / 'summary.md'}, {where / 'junit.xml'}, {path}\n")
 
 
 def _baseline(report_dir: Path, out: Console) -> None:
