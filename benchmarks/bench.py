@@ -162,7 +162,15 @@ def bench_load() -> dict:
 
 
 def _ours(
-    spec: str, profile: str, examples: int, seed: int, *, url: str | None, workers: int = 1, include: str | None = None
+    spec: str,
+    profile: str,
+    examples: int,
+    seed: int,
+    *,
+    url: str | None,
+    workers: int = 1,
+    include: str | None = None,
+    max_requests: int | None = None,
 ) -> dict:
     with tempfile.TemporaryDirectory() as out:
         cmd = [
@@ -187,6 +195,8 @@ def _ours(
             env = {"VOIPBIN_TOKEN": TOKEN, "VOIPBIN_ACCESSKEY": ACCESSKEY, "VOIPBIN_OTHER_TOKEN": OTHER}
         if include:
             cmd += ["--include", include]
+        if max_requests:
+            cmd += ["--max-requests", str(max_requests)]
         wall, peak, _ = _timed(cmd, env=env, cwd=Path(out))
         summary = json.loads((Path(out) / "results.json").read_text())["summary"]
     return {
@@ -280,6 +290,28 @@ def bench_runs410() -> dict:
     }
 
 
+def bench_runs410_equal() -> dict:
+    """Issue #27's goal: side by side on one mock, schemathesis --checks all first, then ours held to as many
+    requests (--max-requests: breadth first, every operation judged), two alternating rounds."""
+    from conformance.openapi import load_spec
+
+    bundled = OUT / "bundled-410.json"
+    bundled.write_text(json.dumps(load_spec(str(SPECS["410"])).document))
+    mock = Mock(str(bundled), PROFILES["410"])
+    rounds = []
+    try:
+        for _ in range(2):
+            theirs = _schemathesis(str(bundled), mock.url, 5, 1)
+            ours = _ours(str(SPECS["410"]), PROFILES["410"], 5, 1, url=mock.url, max_requests=theirs["cases"])
+            rounds.append({"schemathesis_http": theirs, "ours_http_same_requests": ours})
+            print(json.dumps(rounds[-1]), flush=True)
+    finally:
+        mock.close()
+    ours_s = sum(r["ours_http_same_requests"]["wall_s"] for r in rounds)
+    theirs_s = sum(r["schemathesis_http"]["wall_s"] for r in rounds)
+    return {"rounds": rounds, "time_ratio": ours_s / theirs_s}
+
+
 def bench_scaling() -> dict:
     from conformance.openapi import load_spec
 
@@ -305,10 +337,11 @@ def main() -> None:
         "load": bench_load,
         "runs": bench_runs,
         "runs410": bench_runs410,
+        "runs410equal": bench_runs410_equal,
         "scaling": bench_scaling,
     }
     for name, bench in benches.items():
-        if what == name or (what == "all" and name != "runs410"):
+        if what == name or (what == "all" and not name.startswith("runs410")):
             result = bench()
             (OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
             print(f"## {name}\n{json.dumps(result, indent=2)}", flush=True)
