@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.checks._media import declared_response
 from conformance.checks._model import Context, Fail
+from conformance.checks.resources import declared_fields
 from conformance.openapi import properties, resolve
 
 SERVER, SPEC, SILENT = "server", "spec", "silent"
@@ -119,8 +120,6 @@ def _timestamp_format(ctx: Context, status: int | None) -> Attribution:
 
 def _format(ctx: Context, field: Callable[[str], bool], what: str) -> Attribution:
     """The spec promises a format where the answer's schema declares one for the field; else only the docs do."""
-    from conformance.checks.resources import declared_fields
-
     formats = {name: schema.get("format") for name, schema in declared_fields(ctx).items() if field(name)}
     named = sorted(name for name, value in formats.items() if value)
     if named:
@@ -132,6 +131,32 @@ def _pages(ctx: Context, status: int | None) -> Attribution:
     if ctx.profile.page_token_param in ctx.operation.parameter_names(ctx.spec.document):
         return Attribution(SERVER, f"the spec declares {ctx.profile.page_token_param} for this list")
     return Attribution(SILENT, f"the spec declares no {ctx.profile.page_token_param} for this list")
+
+
+def _server_error(ctx: Context, status: int | None) -> Attribution:
+    if not ctx.operation.definition.get("responses"):  # Prism's 500 NO_RESPONSE_RESPONSE_DEFINED (GET /ws)
+        return Attribution(SPEC, f"the spec declares no response at all for {ctx.operation.label}")
+    return Attribution(SERVER, "a 5xx or a silence is the server's")
+
+
+def _semantics(ctx: Context, status: int | None) -> Attribution:
+    """HTTP's own rules; but a redirect the spec declares without a Location header is the spec's to fix too."""
+    response = _response(ctx, status) if status is not None and 300 <= status < 400 else None
+    headers = {str(name).lower() for name in (response or {}).get("headers") or {}}
+    if response is not None and "location" not in headers:
+        return Attribution(SPEC, f"the spec declares {status} with no Location header")
+    return Attribution(SERVER, "HTTP's own rule (RFC 9110): no spec can change it")
+
+
+def _sentinel(ctx: Context, status: int | None) -> Attribution:
+    """The spec promises the live sentinel only where the field's schema says it (its example, default or words)."""
+    field = declared_fields(ctx).get(ctx.profile.soft_delete_field) or {}
+    said = " ".join(str(field.get(key, "")) for key in ("example", "default", "description", "enum"))
+    if ctx.profile.live_sentinel and any(value[:4] in said for value in ctx.profile.live_sentinel):
+        return Attribution(SERVER, f"the spec declares the live {ctx.profile.soft_delete_field} sentinel")
+    return Attribution(
+        SILENT, f"the spec does not promise the sentinel for {ctx.profile.soft_delete_field}; the docs do"
+    )
 
 
 def _no_route(ctx: Context, status: int | None) -> Attribution:
@@ -158,5 +183,8 @@ _RULES: dict[str, Callable[[Context, int | None], Attribution]] = {
     "content_type_enforced": _declares(400, 415),
     "pagination": _pages,
     "unknown_route_envelope": _no_route,
+    "server_error": _server_error,
+    "http_semantics": _semantics,
+    "live_delete_sentinel": _sentinel,
     "unserved_method": _no_route,
 }

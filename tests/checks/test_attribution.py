@@ -27,8 +27,10 @@ def declared(tmp_path):
         "204": {"description": "a bare answer"},
         "400": {"description": "bad", "content": _ENVELOPE},
         "422": {"description": "unprocessable", "content": _PROBLEM},
+        "307": {"description": "elsewhere", "content": _JSON},  # no Location header declared
     }
-    return load_spec(write_spec(tmp_path / "spec.json", {"/things/{id}": {"get": {"responses": responses}}}))
+    paths = {"/things/{id}": {"get": {"responses": responses}}, "/ws": {"get": {"responses": {}}}}
+    return load_spec(write_spec(tmp_path / "spec.json", paths))
 
 
 @pytest.mark.parametrize(
@@ -44,12 +46,21 @@ def declared(tmp_path):
         ("malformed_id_rejected", 200, SERVER),  # it declares 400
         ("server_error", 500, SERVER),
         ("http_semantics", 204, SERVER),  # HTTP's own rule
+        ("http_semantics", 307, SPEC),  # a redirect the spec itself declares without Location
+        ("live_delete_sentinel", 200, SILENT),  # the spec's schema says nothing of the sentinel
         ("unknown_route_envelope", 200, SILENT),
     ],
 )
 def test_each_finding_says_which_one_to_fix(declared, check, status, by):
     fail = Fail("x", "k", exchange("GET /things/{id}", status, {"a": 1}))
     assert attribute(check, ctx(declared, "GET /things/{id}"), fail).by == by
+
+
+def test_a_500_on_an_operation_that_declares_no_response_is_the_specs(declared):
+    """Prism answers 500 NO_RESPONSE_RESPONSE_DEFINED where the spec declares no response (2026-01-15's GET /ws)."""
+    fail = Fail("x", "k", exchange("GET /ws", 500, {"a": 1}))
+    assert attribute("server_error", ctx(declared, "GET /ws"), fail).by == SPEC
+    assert attribute("server_error", ctx(declared, "GET /things/{id}"), fail).by == SERVER
 
 
 def test_a_problem_says_what_most_of_its_findings_say():
