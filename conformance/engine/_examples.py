@@ -67,9 +67,23 @@ class Examples:
             schema = resolve(self.runtime.spec.document, param.get("schema")) or {}
             value = next((v for v in (param.get("example"), schema.get("example"), schema.get("default"),
                                       (schema.get("enum") or [None])[0]) if v not in ("", None)), None)  # fmt: skip
+            if value is None and param.get("required"):  # none offered: the plainest value of its type
+                value = _plain(schema)
             if value is not None and (param.get("required") or name in params):
                 offered[name] = str(value).lower() if isinstance(value, bool) else str(value)
         return offered
+
+
+def _plain(schema: dict[str, Any]) -> Any:
+    """A required query value of a plain schema the spec offers none for (GET /aimessages?aicall_id=, GET
+    /available_numbers?country_code=): empty, it read as absent and the probes met a 400 before any auth rule.
+    Where the schema constrains it (a pattern, a length, another format) the draw knows better than a guess."""
+    constrained = schema.get("pattern") or schema.get("minLength", 0) > 1 or schema.get("format") not in (None, "uuid")
+    if constrained:
+        return None
+    if schema.get("format") == "uuid":
+        return str(uuid.UUID(int=1))
+    return {"integer": 1, "number": 1, "boolean": True, "string": "x"}.get(schema.get("type", "string"))
 
 
 def _path_value(runtime: RunFacts, param: dict[str, Any], rng: random.Random) -> str:

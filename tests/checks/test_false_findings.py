@@ -210,3 +210,40 @@ def test_a_required_query_value_the_spec_offers_is_sent_with_the_id_probes(make_
         outcome = run_in_process(runtime, stateful=False)
     judged = sum(r.tallies.get("unknown_resource_404", [0, 0])[0] for r in outcome.recorders)
     assert judged and outcome.by_check["unknown_resource_404"] == 0, outcome.describe()
+
+
+_MESSAGES = {
+    "/aimessages": {
+        "get": {
+            "parameters": [{"name": "aicall_id", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "responses": LIST_RESPONSES,
+        }
+    }
+}
+
+
+def _messages(environ, start_response):
+    """Validates its query before it looks at credentials: an empty required value is a 400 to anyone."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if not (query.get("aicall_id") or [""])[0]:
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"error": "bad", "message": "aicall_id"}']
+    if TOKEN not in environ.get("HTTP_AUTHORIZATION", "") + environ.get("QUERY_STRING", ""):
+        start_response("401 Unauthorized", [("Content-Type", "application/json")])
+        return [b'{"error": "unauthorized", "message": "no"}']
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"result": [], "next_page_token": ""}']
+
+
+@pytest.mark.http
+def test_a_required_query_value_with_nothing_offered_is_sent_plain(make_runtime, tmp_path):
+    """Prism re-run: the no-credentials probe went out with ?aicall_id= (drawn empty, no example in the spec), met
+    a 400 for the parameter, and the operation was 'not refused' on the wrong evidence."""
+    spec = write_spec(tmp_path / "spec.json", _MESSAGES)
+    with serve(_messages) as url:
+        runtime = make_runtime(spec=spec, base_url=url, token=TOKEN, checks=("auth_missing_rejected",))
+        outcome = run_in_process(runtime, stateful=False)
+    judged = sum(r.tallies.get("auth_missing_rejected", [0, 0])[0] for r in outcome.recorders)
+    assert judged and outcome.by_check["auth_missing_rejected"] == 0, outcome.describe()
