@@ -110,14 +110,6 @@ def _list(ctx: Context, status: int | None) -> Attribution:
     return Attribution(SPEC, "the spec's list answer is not the list envelope")
 
 
-def _id_format(ctx: Context, status: int | None) -> Attribution:
-    return _format(ctx, lambda name: name == ctx.profile.id_field, "a UUID")
-
-
-def _timestamp_format(ctx: Context, status: int | None) -> Attribution:
-    return _format(ctx, lambda name: name.startswith(ctx.profile.timestamp_prefix), "the documented timestamp format")
-
-
 def _format(ctx: Context, field: Callable[[str], bool], what: str) -> Attribution:
     """The spec promises a format where the answer's schema declares one for the field; else only the docs do."""
     formats = {name: schema.get("format") for name, schema in declared_fields(ctx).items() if field(name)}
@@ -175,8 +167,10 @@ _RULES: dict[str, Callable[[Context, int | None], Attribution]] = {
     "error_envelope": _envelope,
     "list_envelope": _list,
     "status_code": _status_code,
-    "id_format": _id_format,
-    "timestamp_format": _timestamp_format,
+    "id_format": lambda ctx, status: _format(ctx, lambda name: name == ctx.profile.id_field, "a UUID"),
+    "timestamp_format": lambda ctx, status: _format(
+        ctx, lambda name: name.startswith(ctx.profile.timestamp_prefix), "the documented timestamp format"
+    ),
     "unknown_resource_404": _declares(404),
     "malformed_id_rejected": _declares(400),
     "malformed_json_rejected": _declares(400),
