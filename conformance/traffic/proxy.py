@@ -313,12 +313,21 @@ def _bodiless(method: str, status: int) -> bool:
     return method == "HEAD" or status in (204, 304) or status < 200
 
 
+_SLICE = 0.2  # seconds the main thread waits at a time, so that it runs a signal's handler soon after it comes
+
+
 def serve(server: ProxyServer, stop: threading.Event, max_time: float | None) -> None:
     """Serve until `stop` is set (SIGINT, SIGTERM) or `max_time` has passed, then let what is under way finish."""
     thread = threading.Thread(target=server.serve_forever, name="voipbin-proxy", daemon=True)
     thread.start()
+    # Waited in short slices: a signal the kernel hands to another thread (the server's, in its poll) only runs its
+    # Python handler once the main thread executes again, and a wait without a timeout never returns for it (one
+    # run in three under load ignored SIGTERM and SIGINT alike).
+    until = None if max_time is None else time.monotonic() + max_time
     try:
-        stop.wait(max_time)
+        while not stop.wait(_SLICE if until is None else max(0.0, min(_SLICE, until - time.monotonic()))):
+            if until is not None and time.monotonic() >= until:
+                break
     finally:
         server.shutdown()
         server.drain(server.timeout_s + 1.0)
