@@ -1,0 +1,188 @@
+"""The sweep's judge cases: secrets in a HAR, broken HAR input, unbounded answers, the base URL's scope, and the
+habits (options and variables that resemble the real ones)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import resource
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _sweep_common import ROOT, Got, Ran, cli, no_traceback, one_line_exit_2, results
+
+ORIGIN = "https://127.0.0.1"
+OUTPUTS = ("results.json", "report.html", "junit.xml", "summary.md")
+
+
+def entry(method: str, url: str, status: int, body: Any, headers: dict[str, str] | None = None, **extra: Any) -> dict:
+    text = body if isinstance(body, str) else json.dumps(body)
+    request: dict[str, Any] = {"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": []}
+    request["headers"] = [{"name": k, "value": v} for k, v in (headers or {}).items()]
+    if "post" in extra:
+        request["postData"] = {"mimeType": extra.get("mime", "application/json"), "text": extra["post"]}
+    mime = "application/json" if not isinstance(body, str) else extra.get("answer_mime", "text/html")
+    response = {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [
+        {"name": "Content-Type", "value": mime}], "content": {"size": len(text), "mimeType": mime, "text": text}}
+    return {"startedDateTime": "2026-12-07T10:00:00.000Z", "time": 1, "request": request, "response": response}
+
+
+def har(folder: Path, entries: list[dict], name: str = "t.har") -> Path:
+    path = folder / name
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "sweep"}, "entries": entries}}))
+    return path
+
+
+def judge(folder: Path, path: Path, *extra: str) -> Ran:
+    return cli("judge", str(path), "--report-dir", "out", *extra, cwd=folder, timeout=600)
+
+
+def leaks(folder: Path, ran: Ran, needles: list[str], har_file: str | None = None) -> list[str]:
+    """The needles found in any output (reports, console, HAR)."""
+    texts = [ran.out, ran.err] + [(folder / "out" / n).read_text(errors="replace") for n in OUTPUTS
+                                  if (folder / "out" / n).exists()]
+    if har_file:
+        texts.append((folder / har_file).read_text(errors="replace"))
+    blob = "\n".join(texts)
+    return [n for n in needles if n in blob]
+
+
+def _secrets_har(folder: Path) -> Got:
+    password, token, cookie = "Pw-sweep-91", "tok-sweep-abcdef123", "sesscookie-7781"
+    basic = base64.b64encode(b"basicuser:basicpw-55").decode()
+    short = "abc12"
+    entries = [
+        entry("POST", f"{ORIGIN}/auth/login", 200, {"username": "u", "token": token},
+              post=json.dumps({"username": "u", "password": password})),
+        entry("POST", f"{ORIGIN}/auth/login", 200, {"username": "v", "token": "tok-short-x"},
+              post=f"username=v&password={short}", mime="application/x-www-form-urlencoded"),
+        entry("GET", f"{ORIGIN}/v1.0/agents", 500, f"<html>login failed for {password} {short}</html>",
+              {"Cookie": f"token={token}; session_id={cookie}"}),
+        entry("GET", f"https://sweepu:urlpass-7781@127.0.0.1/v1.0/agents", 500, f"<p>{cookie}</p>"),
+        entry("GET", f"{ORIGIN}/v1.0/agents?token={token}", 500, f"<p>Basic {basic}</p>",
+              {"Authorization": f"Basic {basic}"}),
+    ]
+    csrf = [f"csrf{secrets.token_hex(6)}" for _ in range(2000)]
+    entries += [entry("GET", f"{ORIGIN}/v1.0/agents", 502, f"<b>{c}</b>", {"X-Csrf-Token": c,
+                "Authorization": f"Bearer {token}"}) for c in csrf]
+    ran = judge(folder, har(folder, entries))
+    needles = [password, token, cookie, basic, "basicpw-55", "urlpass-7781", short, *csrf]
+    found = leaks(folder, ran, needles)
+    held = not found and ran.rc in (0, 1) and "Traceback" not in ran.err
+    return Got(f"exit {ran.rc} in {ran.seconds:.1f}s; leaked {len(found)}: {found[:4]}", held)
+
+
+def _verdict_word_password(word: str) -> Callable[[Path], Got]:
+    def case(folder: Path) -> Got:
+        entries = [
+            entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-verdict-0001"},
+                  post=json.dumps({"username": "u", "password": word})),
+            entry("GET", f"{ORIGIN}/v1.0/agents", 500, "<html>oops</html>", {"Authorization": "Bearer tok-verdict-0001"}),
+        ]
+        ran = judge(folder, har(folder, entries))
+        texts = [(folder / "out" / n).read_text() for n in OUTPUTS] + [ran.out]
+        mangled = [t[:60] for t in texts if "${VOIPBIN_PASSWORD}" in t]
+        held = ran.rc == 1 and not mangled and "Traceback" not in ran.err
+        return Got(f"judge exit {ran.rc}; outputs with the word redacted: {len(mangled)}", held)
+
+    return case
+
+
+def _large_answer(folder: Path) -> Got:
+    body = json.dumps({"result": list(range(400_000)), "next_page_token": ""})
+    path = har(folder, [entry("GET", f"{ORIGIN}/v1.0/agents", 200, body, {"Authorization": "Bearer tok-large-1"})])
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", "import resource,runpy,sys;sys.argv=['c','judge',sys.argv[1],"
+                           "'--report-dir','out'];\ntry: runpy.run_module('conformance',run_name='__main__')\n"
+                           "finally: print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
+                           str(path)], cwd=folder, capture_output=True, text=True, timeout=600,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    took = time.monotonic() - started
+    rss = int(done.stderr.rsplit("RSS", 1)[-1].split()[0]) // 1024 if "RSS" in done.stderr else -1
+    size = path.stat().st_size // 1024
+    held = done.returncode in (0, 1) and took < 120 and 0 < rss < 1024 and "Traceback" not in done.stderr
+    return Got(f"HAR {size} KiB: exit {done.returncode} in {took:.1f}s, max RSS {rss} MiB", held)
+
+
+def _broken(entries: Any, raw: str | None = None) -> Callable[[Path], Got]:
+    def case(folder: Path) -> Got:
+        path = folder / "b.har"
+        if raw is not None:
+            path.write_text(raw, errors="surrogatepass")
+        else:
+            path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+        ran = judge(folder, path)
+        lines = [x for x in ran.err.splitlines() if x.strip()]
+        if ran.rc == 2:
+            return one_line_exit_2(ran)
+        unreadable = results(folder / "out")["summary"].get("traffic", {}).get("unreadable")
+        held = "Traceback" not in ran.err + ran.out and bool(unreadable)
+        return Got(f"exit {ran.rc}, unreadable {unreadable}, stderr {(lines or ['-'])[-1][:100]}", held)
+
+    return case
+
+
+GOOD = entry("GET", f"{ORIGIN}/v1.0/agents", 200, {"result": [], "next_page_token": ""}, {"Authorization": "Bearer t0k3n-1"})
+
+
+def _deep() -> str:
+    return '{"log": {"version": "1.2", "entries": [' + "[" * 100000 + "]" * 100000 + "]}}"
+
+
+def _scope(folder: Path) -> Got:
+    entries = [entry("GET", "http://127.0.0.1/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
+               entry("GET", "https://127.0.0.1:8443/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
+               entry("GET", "https://127.0.0.1.evil/v1.0/agents", 200, {"result": []})]
+    ran = judge(folder, har(folder, entries), "--base-url", "https://127.0.0.1/v1.0")
+    got = one_line_exit_2(ran)
+    return Got(got.text, got.held)
+
+
+def _many(folder: Path) -> Got:
+    ran = judge(folder, har(folder, [GOOD] * 10_000))
+    exchanges = results(folder / "out")["summary"].get("exchanges") if ran.rc != 2 else None
+    got = no_traceback(ran, (0, 1))
+    return Got(f"{got.text}; exchanges {exchanges}", got.held and exchanges == 10_000)
+
+
+def _habit(args: list[str], env: dict[str, str], needles: list[str]) -> Callable[[Path], Got]:
+    def case(folder: Path) -> Got:
+        ran = cli(*args, cwd=folder, env=env, timeout=300)
+        missing = [n for n in needles if n not in ran.err]
+        held = not missing and "Traceback" not in ran.err
+        return Got(f"exit {ran.rc}; stderr {ran.err.strip()[:160]!r}; missing {missing}", held)
+
+    return case
+
+
+RUN = ["run", "--max-examples", "1", "--include", "/agents", "--report-dir", "out", "--seed", "1"]
+CASES = [
+    ("secrets_har", "judge: login (JSON+form, 5-char password echoed), cookie, user:pw@, Basic, 2,000 csrf",
+     "no secret in any output", _secrets_har),
+    ("password_passed_judge", "a login password 'passed' in a HAR", "reports intact", _verdict_word_password("passed")),
+    ("password_failed_judge", "a login password 'failed' in a HAR", "reports intact", _verdict_word_password("failed")),
+    ("unbounded_400k", "judge an answer of 400,000 items", "bounded time and memory", _large_answer),
+    ("har_bracket_ipv6", "URL http://[::1/…", "entry unreadable, rest judged",
+     _broken([entry("GET", "http://[::1/v1.0/agents", 200, {}), GOOD])),
+    ("har_bracket_v4", "URL http://[127.0.0.1]/", "unreadable", _broken([entry("GET", "http://[127.0.0.1]/v1.0/agents", 200, {}), GOOD])),
+    ("har_surrogate", "a lone surrogate in a URL", "unreadable", _broken(None, raw=json.dumps(
+        {"log": {"entries": [entry("GET", f"{ORIGIN}/v1.0/agents/\ud800", 200, {}), GOOD]}}, ensure_ascii=True))),
+    ("har_truncated", "truncated JSON", "one line, exit 2", _broken(None, raw=json.dumps({"log": {"entries": [GOOD]}})[:-9])),
+    ("har_wrong_types", "entries of wrong types", "unreadable or exit 2",
+     _broken([1, "x", None, {"request": 5}, {"request": {"url": 7, "method": []}, "response": "x"}, GOOD])),
+    ("har_log_list", "log is a list", "one line, exit 2", _broken(None, raw='{"log": []}')),
+    ("har_deep", "100,000 nested arrays", "one line, exit 2", _broken(None, raw=_deep())),
+    ("har_10000", "10,000 entries", "all judged", _many),
+    ("scope_base_url", "--base-url https://127.0.0.1/v1.0 over http://, :8443, .evil", "nothing judged: exit 2", _scope),
+    ("habit_report_vcr", "run --report vcr", "refused naming --report-dir",
+     _habit(["run", "--report", "vcr"], {}, ["--report-dir"])),
+    ("habit_mock_fault", "VOIPBIN_MOCK_FAULT=html_401", "names VOIPBIN_MOCK_FAULTS",
+     _habit(RUN, {"VOIPBIN_MOCK_FAULT": "html_401"}, ["VOIPBIN_MOCK_FAULT", "VOIPBIN_MOCK_FAULTS"])),
+    ("habit_max_example", "VOIPBIN_MAX_EXAMPLE=3", "names VOIPBIN_MAX_EXAMPLES",
+     _habit(RUN, {"VOIPBIN_MAX_EXAMPLE": "3"}, ["VOIPBIN_MAX_EXAMPLE", "VOIPBIN_MAX_EXAMPLES"])),
+]
