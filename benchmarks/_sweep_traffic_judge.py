@@ -77,6 +77,28 @@ def _secrets_har(folder: Path) -> Got:
     return Got(f"exit {ran.rc} in {ran.seconds:.1f}s; leaked {len(found)}: {found[:4]}", held)
 
 
+def _secrets_variants(folder: Path) -> Got:
+    """Secrets in the shapes the first case does not try: a percent-encoded form password echoed decoded, a JSON
+    password echoed JSON-escaped, Set-Cookie handed out, `Token` and `X-Api-Key`, a csrf token in the answer."""
+    pw_form, pw_json, sid = "p@ss-word9", 'a/b"c-pw9', "sid-handed-out-4411"
+    entries = [
+        entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-var-00001"},
+              post="username=v&password=p%40ss-word9", mime="application/x-www-form-urlencoded"),
+        entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-var-00002"},
+              post=json.dumps({"username": "w", "password": pw_json})),
+        entry("GET", f"{ORIGIN}/v1.0/agents", 500, json.dumps({"error": f"bad {pw_form} {pw_json}"}),
+              {"Authorization": "Token tokscheme-99x"}, answer_mime="application/json"),
+        entry("GET", f"{ORIGIN}/v1.0/agents", 500, "<p>x</p>", {"X-Api-Key": "apikey-sweep-31"}),
+    ]
+    entries[1]["response"]["headers"].append({"name": "Set-Cookie", "value": f"session_id={sid}; Path=/"})
+    entries[3]["response"]["headers"].append({"name": "X-Csrf-Token", "value": "csrf-in-answer-77"})
+    ran = judge(folder, har(folder, entries))
+    needles = [pw_form, "p%40ss-word9", pw_json, json.dumps(pw_json)[1:-1], sid, "tokscheme-99x", "apikey-sweep-31",
+               "csrf-in-answer-77", "tok-var-00001", "tok-var-00002"]
+    found = leaks(folder, ran, needles)
+    return Got(f"exit {ran.rc}; leaked {found}", not found and ran.rc in (0, 1))
+
+
 def _verdict_word_password(word: str) -> Callable[[Path], Got]:
     def case(folder: Path) -> Got:
         entries = [
@@ -109,7 +131,7 @@ def _large_answer(folder: Path) -> Got:
     return Got(f"HAR {size} KiB: exit {done.returncode} in {took:.1f}s, max RSS {rss} MiB", held)
 
 
-def _broken(entries: Any, raw: str | None = None) -> Callable[[Path], Got]:
+def _broken(entries: Any, raw: str | None = None, judged_ok: bool = False) -> Callable[[Path], Got]:
     def case(folder: Path) -> Got:
         path = folder / "b.har"
         if raw is not None:
@@ -121,8 +143,9 @@ def _broken(entries: Any, raw: str | None = None) -> Callable[[Path], Got]:
         if ran.rc == 2:
             return one_line_exit_2(ran)
         unreadable = results(folder / "out")["summary"].get("traffic", {}).get("unreadable")
-        held = "Traceback" not in ran.err + ran.out and bool(unreadable)
-        return Got(f"exit {ran.rc}, unreadable {unreadable}, stderr {(lines or ['-'])[-1][:100]}", held)
+        held = "Traceback" not in ran.err + ran.out and (bool(unreadable) or judged_ok)
+        found = [(f.get("check"), f.get("message", "")[:80]) for f in results(folder / "out")["findings"]]
+        return Got(f"exit {ran.rc}, unreadable {unreadable}, findings {found[:2]}, stderr {(lines or ['-'])[-1][:80]}", held)
 
     return case
 
@@ -141,6 +164,18 @@ def _scope(folder: Path) -> Got:
     ran = judge(folder, har(folder, entries), "--base-url", "https://127.0.0.1/v1.0")
     got = one_line_exit_2(ran)
     return Got(got.text, got.held)
+
+
+def _scope_mixed(folder: Path) -> Got:
+    """One entry in scope; 500s on http://, another port, another prefix and /v1.0x: only the one is judged."""
+    out = [entry("GET", url, 500, "<html>boom</html>", {"Authorization": "Bearer t0k3n-1"}) for url in (
+        "http://127.0.0.1/v1.0/agents", "https://127.0.0.1:8443/v1.0/agents", "https://127.0.0.1:443x/v1.0/agents",
+        "https://127.0.0.1/v1.0x/agents", "https://127.0.0.1/v2/v1.0/agents", "https://127.0.0.1@evil/v1.0/agents")]
+    ran = judge(folder, har(folder, [GOOD, *out]), "--base-url", "https://127.0.0.1/v1.0")
+    summary = results(folder / "out")["summary"] if ran.rc != 2 else {}
+    findings = results(folder / "out")["findings"] if ran.rc != 2 else []
+    held = ran.rc == 0 and summary.get("exchanges") == 1 and not findings
+    return Got(f"exit {ran.rc}; judged {summary.get('exchanges')}; findings {len(findings)}", held)
 
 
 def _many(folder: Path) -> Got:
@@ -164,6 +199,8 @@ RUN = ["run", "--max-examples", "1", "--include", "/agents", "--report-dir", "ou
 CASES = [
     ("secrets_har", "judge: login (JSON+form, 5-char password echoed), cookie, user:pw@, Basic, 2,000 csrf",
      "no secret in any output", _secrets_har),
+    ("secrets_har_variants", "judge: %-encoded and JSON-escaped echoes, Set-Cookie, Token, X-Api-Key, csrf answered",
+     "no secret in any output", _secrets_variants),
     ("password_passed_judge", "a login password 'passed' in a HAR", "reports intact", _verdict_word_password("passed")),
     ("password_failed_judge", "a login password 'failed' in a HAR", "reports intact", _verdict_word_password("failed")),
     ("unbounded_400k", "judge an answer of 400,000 items", "bounded time and memory", _large_answer),
@@ -177,8 +214,16 @@ CASES = [
      _broken([1, "x", None, {"request": 5}, {"request": {"url": 7, "method": []}, "response": "x"}, GOOD])),
     ("har_log_list", "log is a list", "one line, exit 2", _broken(None, raw='{"log": []}')),
     ("har_deep", "100,000 nested arrays", "one line, exit 2", _broken(None, raw=_deep())),
+    ("har_deep_answer", "an answer of 100,000 nested arrays", "judged or unreadable, no traceback",
+     _broken([entry("GET", f"{ORIGIN}/v1.0/agents", 200, "[" * 100000 + "]" * 100000, {"Authorization": "Bearer t0k3n-1"},
+                    answer_mime="application/json"), GOOD], judged_ok=True)),
+    ("har_deep_login", "a login body of 100,000 nested objects", "judged or unreadable, no traceback",
+     _broken([entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-deep-0001"},
+                    post='{"a":' * 100000 + "1" + "}" * 100000), GOOD], judged_ok=True)),
     ("har_10000", "10,000 entries", "all judged", _many),
     ("scope_base_url", "--base-url https://127.0.0.1/v1.0 over http://, :8443, .evil", "nothing judged: exit 2", _scope),
+    ("scope_mixed", "one entry in scope among 500s out of it (scheme, port, prefix, userinfo)", "only it judged",
+     _scope_mixed),
     ("habit_report_vcr", "run --report vcr", "refused naming --report-dir",
      _habit(["run", "--report", "vcr"], {}, ["--report-dir"])),
     ("habit_mock_fault", "VOIPBIN_MOCK_FAULT=html_401", "names VOIPBIN_MOCK_FAULTS",

@@ -164,6 +164,41 @@ def _idle_200(folder: Path) -> Got:
     return Got(f"{len(idle)} idle open; during: {status(during)} in {waited:.1f}s; after: {status(after)}", held)
 
 
+def _proxy_secrets(folder: Path) -> Got:
+    """Through the proxy: a login (a short password, echoed), a session cookie, Basic, 300 rotating csrf tokens on
+    one keep-alive connection, every answer a 500 echoing what it got: no secret in the reports, console or HAR."""
+    import base64
+    import json
+    import secrets
+
+    import requests
+
+    def echo(handler: BaseHTTPRequestHandler) -> None:
+        data = f"<html>{dict(handler.headers)} {handler.path}</html>".encode()
+        handler.send_response(200 if handler.path == "/auth/login" else 500)
+        handler.send_header("Content-Type", "application/json" if handler.path == "/auth/login" else "text/html")
+        if handler.path == "/auth/login":
+            data = json.dumps({"token": "tok-proxy-login-9", "echo": "pw-12"}).encode()
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    basic = base64.b64encode(b"bu:basic-pw-77").decode()
+    csrf = [f"csrf{secrets.token_hex(6)}" for _ in range(300)]
+    with upstream(answer=echo) as (up, _), proxy(folder, f"http://127.0.0.1:{up}") as running:
+        base, session = f"http://127.0.0.1:{running.port}", requests.Session()
+        session.post(f"{base}/auth/login", json={"username": "u", "password": "pw-12"}, timeout=10)
+        session.get(f"{base}/v1.0/agents", headers={"Cookie": "token=tok-proxy-login-9; sessid=sess-cookie-555"})
+        session.get(f"{base}/v1.0/agents", headers={"Authorization": f"Basic {basic}"}, timeout=10)
+        for token in csrf:
+            session.get(f"{base}/v1.0/agents", headers={"X-Csrf-Token": token, "Authorization": "Bearer tok-proxy-login-9"})
+        running.stop()
+    blob = running.out + running.err + (folder / "proxy.har").read_text()
+    blob += "".join((folder / "out" / n).read_text() for n in ("results.json", "report.html", "junit.xml", "summary.md"))
+    found = [n for n in ["pw-12", "tok-proxy-login-9", "sess-cookie-555", basic, "basic-pw-77", *csrf] if n in blob]
+    return Got(f"exit {running.rc}; leaked {len(found)}: {found[:3]}", not found and "Traceback" not in running.err)
+
+
 _GET = "GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 CASES = [
     ("relay_at", "GET @127.0.0.2:P/v1.0/tags", "reaches no other host, 4xx", _relay("GET @127.0.0.2:{P}/v1.0/tags HTTP/1.1")),
@@ -204,6 +239,8 @@ CASES = [
     ("upstream_silent", "no answer in --request-timeout 2", "504 + finding", _hostile_upstream(_silent, (504,))),
     ("upstream_bad_status", "status 2000", "502 + finding", _hostile_upstream(_bad_status, (502,))),
     ("upstream_refused", "nothing listening", "502 + finding", _refused),
+    ("proxy_secrets", "proxy --record: login (5-char password echoed), cookie, Basic, 300 csrf, 500s echoing",
+     "no secret in reports, console, HAR", _proxy_secrets),
     ("sigterm_at_once", "SIGTERM right after 'Proxy on'", "reports written, no traceback", _sigterm_at_once),
     ("idle_200", "200 idle connections, then requests", "no hang; 503 or 200 during, 200 after", _idle_200),
 ]
