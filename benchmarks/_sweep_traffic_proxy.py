@@ -199,6 +199,47 @@ def _proxy_secrets(folder: Path) -> Got:
     return Got(f"exit {running.rc}; leaked {len(found)}: {found[:3]}", not found and "Traceback" not in running.err)
 
 
+def _big(size: int) -> Callable[[BaseHTTPRequestHandler], None]:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        data = b'{"result": [' + b"0," * (size // 2) + b'0], "next_page_token": ""}'
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return answer
+
+
+def _record_har_large(folder: Path) -> Got:
+    """`run --record-har` against a target answering 1 MiB to everything (over the HAR's 256 KiB a body), then
+    `judge` of that HAR: it reads it and says no body was recorded whole (one line, exit 2), never a pass."""
+    from _sweep_common import cli, one_line_exit_2
+
+    with upstream(answer=_big(1 << 20)) as (up, seen):
+        ran = cli("run", "--base-url", f"http://127.0.0.1:{up}/v1.0", "--token", "tok-large-run-0000001", "--include",
+                  "/agents", "--max-examples", "1", "--seed", "1", "--report-dir", "run", "--record-har", "run.har",
+                  cwd=folder, timeout=600)
+    size = (folder / "run.har").stat().st_size if (folder / "run.har").exists() else -1
+    judged = cli("judge", "run.har", "--report-dir", "judged", cwd=folder, timeout=600)
+    bound = len(seen.requests) * 300 * 1024
+    said = one_line_exit_2(judged).held and "without a whole recorded body" in judged.err
+    held = ran.rc in (0, 1) and 0 < size < bound and said and "Traceback" not in ran.err
+    return Got(f"{len(seen.requests)} answers of 1 MiB: run {ran.rc}, HAR {size >> 10} KiB; judge {judged.rc} in "
+               f"{judged.seconds:.1f}s: {judged.err.strip()[-80:]}", held)
+
+
+def _proxy_large(folder: Path) -> Got:
+    """An answer of 20 MiB (over --max-response-bytes 8 MiB) through the proxy: streamed whole, HAR bounded."""
+    with upstream(answer=_big(20 << 20)) as (up, _), proxy(folder, f"http://127.0.0.1:{up}") as running:
+        got = send(running.port, b"GET /v1.0/agents HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", wait=60)
+        running.stop()
+    size = (folder / "proxy.har").stat().st_size
+    findings = results(folder / "out")["findings"]
+    held = len(got) > 20 << 20 and size < 1 << 20 and bool(findings) and "Traceback" not in running.err
+    return Got(f"client got {len(got) >> 20} MiB; HAR {size >> 10} KiB; {len(findings)} finding(s)", held)
+
+
 _GET = "GET /v1.0/tags HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 CASES = [
     ("relay_at", "GET @127.0.0.2:P/v1.0/tags", "reaches no other host, 4xx", _relay("GET @127.0.0.2:{P}/v1.0/tags HTTP/1.1")),
@@ -241,6 +282,10 @@ CASES = [
     ("upstream_refused", "nothing listening", "502 + finding", _refused),
     ("proxy_secrets", "proxy --record: login (5-char password echoed), cookie, Basic, 300 csrf, 500s echoing",
      "no secret in reports, console, HAR", _proxy_secrets),
+    ("record_har_large", "run --record-har of 1 MiB answers, then judge it",
+     "HAR bounded (256 KiB a body); judge reads it: one line, exit 2, 'without a whole recorded body'",
+     _record_har_large),
+    ("proxy_large", "a 20 MiB answer through the proxy", "streamed whole; HAR bounded; judged oversized", _proxy_large),
     ("sigterm_at_once", "SIGTERM right after 'Proxy on'", "reports written, no traceback", _sigterm_at_once),
     ("idle_200", "200 idle connections, then requests", "no hang; 503 or 200 during, 200 after", _idle_200),
 ]

@@ -85,11 +85,12 @@ def _said_insecure(folder: Path, ran: Ran, har: str | None = None) -> list[str]:
     """The outputs that do not say the certificate was not verified."""
     out = folder / "out"
     silent = [] if results(out)["summary"].get("tls_verified") is False else ["results.json"]
-    silent += [n for n in ("summary.md", "report.html") if "not verified" not in (out / n).read_text()]
-    silent += [] if "not verified" in ran.out + ran.err else ["console"]
+    silent += [n for n in ("summary.md", "report.html") if "not verified" not in (out / n).read_text().lower()]
+    silent += [] if 'name="tls_verified" value="False"' in (out / "junit.xml").read_text() else ["junit.xml"]
+    silent += [] if "not verified" in (ran.out + ran.err).lower() else ["console"]
     if har:
         comments = json.loads((folder / har).read_text())["log"].get("comment", "")
-        silent += [] if "not verified" in comments else ["HAR comment"]
+        silent += [] if "not verified" in comments.lower() else ["HAR comment"]
     return silent
 
 
@@ -121,6 +122,16 @@ def _proxy_tls(insecure: bool) -> Callable[[Path], Got]:
         return Got(f"client got {status}; exit {ran.rc}; silent about --insecure: {silent}; leaked {leaked}", held)
 
     return case
+
+
+def _proxy_wrong_ca(folder: Path) -> Got:
+    with mock(folder) as (port, _), proxy(folder, f"https://127.0.0.1:{port}", "--ca-bundle",
+                                          str(_client_cert(folder))) as running:
+        got = requests.get(f"http://127.0.0.1:{running.port}/v1.0/agents", timeout=20)
+        running.stop()
+    said = "certificate" in got.text.lower() or "not trusted" in got.text.lower()
+    held = got.status_code == 502 and said and "Traceback" not in running.err
+    return Got(f"client got {got.status_code}: {got.text.strip()[:120]!r}; exit {running.rc}", held)
 
 
 def _judge_insecure(folder: Path) -> Got:
@@ -166,9 +177,10 @@ CASES = [
     ("tls_run_requests_ca_bundle", "the same with REQUESTS_CA_BUNDLE", "verified", _tls_run("env")),
     ("tls_run_client_cert", "the same with --client-cert (cert+key in one PEM)", "verified", _tls_run("client_cert")),
     ("tls_run_wrong_ca", "run --ca-bundle of another CA", "one line, exit 2", _wrong_ca),
-    ("tls_run_insecure", "run --insecure", "said in results.json, console, summary.md, report.html", _run_insecure),
+    ("tls_run_insecure", "run --insecure", "said in results.json, junit.xml (property), console, summary.md, report.html", _run_insecure),
     ("tls_proxy_ca_bundle", "proxy --upstream https://… --ca-bundle, a client logs in and reads", "200, no secret", _proxy_tls(False)),
     ("tls_proxy_insecure", "proxy --insecure", "said in every output and the HAR comment", _proxy_tls(True)),
+    ("tls_proxy_wrong_ca", "proxy --ca-bundle of another CA", "502 saying the certificate is not trusted", _proxy_wrong_ca),
     ("tls_judge_insecure", "judge --insecure", "n/a: one line, exit 2", _judge_insecure),
     ("conformant_client_proxy", "tests/engine/_integration.py's client through the proxy", "0 findings", _conformant_client),
     ("password_passed", "VOIPBIN_PASSWORD=passed, two shards merged", "reports intact", _verdict_password("passed")),
