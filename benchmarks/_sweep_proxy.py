@@ -105,6 +105,46 @@ def raw_upstream(answer: Callable[[socket.socket], None]) -> Iterator[int]:
         listener.close()
 
 
+@contextlib.contextmanager
+def keepalive_upstream(answer: Callable[[str, int], bytes]) -> Iterator[int]:
+    """A raw keep-alive upstream: for the n-th request (path) on a connection it writes `answer(path, n)`, and keeps
+    reading the next request (a connection pool's desync shows as one client getting another's answer)."""
+
+    def one(conn: socket.socket) -> None:
+        buffer, n = b"", 0
+        with contextlib.suppress(OSError):
+            conn.settimeout(10)
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                buffer = buffer[int(length.group(1)) if length else 0 :]
+                conn.sendall(answer(head.split(b" ")[1].decode(), n))
+                n += 1
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=one, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
 @dataclass
 class Proxy:
     process: subprocess.Popen[str]

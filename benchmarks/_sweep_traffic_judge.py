@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import resource
 import secrets
 import subprocess
 import sys
@@ -27,8 +26,13 @@ def entry(method: str, url: str, status: int, body: Any, headers: dict[str, str]
     if "post" in extra:
         request["postData"] = {"mimeType": extra.get("mime", "application/json"), "text": extra["post"]}
     mime = "application/json" if not isinstance(body, str) else extra.get("answer_mime", "text/html")
-    response = {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [
-        {"name": "Content-Type", "value": mime}], "content": {"size": len(text), "mimeType": mime, "text": text}}
+    response = {
+        "status": status,
+        "statusText": "",
+        "httpVersion": "HTTP/1.1",
+        "headers": [{"name": "Content-Type", "value": mime}],
+        "content": {"size": len(text), "mimeType": mime, "text": text},
+    }
     return {"startedDateTime": "2026-12-07T10:00:00.000Z", "time": 1, "request": request, "response": response}
 
 
@@ -44,8 +48,9 @@ def judge(folder: Path, path: Path, *extra: str) -> Ran:
 
 def leaks(folder: Path, ran: Ran, needles: list[str], har_file: str | None = None) -> list[str]:
     """The needles found in any output (reports, console, HAR)."""
-    texts = [ran.out, ran.err] + [(folder / "out" / n).read_text(errors="replace") for n in OUTPUTS
-                                  if (folder / "out" / n).exists()]
+    texts = [ran.out, ran.err] + [
+        (folder / "out" / n).read_text(errors="replace") for n in OUTPUTS if (folder / "out" / n).exists()
+    ]
     if har_file:
         texts.append((folder / har_file).read_text(errors="replace"))
     blob = "\n".join(texts)
@@ -57,19 +62,44 @@ def _secrets_har(folder: Path) -> Got:
     basic = base64.b64encode(b"basicuser:basicpw-55").decode()
     short = "abc12"
     entries = [
-        entry("POST", f"{ORIGIN}/auth/login", 200, {"username": "u", "token": token},
-              post=json.dumps({"username": "u", "password": password})),
-        entry("POST", f"{ORIGIN}/auth/login", 200, {"username": "v", "token": "tok-short-x"},
-              post=f"username=v&password={short}", mime="application/x-www-form-urlencoded"),
-        entry("GET", f"{ORIGIN}/v1.0/agents", 500, f"<html>login failed for {password} {short}</html>",
-              {"Cookie": f"token={token}; session_id={cookie}"}),
-        entry("GET", f"https://sweepu:urlpass-7781@127.0.0.1/v1.0/agents", 500, f"<p>{cookie}</p>"),
-        entry("GET", f"{ORIGIN}/v1.0/agents?token={token}", 500, f"<p>Basic {basic}</p>",
-              {"Authorization": f"Basic {basic}"}),
+        entry(
+            "POST",
+            f"{ORIGIN}/auth/login",
+            200,
+            {"username": "u", "token": token},
+            post=json.dumps({"username": "u", "password": password}),
+        ),
+        entry(
+            "POST",
+            f"{ORIGIN}/auth/login",
+            200,
+            {"username": "v", "token": "tok-short-x"},
+            post=f"username=v&password={short}",
+            mime="application/x-www-form-urlencoded",
+        ),
+        entry(
+            "GET",
+            f"{ORIGIN}/v1.0/agents",
+            500,
+            f"<html>login failed for {password} {short}</html>",
+            {"Cookie": f"token={token}; session_id={cookie}"},
+        ),
+        entry("GET", "https://sweepu:urlpass-7781@127.0.0.1/v1.0/agents", 500, f"<p>{cookie}</p>"),
+        entry(
+            "GET",
+            f"{ORIGIN}/v1.0/agents?token={token}",
+            500,
+            f"<p>Basic {basic}</p>",
+            {"Authorization": f"Basic {basic}"},
+        ),
     ]
     csrf = [f"csrf{secrets.token_hex(6)}" for _ in range(2000)]
-    entries += [entry("GET", f"{ORIGIN}/v1.0/agents", 502, f"<b>{c}</b>", {"X-Csrf-Token": c,
-                "Authorization": f"Bearer {token}"}) for c in csrf]
+    entries += [
+        entry(
+            "GET", f"{ORIGIN}/v1.0/agents", 502, f"<b>{c}</b>", {"X-Csrf-Token": c, "Authorization": f"Bearer {token}"}
+        )
+        for c in csrf
+    ]
     ran = judge(folder, har(folder, entries))
     needles = [password, token, cookie, basic, "basicpw-55", "urlpass-7781", short, *csrf]
     found = leaks(folder, ran, needles)
@@ -82,19 +112,46 @@ def _secrets_variants(folder: Path) -> Got:
     password echoed JSON-escaped, Set-Cookie handed out, `Token` and `X-Api-Key`, a csrf token in the answer."""
     pw_form, pw_json, sid = "p@ss-word9", 'a/b"c-pw9', "sid-handed-out-4411"
     entries = [
-        entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-var-00001"},
-              post="username=v&password=p%40ss-word9", mime="application/x-www-form-urlencoded"),
-        entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-var-00002"},
-              post=json.dumps({"username": "w", "password": pw_json})),
-        entry("GET", f"{ORIGIN}/v1.0/agents", 500, json.dumps({"error": f"bad {pw_form} {pw_json}"}),
-              {"Authorization": "Token tokscheme-99x"}, answer_mime="application/json"),
+        entry(
+            "POST",
+            f"{ORIGIN}/auth/login",
+            200,
+            {"token": "tok-var-00001"},
+            post="username=v&password=p%40ss-word9",
+            mime="application/x-www-form-urlencoded",
+        ),
+        entry(
+            "POST",
+            f"{ORIGIN}/auth/login",
+            200,
+            {"token": "tok-var-00002"},
+            post=json.dumps({"username": "w", "password": pw_json}),
+        ),
+        entry(
+            "GET",
+            f"{ORIGIN}/v1.0/agents",
+            500,
+            json.dumps({"error": f"bad {pw_form} {pw_json}"}),
+            {"Authorization": "Token tokscheme-99x"},
+            answer_mime="application/json",
+        ),
         entry("GET", f"{ORIGIN}/v1.0/agents", 500, "<p>x</p>", {"X-Api-Key": "apikey-sweep-31"}),
     ]
     entries[1]["response"]["headers"].append({"name": "Set-Cookie", "value": f"session_id={sid}; Path=/"})
     entries[3]["response"]["headers"].append({"name": "X-Csrf-Token", "value": "csrf-in-answer-77"})
     ran = judge(folder, har(folder, entries))
-    needles = [pw_form, "p%40ss-word9", pw_json, json.dumps(pw_json)[1:-1], sid, "tokscheme-99x", "apikey-sweep-31",
-               "csrf-in-answer-77", "tok-var-00001", "tok-var-00002"]
+    needles = [
+        pw_form,
+        "p%40ss-word9",
+        pw_json,
+        json.dumps(pw_json)[1:-1],
+        sid,
+        "tokscheme-99x",
+        "apikey-sweep-31",
+        "csrf-in-answer-77",
+        "tok-var-00001",
+        "tok-var-00002",
+    ]
     found = leaks(folder, ran, needles)
     return Got(f"exit {ran.rc}; leaked {found}", not found and ran.rc in (0, 1))
 
@@ -102,9 +159,16 @@ def _secrets_variants(folder: Path) -> Got:
 def _verdict_word_password(word: str) -> Callable[[Path], Got]:
     def case(folder: Path) -> Got:
         entries = [
-            entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-verdict-0001"},
-                  post=json.dumps({"username": "u", "password": word})),
-            entry("GET", f"{ORIGIN}/v1.0/agents", 500, "<html>oops</html>", {"Authorization": "Bearer tok-verdict-0001"}),
+            entry(
+                "POST",
+                f"{ORIGIN}/auth/login",
+                200,
+                {"token": "tok-verdict-0001"},
+                post=json.dumps({"username": "u", "password": word}),
+            ),
+            entry(
+                "GET", f"{ORIGIN}/v1.0/agents", 500, "<html>oops</html>", {"Authorization": "Bearer tok-verdict-0001"}
+            ),
         ]
         ran = judge(folder, har(folder, entries))
         texts = [(folder / "out" / n).read_text() for n in OUTPUTS] + [ran.out]
@@ -119,11 +183,21 @@ def _large_answer(folder: Path) -> Got:
     body = json.dumps({"result": list(range(400_000)), "next_page_token": ""})
     path = har(folder, [entry("GET", f"{ORIGIN}/v1.0/agents", 200, body, {"Authorization": "Bearer tok-large-1"})])
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", "import resource,runpy,sys;sys.argv=['c','judge',sys.argv[1],"
-                           "'--report-dir','out'];\ntry: runpy.run_module('conformance',run_name='__main__')\n"
-                           "finally: print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
-                           str(path)], cwd=folder, capture_output=True, text=True, timeout=600,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource,runpy,sys;sys.argv=['c','judge',sys.argv[1],"
+            "'--report-dir','out'];\ntry: runpy.run_module('conformance',run_name='__main__')\n"
+            "finally: print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
+            str(path),
+        ],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     took = time.monotonic() - started
     rss = int(done.stderr.rsplit("RSS", 1)[-1].split()[0]) // 1024 if "RSS" in done.stderr else -1
     size = path.stat().st_size // 1024
@@ -145,12 +219,16 @@ def _broken(entries: Any, raw: str | None = None, judged_ok: bool = False) -> Ca
         unreadable = results(folder / "out")["summary"].get("traffic", {}).get("unreadable")
         held = "Traceback" not in ran.err + ran.out and (bool(unreadable) or judged_ok)
         found = [(f.get("check"), f.get("message", "")[:80]) for f in results(folder / "out")["findings"]]
-        return Got(f"exit {ran.rc}, unreadable {unreadable}, findings {found[:2]}, stderr {(lines or ['-'])[-1][:80]}", held)
+        return Got(
+            f"exit {ran.rc}, unreadable {unreadable}, findings {found[:2]}, stderr {(lines or ['-'])[-1][:80]}", held
+        )
 
     return case
 
 
-GOOD = entry("GET", f"{ORIGIN}/v1.0/agents", 200, {"result": [], "next_page_token": ""}, {"Authorization": "Bearer t0k3n-1"})
+GOOD = entry(
+    "GET", f"{ORIGIN}/v1.0/agents", 200, {"result": [], "next_page_token": ""}, {"Authorization": "Bearer t0k3n-1"}
+)
 
 
 def _deep() -> str:
@@ -158,9 +236,11 @@ def _deep() -> str:
 
 
 def _scope(folder: Path) -> Got:
-    entries = [entry("GET", "http://127.0.0.1/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
-               entry("GET", "https://127.0.0.1:8443/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
-               entry("GET", "https://127.0.0.1.evil/v1.0/agents", 200, {"result": []})]
+    entries = [
+        entry("GET", "http://127.0.0.1/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
+        entry("GET", "https://127.0.0.1:8443/v1.0/agents", 200, {"result": []}, {"Authorization": "Bearer t0k3n-1"}),
+        entry("GET", "https://127.0.0.1.evil/v1.0/agents", 200, {"result": []}),
+    ]
     ran = judge(folder, har(folder, entries), "--base-url", "https://127.0.0.1/v1.0")
     got = one_line_exit_2(ran)
     return Got(got.text, got.held)
@@ -168,9 +248,17 @@ def _scope(folder: Path) -> Got:
 
 def _scope_mixed(folder: Path) -> Got:
     """One entry in scope; 500s on http://, another port, another prefix and /v1.0x: only the one is judged."""
-    out = [entry("GET", url, 500, "<html>boom</html>", {"Authorization": "Bearer t0k3n-1"}) for url in (
-        "http://127.0.0.1/v1.0/agents", "https://127.0.0.1:8443/v1.0/agents", "https://127.0.0.1:443x/v1.0/agents",
-        "https://127.0.0.1/v1.0x/agents", "https://127.0.0.1/v2/v1.0/agents", "https://127.0.0.1@evil/v1.0/agents")]
+    out = [
+        entry("GET", url, 500, "<html>boom</html>", {"Authorization": "Bearer t0k3n-1"})
+        for url in (
+            "http://127.0.0.1/v1.0/agents",
+            "https://127.0.0.1:8443/v1.0/agents",
+            "https://127.0.0.1:443x/v1.0/agents",
+            "https://127.0.0.1/v1.0x/agents",
+            "https://127.0.0.1/v2/v1.0/agents",
+            "https://127.0.0.1@evil/v1.0/agents",
+        )
+    ]
     ran = judge(folder, har(folder, [GOOD, *out]), "--base-url", "https://127.0.0.1/v1.0")
     summary = results(folder / "out")["summary"] if ran.rc != 2 else {}
     findings = results(folder / "out")["findings"] if ran.rc != 2 else []
@@ -197,37 +285,124 @@ def _habit(args: list[str], env: dict[str, str], needles: list[str]) -> Callable
 
 RUN = ["run", "--max-examples", "1", "--include", "/agents", "--report-dir", "out", "--seed", "1"]
 CASES = [
-    ("secrets_har", "judge: login (JSON+form, 5-char password echoed), cookie, user:pw@, Basic, 2,000 csrf",
-     "no secret in any output", _secrets_har),
-    ("secrets_har_variants", "judge: %-encoded and JSON-escaped echoes, Set-Cookie, Token, X-Api-Key, csrf answered",
-     "no secret in any output", _secrets_variants),
+    (
+        "secrets_har",
+        "judge: login (JSON+form, 5-char password echoed), cookie, user:pw@, Basic, 2,000 csrf",
+        "no secret in any output",
+        _secrets_har,
+    ),
+    (
+        "secrets_har_variants",
+        "judge: %-encoded and JSON-escaped echoes, Set-Cookie, Token, X-Api-Key, csrf answered",
+        "no secret in any output",
+        _secrets_variants,
+    ),
     ("password_passed_judge", "a login password 'passed' in a HAR", "reports intact", _verdict_word_password("passed")),
     ("password_failed_judge", "a login password 'failed' in a HAR", "reports intact", _verdict_word_password("failed")),
     ("unbounded_400k", "judge an answer of 400,000 items", "bounded time and memory", _large_answer),
-    ("har_bracket_ipv6", "URL http://[::1/…", "entry unreadable, rest judged",
-     _broken([entry("GET", "http://[::1/v1.0/agents", 200, {}), GOOD])),
-    ("har_bracket_v4", "URL http://[127.0.0.1]/", "unreadable", _broken([entry("GET", "http://[127.0.0.1]/v1.0/agents", 200, {}), GOOD])),
-    ("har_surrogate", "a lone surrogate in a URL", "unreadable", _broken(None, raw=json.dumps(
-        {"log": {"entries": [entry("GET", f"{ORIGIN}/v1.0/agents/\ud800", 200, {}), GOOD]}}, ensure_ascii=True))),
-    ("har_truncated", "truncated JSON", "one line, exit 2", _broken(None, raw=json.dumps({"log": {"entries": [GOOD]}})[:-9])),
-    ("har_wrong_types", "entries of wrong types", "unreadable or exit 2",
-     _broken([1, "x", None, {"request": 5}, {"request": {"url": 7, "method": []}, "response": "x"}, GOOD])),
+    (
+        "har_bracket_ipv6",
+        "URL http://[::1/…",
+        "entry unreadable, rest judged",
+        _broken([entry("GET", "http://[::1/v1.0/agents", 200, {}), GOOD]),
+    ),
+    (
+        "har_bracket_v4",
+        "URL http://[127.0.0.1]/",
+        "unreadable",
+        _broken([entry("GET", "http://[127.0.0.1]/v1.0/agents", 200, {}), GOOD]),
+    ),
+    (
+        "har_surrogate",
+        "a lone surrogate in a URL",
+        "unreadable",
+        _broken(
+            None,
+            raw=json.dumps(
+                {"log": {"entries": [entry("GET", f"{ORIGIN}/v1.0/agents/\ud800", 200, {}), GOOD]}}, ensure_ascii=True
+            ),
+        ),
+    ),
+    (
+        "har_truncated",
+        "truncated JSON",
+        "one line, exit 2",
+        _broken(None, raw=json.dumps({"log": {"entries": [GOOD]}})[:-9]),
+    ),
+    (
+        "har_wrong_types",
+        "entries of wrong types",
+        "unreadable or exit 2",
+        _broken([1, "x", None, {"request": 5}, {"request": {"url": 7, "method": []}, "response": "x"}, GOOD]),
+    ),
     ("har_log_list", "log is a list", "one line, exit 2", _broken(None, raw='{"log": []}')),
     ("har_deep", "100,000 nested arrays", "one line, exit 2", _broken(None, raw=_deep())),
-    ("har_deep_answer", "an answer of 100,000 nested arrays", "judged or unreadable, no traceback",
-     _broken([entry("GET", f"{ORIGIN}/v1.0/agents", 200, "[" * 100000 + "]" * 100000, {"Authorization": "Bearer t0k3n-1"},
-                    answer_mime="application/json"), GOOD], judged_ok=True)),
-    ("har_deep_login", "a login body of 100,000 nested objects", "judged or unreadable, no traceback",
-     _broken([entry("POST", f"{ORIGIN}/auth/login", 200, {"token": "tok-deep-0001"},
-                    post='{"a":' * 100000 + "1" + "}" * 100000), GOOD], judged_ok=True)),
+    (
+        "har_deep_answer",
+        "an answer of 100,000 nested arrays",
+        "judged or unreadable, no traceback",
+        _broken(
+            [
+                entry(
+                    "GET",
+                    f"{ORIGIN}/v1.0/agents",
+                    200,
+                    "[" * 100000 + "]" * 100000,
+                    {"Authorization": "Bearer t0k3n-1"},
+                    answer_mime="application/json",
+                ),
+                GOOD,
+            ],
+            judged_ok=True,
+        ),
+    ),
+    (
+        "har_deep_login",
+        "a login body of 100,000 nested objects",
+        "judged or unreadable, no traceback",
+        _broken(
+            [
+                entry(
+                    "POST",
+                    f"{ORIGIN}/auth/login",
+                    200,
+                    {"token": "tok-deep-0001"},
+                    post='{"a":' * 100000 + "1" + "}" * 100000,
+                ),
+                GOOD,
+            ],
+            judged_ok=True,
+        ),
+    ),
     ("har_10000", "10,000 entries", "all judged", _many),
-    ("scope_base_url", "--base-url https://127.0.0.1/v1.0 over http://, :8443, .evil", "nothing judged: exit 2", _scope),
-    ("scope_mixed", "one entry in scope among 500s out of it (scheme, port, prefix, userinfo)", "only it judged",
-     _scope_mixed),
-    ("habit_report_vcr", "run --report vcr", "refused naming --report-dir",
-     _habit(["run", "--report", "vcr"], {}, ["--report-dir"])),
-    ("habit_mock_fault", "VOIPBIN_MOCK_FAULT=html_401", "names VOIPBIN_MOCK_FAULTS",
-     _habit(RUN, {"VOIPBIN_MOCK_FAULT": "html_401"}, ["VOIPBIN_MOCK_FAULT", "VOIPBIN_MOCK_FAULTS"])),
-    ("habit_max_example", "VOIPBIN_MAX_EXAMPLE=3", "names VOIPBIN_MAX_EXAMPLES",
-     _habit(RUN, {"VOIPBIN_MAX_EXAMPLE": "3"}, ["VOIPBIN_MAX_EXAMPLE", "VOIPBIN_MAX_EXAMPLES"])),
+    (
+        "scope_base_url",
+        "--base-url https://127.0.0.1/v1.0 over http://, :8443, .evil",
+        "nothing judged: exit 2",
+        _scope,
+    ),
+    (
+        "scope_mixed",
+        "one entry in scope among 500s out of it (scheme, port, prefix, userinfo)",
+        "only it judged",
+        _scope_mixed,
+    ),
+    (
+        "habit_report_vcr",
+        "run --report vcr",
+        "refused naming --report-dir",
+        _habit(["run", "--report", "vcr"], {}, ["--report-dir"]),
+    ),
+    (
+        "habit_mock_fault",
+        "VOIPBIN_MOCK_FAULT=html_401",
+        "names VOIPBIN_MOCK_FAULTS",
+        _habit(RUN, {"VOIPBIN_MOCK_FAULT": "html_401"}, ["VOIPBIN_MOCK_FAULT", "VOIPBIN_MOCK_FAULTS"]),
+    ),
+    (
+        "habit_max_example",
+        "VOIPBIN_MAX_EXAMPLE=3",
+        "names VOIPBIN_MAX_EXAMPLES",
+        _habit(RUN, {"VOIPBIN_MAX_EXAMPLE": "3"}, ["VOIPBIN_MAX_EXAMPLE", "VOIPBIN_MAX_EXAMPLES"]),
+    ),
 ]

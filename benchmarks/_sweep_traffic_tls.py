@@ -27,7 +27,10 @@ def mock(folder: Path, password: str = "pw-sweep-tls-5") -> Iterator[tuple[int, 
     args = ["mock", "--tls", "--tls-dir", str(tls), "--port", "0", "--username", "u", "--password", password]
     process = subprocess.Popen(
         [sys.executable, "-m", "conformance", *args, "--require-header", GATEWAY],
-        cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, text=True,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     port = 0
@@ -44,29 +47,69 @@ def mock(folder: Path, password: str = "pw-sweep-tls-5") -> Iterator[tuple[int, 
 
 def _client_cert(folder: Path) -> Path:
     cert = folder / "client.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(cert), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=sweep-client"], capture_output=True, check=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(cert),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=sweep-client",
+        ],
+        capture_output=True,
+        check=True,
+    )
     key, crt = cert.read_text().split("-----END PRIVATE KEY-----\n")
     cert.write_text(crt + key + "-----END PRIVATE KEY-----\n")
     return cert
 
 
 def _run(folder: Path, port: int, *extra: str, env: dict[str, str] | None = None, report: str = "out") -> Ran:
-    args = ["run", "--base-url", f"https://127.0.0.1:{port}/v1.0", "--username", "u", "-H", GATEWAY,
-            "--max-examples", "1", "--include", "/agents", "--seed", "1", "--report-dir", report]
+    args = [
+        "run",
+        "--base-url",
+        f"https://127.0.0.1:{port}/v1.0",
+        "--username",
+        "u",
+        "-H",
+        GATEWAY,
+        "--max-examples",
+        "1",
+        "--include",
+        "/agents",
+        "--seed",
+        "1",
+        "--report-dir",
+        report,
+    ]
     return cli(*args, *extra, cwd=folder, env={"VOIPBIN_PASSWORD": "pw-sweep-tls-5", **(env or {})})
 
 
 def _no_secret(folder: Path, ran: Ran, secrets: list[str], report: str = "out") -> list[str]:
-    blob = ran.out + ran.err + "".join((folder / report / n).read_text() for n in OUTPUTS if (folder / report / n).exists())
+    blob = (
+        ran.out
+        + ran.err
+        + "".join((folder / report / n).read_text() for n in OUTPUTS if (folder / report / n).exists())
+    )
     return [s for s in secrets if s in blob]
 
 
 def _tls_run(how: str) -> Callable[[Path], Got]:
     def case(folder: Path) -> Got:
         with mock(folder) as (port, ca):
-            extra = {"ca_bundle": ["--ca-bundle", str(ca)], "env": [], "client_cert": [
-                "--ca-bundle", str(ca), "--client-cert", str(_client_cert(folder))]}[how]
+            extra = {
+                "ca_bundle": ["--ca-bundle", str(ca)],
+                "env": [],
+                "client_cert": ["--ca-bundle", str(ca), "--client-cert", str(_client_cert(folder))],
+            }[how]
             ran = _run(folder, port, *extra, env={"REQUESTS_CA_BUNDLE": str(ca)} if how == "env" else None)
         leaked = _no_secret(folder, ran, ["pw-sweep-tls-5", "k-sweep-gateway-77"])
         verified = results(folder / "out")["summary"].get("tls_verified") if (folder / "out").exists() else None
@@ -102,9 +145,13 @@ def _run_insecure(folder: Path) -> Got:
 
 
 def _proxied(folder: Path, *extra: str) -> tuple[Ran, int]:
-    with mock(folder) as (port, ca), proxy(folder, f"https://127.0.0.1:{port}", *extra) as running:
-        token = requests.post(f"http://127.0.0.1:{running.port}/auth/login", json={"username": "u",
-                              "password": "pw-sweep-tls-5"}, headers=dict([GATEWAY.split(": ")]), timeout=10)
+    with mock(folder) as (port, _), proxy(folder, f"https://127.0.0.1:{port}", *extra) as running:
+        token = requests.post(
+            f"http://127.0.0.1:{running.port}/auth/login",
+            json={"username": "u", "password": "pw-sweep-tls-5"},
+            headers=dict([GATEWAY.split(": ")]),
+            timeout=10,
+        )
         auth = {"Authorization": f"Bearer {token.json().get('token')}", **dict([GATEWAY.split(": ")])}
         got = requests.get(f"http://127.0.0.1:{running.port}/v1.0/agents", headers=auth, timeout=10)
         running.stop()
@@ -117,7 +164,8 @@ def _proxy_tls(insecure: bool) -> Callable[[Path], Got]:
         ran, status = _proxied(folder, *extra)
         silent = _said_insecure(folder, ran, "proxy.har") if insecure else []
         leaked = _no_secret(folder, ran, ["pw-sweep-tls-5", "k-sweep-gateway-77"]) + [
-            s for s in ("pw-sweep-tls-5", "k-sweep-gateway-77") if s in (folder / "proxy.har").read_text()]
+            s for s in ("pw-sweep-tls-5", "k-sweep-gateway-77") if s in (folder / "proxy.har").read_text()
+        ]
         held = status == 200 and not silent and not leaked and "Traceback" not in ran.err
         return Got(f"client got {status}; exit {ran.rc}; silent about --insecure: {silent}; leaked {leaked}", held)
 
@@ -125,8 +173,10 @@ def _proxy_tls(insecure: bool) -> Callable[[Path], Got]:
 
 
 def _proxy_wrong_ca(folder: Path) -> Got:
-    with mock(folder) as (port, _), proxy(folder, f"https://127.0.0.1:{port}", "--ca-bundle",
-                                          str(_client_cert(folder))) as running:
+    with (
+        mock(folder) as (port, _),
+        proxy(folder, f"https://127.0.0.1:{port}", "--ca-bundle", str(_client_cert(folder))) as running,
+    ):
         got = requests.get(f"http://127.0.0.1:{running.port}/v1.0/agents", timeout=20)
         running.stop()
     said = "certificate" in got.text.lower() or "not trusted" in got.text.lower()
@@ -158,12 +208,39 @@ def _verdict_password(word: str) -> Callable[[Path], Got]:
 
     def case(folder: Path) -> Got:
         with mock(folder, password=word) as (port, ca):
-            ran = [cli("run", "--base-url", f"https://127.0.0.1:{port}/v1.0", "--username", "u", "-H", GATEWAY,
-                       "--ca-bundle", str(ca), "--max-examples", "1", "--include", "/agents", "--seed", "1",
-                       "--shard", f"{i}/2", "--report-dir", f"s{i}", cwd=folder, env={"VOIPBIN_PASSWORD": word})
-                   for i in (1, 2)]
+            ran = [
+                cli(
+                    "run",
+                    "--base-url",
+                    f"https://127.0.0.1:{port}/v1.0",
+                    "--username",
+                    "u",
+                    "-H",
+                    GATEWAY,
+                    "--ca-bundle",
+                    str(ca),
+                    "--max-examples",
+                    "1",
+                    "--include",
+                    "/agents",
+                    "--seed",
+                    "1",
+                    "--shard",
+                    f"{i}/2",
+                    "--report-dir",
+                    f"s{i}",
+                    cwd=folder,
+                    env={"VOIPBIN_PASSWORD": word},
+                )
+                for i in (1, 2)
+            ]
         merged = cli("merge", "s1/results.json", "s2/results.json", "--report-dir", "m", cwd=folder)
-        texts = [(folder / d / n).read_text() for d in ("s1", "m") for n in ("summary.md", "junit.xml") if (folder / d / n).exists()]
+        texts = [
+            (folder / d / n).read_text()
+            for d in ("s1", "m")
+            for n in ("summary.md", "junit.xml")
+            if (folder / d / n).exists()
+        ]
         mangled = [t.splitlines()[2][:80] for t in texts if "${VOIPBIN_PASSWORD}" in t]
         rcs = [r.rc for r in ran] + [merged.rc]
         held = all(rc in (0, 1) for rc in rcs) and not mangled and len(texts) == 4
@@ -173,16 +250,41 @@ def _verdict_password(word: str) -> Callable[[Path], Got]:
 
 
 CASES = [
-    ("tls_run_ca_bundle", "mock --tls --username --password --require-header; run --ca-bundle", "verified, no secret", _tls_run("ca_bundle")),
+    (
+        "tls_run_ca_bundle",
+        "mock --tls --username --password --require-header; run --ca-bundle",
+        "verified, no secret",
+        _tls_run("ca_bundle"),
+    ),
     ("tls_run_requests_ca_bundle", "the same with REQUESTS_CA_BUNDLE", "verified", _tls_run("env")),
     ("tls_run_client_cert", "the same with --client-cert (cert+key in one PEM)", "verified", _tls_run("client_cert")),
     ("tls_run_wrong_ca", "run --ca-bundle of another CA", "one line, exit 2", _wrong_ca),
-    ("tls_run_insecure", "run --insecure", "said in results.json, junit.xml (property), console, summary.md, report.html", _run_insecure),
-    ("tls_proxy_ca_bundle", "proxy --upstream https://… --ca-bundle, a client logs in and reads", "200, no secret", _proxy_tls(False)),
+    (
+        "tls_run_insecure",
+        "run --insecure",
+        "said in results.json, junit.xml (property), console, summary.md, report.html",
+        _run_insecure,
+    ),
+    (
+        "tls_proxy_ca_bundle",
+        "proxy --upstream https://… --ca-bundle, a client logs in and reads",
+        "200, no secret",
+        _proxy_tls(False),
+    ),
     ("tls_proxy_insecure", "proxy --insecure", "said in every output and the HAR comment", _proxy_tls(True)),
-    ("tls_proxy_wrong_ca", "proxy --ca-bundle of another CA", "502 saying the certificate is not trusted", _proxy_wrong_ca),
+    (
+        "tls_proxy_wrong_ca",
+        "proxy --ca-bundle of another CA",
+        "502 saying the certificate is not trusted",
+        _proxy_wrong_ca,
+    ),
     ("tls_judge_insecure", "judge --insecure", "n/a: one line, exit 2", _judge_insecure),
-    ("conformant_client_proxy", "tests/engine/_integration.py's client through the proxy", "0 findings", _conformant_client),
+    (
+        "conformant_client_proxy",
+        "tests/engine/_integration.py's client through the proxy",
+        "0 findings",
+        _conformant_client,
+    ),
     ("password_passed", "VOIPBIN_PASSWORD=passed, two shards merged", "reports intact", _verdict_password("passed")),
     ("password_failed", "VOIPBIN_PASSWORD=failed, two shards merged", "reports intact", _verdict_password("failed")),
 ]
