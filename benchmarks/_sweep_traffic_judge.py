@@ -101,7 +101,7 @@ def _secrets_har(folder: Path) -> Got:
         for c in csrf
     ]
     ran = judge(folder, har(folder, entries))
-    needles = [password, token, cookie, basic, "basicpw-55", "urlpass-7781", short, *csrf]
+    needles = [password, token, cookie, basic, "basicpw-55", "urlpass-7781", short, "tok-short-x", *csrf]
     found = leaks(folder, ran, needles)
     held = not found and ran.rc in (0, 1) and "Traceback" not in ran.err
     return Got(f"exit {ran.rc} in {ran.seconds:.1f}s; leaked {len(found)}: {found[:4]}", held)
@@ -296,6 +296,12 @@ CASES = [
         "judge: %-encoded and JSON-escaped echoes, Set-Cookie, Token, X-Api-Key, csrf answered",
         "no secret in any output",
         _secrets_variants,
+    ),
+    (
+        "password_agents_judge",
+        "a login password 'agents', traffic on /v1.0/agents",
+        "reports intact",
+        _verdict_word_password("agents"),
     ),
     ("password_passed_judge", "a login password 'passed' in a HAR", "reports intact", _verdict_word_password("passed")),
     ("password_failed_judge", "a login password 'failed' in a HAR", "reports intact", _verdict_word_password("failed")),

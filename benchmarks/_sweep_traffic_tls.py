@@ -89,6 +89,8 @@ def _run(folder: Path, port: int, *extra: str, env: dict[str, str] | None = None
         "1",
         "--report-dir",
         report,
+        "--record-har",
+        f"{report}.har",
     ]
     return cli(*args, *extra, cwd=folder, env={"VOIPBIN_PASSWORD": "pw-sweep-tls-5", **(env or {})})
 
@@ -98,6 +100,7 @@ def _no_secret(folder: Path, ran: Ran, secrets: list[str], report: str = "out") 
         ran.out
         + ran.err
         + "".join((folder / report / n).read_text() for n in OUTPUTS if (folder / report / n).exists())
+        + ((folder / f"{report}.har").read_text() if (folder / f"{report}.har").exists() else "")
     )
     return [s for s in secrets if s in blob]
 
