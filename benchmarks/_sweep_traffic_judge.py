@@ -266,6 +266,19 @@ def _scope_mixed(folder: Path) -> Got:
     return Got(f"exit {ran.rc}; judged {summary.get('exchanges')}; findings {len(findings)}", held)
 
 
+def _scope_same_origin(base: str, url: str) -> Callable[[Path], Got]:
+    """An entry that is under the base URL spelled otherwise (a default port, the host's case): judged."""
+
+    def case(folder: Path) -> Got:
+        bad = entry("GET", url, 500, "<html>boom</html>", {"Authorization": "Bearer t0k3n-1"})
+        ran = judge(folder, har(folder, [GOOD, bad]), "--base-url", base)
+        summary = results(folder / "out")["summary"] if ran.rc != 2 else {}
+        held = ran.rc == 1 and bool(summary.get("exchanges"))  # the 500 judged: a server_error
+        return Got(f"exit {ran.rc}; judged {summary.get('exchanges')} of 2 (the other at 127.0.0.1)", held)
+
+    return case
+
+
 def _many(folder: Path) -> Got:
     ran = judge(folder, har(folder, [GOOD] * 10_000))
     exchanges = results(folder / "out")["summary"].get("exchanges") if ran.rc != 2 else None
@@ -410,5 +423,25 @@ CASES = [
         "VOIPBIN_MAX_EXAMPLE=3",
         "names VOIPBIN_MAX_EXAMPLES",
         _habit(RUN, {"VOIPBIN_MAX_EXAMPLE": "3"}, ["VOIPBIN_MAX_EXAMPLE", "VOIPBIN_MAX_EXAMPLES"]),
+    ),
+]
+CASES += [
+    (
+        "scope_default_port",
+        "--base-url https://127.0.0.1/v1.0, an entry https://127.0.0.1:443/v1.0/agents",
+        "judged",
+        _scope_same_origin("https://127.0.0.1/v1.0", "https://127.0.0.1:443/v1.0/agents"),
+    ),
+    (
+        "scope_host_case",
+        "--base-url https://LOCALHOST/v1.0 vs https://localhost/…",
+        "judged",
+        _scope_same_origin("https://LOCALHOST/v1.0", "https://localhost/v1.0/agents"),
+    ),
+    (
+        "scope_trailing_slash",
+        "--base-url https://127.0.0.1/v1.0/",
+        "judged",
+        _scope_same_origin("https://127.0.0.1/v1.0/", "https://127.0.0.1/v1.0/agents"),
     ),
 ]
