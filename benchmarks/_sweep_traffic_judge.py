@@ -445,3 +445,45 @@ CASES += [
         _scope_same_origin("https://127.0.0.1/v1.0/", "https://127.0.0.1/v1.0/agents"),
     ),
 ]
+
+
+def _many_typos(folder: Path) -> Got:
+    """10,000 distinct unmatched paths under the base path: one problem; the reports grow no faster than the HAR
+    (each path is a finding of its own, by design: its fingerprint), report.html and summary.md stay small."""
+    entries = [
+        entry("GET", f"{ORIGIN}/v1.0/tagz{i}", 404, {"message": "not found"}, {"Authorization": "Bearer t0k3n-1"})
+        for i in range(10_000)
+    ]
+    path = har(folder, [GOOD, *entries])
+    ran = judge(folder, path)
+    sizes = {n: (folder / "out" / n).stat().st_size >> 10 for n in OUTPUTS if (folder / "out" / n).exists()}
+    problems = len(results(folder / "out").get("problems", [])) if ran.rc != 2 else -1
+    small = sizes.get("report.html", 1 << 20) < 1024 and sizes.get("summary.md", 1 << 20) < 64
+    held = ran.rc == 1 and problems == 1 and max(sizes.values()) < 4 * (path.stat().st_size >> 10) and small
+    return Got(
+        f"HAR {path.stat().st_size >> 10} KiB: exit {ran.rc} in {ran.seconds:.1f}s; {problems} problem; KiB {sizes}",
+        held,
+    )
+
+
+def _many_tokens(folder: Path) -> Got:
+    """20,000 distinct bearer tokens, each echoed in a 500: every one redacted, in bounded time."""
+    tokens = [f"tok{secrets.token_hex(8)}" for _ in range(20_000)]
+    entries = [
+        entry("GET", f"{ORIGIN}/v1.0/agents", 500, f"<b>{t}</b>", {"Authorization": f"Bearer {t}"}) for t in tokens
+    ]
+    ran = judge(folder, har(folder, entries))
+    found = leaks(folder, ran, tokens)
+    held = ran.rc == 1 and not found and ran.seconds < 120
+    return Got(f"exit {ran.rc} in {ran.seconds:.1f}s; leaked {len(found)}", held)
+
+
+CASES += [
+    (
+        "unbounded_typos",
+        "10,000 distinct unmatched paths, 404 not in the envelope",
+        "one problem; reports no bigger than 4x the HAR; report.html, summary.md small",
+        _many_typos,
+    ),
+    ("unbounded_tokens", "20,000 distinct bearer tokens echoed in 500s", "all redacted, bounded time", _many_tokens),
+]
