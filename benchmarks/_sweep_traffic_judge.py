@@ -487,3 +487,49 @@ CASES += [
     ),
     ("unbounded_tokens", "20,000 distinct bearer tokens echoed in 500s", "all redacted, bounded time", _many_tokens),
 ]
+
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJjdXN0b21lcl9pZCI6InN3ZWVwIn0.c3dlZXBzaWduYXR1cmVzd2VlcA"
+
+
+def _secrets_in_urls(folder: Path) -> Got:
+    """Credentials in URLs: `?accesskey=` on an unmatched route, a JWT as a path segment of a typo, `?api_key=`."""
+    entries = [
+        entry("GET", f"{ORIGIN}/v1.0/tagz?accesskey=ak-sweep-url-321", 404, "<p>nf</p>"),
+        entry("GET", f"{ORIGIN}/v1.0/tokenz/{_JWT}", 404, "<p>nf</p>"),
+        entry("GET", f"{ORIGIN}/v1.0/agents?api_key=apikey-url-8812", 500, "<p>x</p>"),
+        entry("GET", f"{ORIGIN}/v1.0/agents?token={_JWT}", 200, {"result": [], "next_page_token": ""}),
+    ]
+    ran = judge(folder, har(folder, entries))
+    found = leaks(folder, ran, ["ak-sweep-url-321", _JWT, "apikey-url-8812", _JWT.split(".")[2]])
+    return Got(f"exit {ran.rc}; leaked {found}", ran.rc in (0, 1) and not found)
+
+
+CASES += [
+    (
+        "secrets_in_urls",
+        "judge: ?accesskey= on a typo, a JWT as a path segment, ?api_key=",
+        "no secret in any output",
+        _secrets_in_urls,
+    ),
+]
+
+
+def _bad_base64() -> dict:
+    bad = entry("GET", f"{ORIGIN}/v1.0/agents", 200, {}, {"Authorization": "Bearer t0k3n-1"})
+    bad["response"]["content"].update({"text": "!!not base64**", "encoding": "base64"})
+    return bad
+
+
+def _max_har_bytes(folder: Path) -> Got:
+    return one_line_exit_2(judge(folder, har(folder, [GOOD] * 50), "--max-har-bytes", "1000"))
+
+
+CASES += [
+    (
+        "har_bad_base64",
+        "a body marked base64 that is not",
+        "unreadable or judged, no traceback",
+        _broken([_bad_base64(), GOOD], judged_ok=True),
+    ),
+    ("har_max_bytes", "a HAR over --max-har-bytes 1000", "one line, exit 2", _max_har_bytes),
+]

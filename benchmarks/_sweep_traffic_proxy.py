@@ -537,3 +537,70 @@ CASES = [
     ("sigterm_at_once", "SIGTERM right after 'Proxy on'", "reports written, no traceback", _sigterm_at_once),
     ("idle_200", "200 idle connections, then requests", "no hang; 503 or 200 during, 200 after", _idle_200),
 ]
+
+
+def _sigterm_in_flight(folder: Path) -> Got:
+    """SIGTERM while an exchange waits on a silent upstream: the client still gets an answer, the reports are
+    written, within the request deadline."""
+    import signal
+    import threading
+
+    with raw_upstream(_silent) as up, proxy(folder, f"http://127.0.0.1:{up}", "--request-timeout", "3") as running:
+        got: list[bytes] = []
+        waiting = threading.Thread(target=lambda: got.append(send(running.port, _GET.encode(), wait=20)))
+        waiting.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        running.stop(signal.SIGTERM)
+        took = time.monotonic() - started
+        waiting.join(20)
+    written = (folder / "out" / "results.json").exists()
+    answer = status(got[0]) if got else 0
+    held = written and answer in (502, 504) and took < 10 and "Traceback" not in running.err
+    return Got(f"client got {answer}; stopped in {took:.1f}s, exit {running.rc}; reports written {written}", held)
+
+
+def _sigint_twice(folder: Path) -> Got:
+    """Ctrl-C twice in a row (an impatient user): reports written, no traceback."""
+    import signal
+
+    with upstream() as (up, _), proxy(folder, f"http://127.0.0.1:{up}") as running:
+        send(running.port, _GET.encode())
+        running.process.send_signal(signal.SIGINT)
+        running.process.send_signal(signal.SIGINT)
+        running.stop(signal.SIGINT)
+    written = (folder / "out" / "results.json").exists()
+    held = written and "Traceback" not in running.err and running.rc in (0, 1, 2, 130)
+    return Got(f"exit {running.rc}; reports written {written}; stderr {running.err.strip()[-100:]!r}", held)
+
+
+def _expect_continue(folder: Path) -> Got:
+    """`Expect: 100-continue` with a body (curl's habit over 1 KiB): the body reaches the upstream once."""
+    with upstream() as (up, seen), proxy(folder, f"http://127.0.0.1:{up}") as running:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as conn:
+            conn.sendall(b"POST /v1.0/tags HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            first = conn.recv(1024)
+            conn.sendall(b"hello")
+            rest = b""
+            with contextlib.suppress(OSError):
+                while b'"path"' not in rest and (chunk := conn.recv(65536)):
+                    rest += chunk
+        running.stop()
+    held = (
+        first.startswith(b"HTTP/1.1 100")
+        and status(rest) == 200
+        and seen.requests[:1] == ["POST /v1.0/tags auth=None body=b'hello'"]
+    )
+    return Got(f"first {first[:20]!r}; then {status(rest)}; upstream saw {seen.requests[:1]}", held)
+
+
+CASES += [
+    (
+        "sigterm_in_flight",
+        "SIGTERM while an exchange waits on a silent upstream",
+        "an answer, reports, <10 s",
+        _sigterm_in_flight,
+    ),
+    ("sigint_twice", "Ctrl-C three times in a row", "reports written, no traceback", _sigint_twice),
+    ("expect_continue", "Expect: 100-continue with a body", "100, then the body forwarded once", _expect_continue),
+]
