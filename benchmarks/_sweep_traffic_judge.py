@@ -528,8 +528,8 @@ CASES += [
     (
         "har_bad_base64",
         "a body marked base64 that is not",
-        "unreadable or judged, no traceback",
-        _broken([_bad_base64(), GOOD], judged_ok=True),
+        "the entry unreadable, the rest judged (was: its text judged, a false json_response)",
+        _broken([_bad_base64(), GOOD]),
     ),
     ("har_max_bytes", "a HAR over --max-har-bytes 1000", "one line, exit 2", _max_har_bytes),
 ]

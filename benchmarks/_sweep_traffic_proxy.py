@@ -512,7 +512,7 @@ CASES = [
     (
         "desync_early_hints",
         "upstream: 103 Early Hints, then 200",
-        "own answer or a 502 saying why; not judged",
+        "own answer or a 502 saying why, not judged (was: the 103 as the final answer, a false status_code finding)",
         _desync(_early_hints),
     ),
     (
