@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from tests.engine.test_har import run_main
 from tests.engine.test_proxy_hostile import RawUpstream, proxied, send
 
 pytestmark = pytest.mark.http
@@ -31,3 +32,19 @@ def test_an_interim_103_is_no_final_answer_to_the_client_nor_judged():
     assert got.startswith(b"HTTP/1.1 502 "), got[:200]
     assert b"interim answer 103" in got
     assert seen == []
+
+
+@pytest.mark.parametrize("upstream", ["http://127.0.0.1:99999", "http://127.0.0.1:port", "ftp://x"])
+def test_an_upstream_that_is_no_url_is_one_line_naming_upstream(upstream):
+    """Was: a port out of range started the proxy, and every exchange was a `server_error` finding blaming the
+    target for the typo; and the refusal of an upstream named --base-url, an option the proxy does not take
+    (sweep: upstream_arg_port, upstream_arg_ftp)."""
+    code, out, err = run_main("proxy", "--upstream", upstream, "--port", "0")
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, out + err
+    assert "--upstream" in lines[0] and "--base-url" not in lines[0], lines
+
+
+def test_a_base_url_with_a_port_out_of_range_is_refused_before_the_run():
+    code, _, err = run_main("run", "--base-url", "http://127.0.0.1:99999/v1.0")
+    assert code == 2 and "--base-url" in err and "port" in err, err
