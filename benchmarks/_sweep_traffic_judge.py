@@ -533,3 +533,47 @@ CASES += [
     ),
     ("har_max_bytes", "a HAR over --max-har-bytes 1000", "one line, exit 2", _max_har_bytes),
 ]
+
+
+def _env_credentials(folder: Path) -> Got:
+    """VOIPBIN_TOKEN and VOIPBIN_PASSWORD set in the environment, their values in a HAR where no credential
+    channel carries them (a typo's path, an error page): redacted too, as docs/traffic.md says."""
+    token, password = "envtoken-sweep-000111222", "envpass-sweep-9"
+    entries = [
+        entry("GET", f"{ORIGIN}/v1.0/tagz/{token}", 404, "<p>nf</p>"),
+        entry("GET", f"{ORIGIN}/v1.0/agents", 500, f"<p>{password} {token}</p>", {"Authorization": "Bearer t0k3n-1"}),
+    ]
+    env = {"VOIPBIN_TOKEN": token, "VOIPBIN_PASSWORD": password}
+    ran = cli("judge", str(har(folder, entries)), "--report-dir", "out", cwd=folder, env=env)
+    found = leaks(folder, ran, [token, password])
+    return Got(f"exit {ran.rc}; leaked {found}", ran.rc in (0, 1) and not found)
+
+
+CASES += [
+    (
+        "secrets_env",
+        "VOIPBIN_TOKEN/PASSWORD in the environment, in a typo's path and an error page",
+        "redacted",
+        _env_credentials,
+    ),
+]
+
+
+def _bad_upstream(value: str) -> Callable[[Path], Got]:
+    def case(folder: Path) -> Got:
+        return one_line_exit_2(cli("proxy", "--upstream", value, "--port", "0", cwd=folder, timeout=60))
+
+    return case
+
+
+CASES += [
+    ("upstream_arg_ftp", "proxy --upstream ftp://x", "one line, exit 2", _bad_upstream("ftp://x")),
+    ("upstream_arg_bracket", "proxy --upstream http://[::1", "one line, exit 2", _bad_upstream("http://[::1")),
+    (
+        "upstream_arg_port",
+        "proxy --upstream http://127.0.0.1:99999",
+        "one line, exit 2",
+        _bad_upstream("http://127.0.0.1:99999"),
+    ),
+    ("upstream_arg_empty", "proxy --upstream ''", "one line, exit 2", _bad_upstream("")),
+]
