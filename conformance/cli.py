@@ -183,7 +183,11 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
     from conformance.options import FLAGS, parse
     from conformance.traffic.commands import proxy
 
-    upstream = parse(BY_FIELD["base_url"], args.upstream, FLAGS).rstrip("/")
+    try:
+        upstream = parse(BY_FIELD["base_url"], args.upstream, FLAGS).rstrip("/")
+    except SetupError as exc:  # checked as a base URL is, but the user typed --upstream
+        hint = (exc.hint or "").replace("/v1.0", "").replace("--base-url", "--upstream") or None
+        raise SetupError(exc.message.replace("--base-url", "--upstream"), hint) from None
     if not 0 <= args.port <= 65535:
         raise SetupError(f"--port expects 0 to 65535, got {args.port}")
     config = _traffic_config(args, _SHARED + _UPSTREAM)

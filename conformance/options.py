@@ -277,6 +277,10 @@ def http_url(value: str) -> str | None:
         host = parts.hostname
     except ValueError:
         return "is not an http(s) URL"
+    try:
+        parts.port  # noqa: B018 -- raises ValueError on a port out of range or not a number
+    except ValueError:
+        return "is not an http(s) URL: its port is not a number from 0 to 65535"
     if parts.username is not None or parts.password is not None:
         # It would go as HTTP Basic on every request, the probes meant to carry no credentials included, and
         # into every report: credentials go in --username/--password (the environment) or -H.

@@ -133,6 +133,18 @@ def _body(content: dict[str, Any] | None) -> bytes | None:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _not_base64(content: Any) -> bool:
+    """A body the producer marked base64 whose text does not decode (line breaks aside): judging the text itself
+    would blame the target for what the recording broke."""
+    if not isinstance(content, dict) or str(content.get("encoding", "")).lower() != "base64":
+        return False
+    try:
+        base64.b64decode(re.sub(r"\s", "", str(content.get("text", ""))), validate=True)
+    except ValueError:
+        return True
+    return False
+
+
 class Unreadable(ValueError):
     """An entry that is valid HAR but holds what no request could have carried: counted, not judged."""
 
@@ -153,6 +165,10 @@ def _unreadable(entry: dict[str, Any]) -> str | None:
         return f"its URL does not parse ({exc})"
     if parts.scheme.lower() in _HTTP and not parts.hostname:
         return "its URL names no host"
+    if any(
+        _not_base64(part.get(key)) for part, key in ((entry["request"], "postData"), (entry["response"], "content"))
+    ):
+        return "a body marked base64 is not base64: what was recorded is not what was sent"
     stack: list[Any] = [entry["request"], entry["response"]]
     while stack:
         node = stack.pop()

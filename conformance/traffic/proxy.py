@@ -215,6 +215,8 @@ class ProxyServer(BoundedHTTPServer):
                     timeout=self.timeout_s,
                 )
                 limit.attach_response(response)
+                if 100 <= response.status_code < 200 and response.status_code != 101:
+                    return self._interim(handler, response)
                 return self._relay(handler, exchange, response, limit)
             except _UPSTREAM_FAILED as exc:
                 return self._failed(handler, exchange, exc, limit.expired, started, began=response is not None)
@@ -239,6 +241,20 @@ class ProxyServer(BoundedHTTPServer):
             exchange.error = f"connection failed ({type(exc).__name__})"
             handler._plain(502, f"voipbin-conformance proxy: {tls or 'could not reach the upstream'}")
         return exchange, []
+
+    @staticmethod
+    def _interim(handler: _Handler, response: requests.Response) -> tuple[None, list[tuple[str, str]]]:
+        """An interim answer (103 Early Hints): the HTTP stack returns it as if final and reads no further, so the
+        final answer behind it is lost. The client is told so (502); as in a run, an interim answer is not judged."""
+        response.close()
+        handler.close_connection = True
+        status = response.status_code
+        handler._plain(
+            502,
+            f"voipbin-conformance proxy: the upstream sent only an interim answer {status}; "
+            "its final answer is not read",
+        )
+        return None, []
 
     def _relay(
         self, handler: _Handler, exchange: Exchange, response: requests.Response, limit: Any
