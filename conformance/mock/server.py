@@ -19,6 +19,7 @@ import io
 import re
 import shlex
 import shutil
+import signal
 import socket
 import ssl
 import sys
@@ -347,6 +348,10 @@ def serve_forever(args: argparse.Namespace, rate_limit: float | None) -> None:
         _announce(args, app, server)
         _announce_tls(files, required)
         print("Ctrl-C stops it.", flush=True)
+        # SIGINT and SIGTERM stop it and remove what it made, also where its parent left SIGINT ignored (a job in
+        # the background of a shell, as a CI step may start it) and SIGTERM would end it with its files behind.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.default_int_handler)
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
         server.server_close()
