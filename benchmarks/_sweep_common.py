@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,39 @@ def small_run(cwd: Path, *extra: str, env: dict[str, str] | None = None, timeout
     if "--include" not in extra:
         args += ["--include", "/agents"]
     return cli(*args, cwd=cwd, env=env, timeout=timeout)
+
+
+@dataclass
+class Case:
+    """One row of a sweep: its name, what was tried and expected, and the function that tries it in a folder."""
+
+    name: str
+    tried: str
+    expected: str
+    fn: Callable[[Path], Got]
+
+
+def run_table(cases: list[Case], work: Path, json_path: str | None) -> int:
+    """Each case in its own folder under `work`, one Markdown row as it ends (HELD or FELL; the sweep's own error is
+    a FELL with its reason, never a lost row), the rows as JSON where asked; exit 1 if any fell."""
+    rows: list[dict[str, Any]] = []
+    print("| case | tried | expected | got | verdict |\n| --- | --- | --- | --- | --- |")
+    for case in cases:
+        folder = work / case.name
+        folder.mkdir()
+        started = time.monotonic()
+        try:
+            got = case.fn(folder)
+        except Exception as exc:
+            got = Got(f"sweep error: {type(exc).__name__}: {exc}", False)
+        took = time.monotonic() - started
+        row = {"case": case.name, "tried": case.tried, "expected": case.expected, "got": got.text, "held": got.held}
+        rows.append(row | {"seconds": round(took, 1)})
+        cell = got.text.replace("|", "\\|").replace("\n", " ")
+        verdict = "HELD" if got.held else "FELL"
+        print(f"| {case.name} | {case.tried} | {case.expected} | {cell} ({took:.1f}s) | {verdict} |", flush=True)
+    if json_path:
+        Path(json_path).write_text(json.dumps(rows, indent=2) + "\n")
+    fell = [r["case"] for r in rows if not r["held"]]
+    print(f"\n{len(rows) - len(fell)} held, {len(fell)} fell" + (f": {', '.join(fell)}" if fell else ""))
+    return 1 if fell else 0
