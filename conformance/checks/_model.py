@@ -74,6 +74,12 @@ class Exchange:
         return self.content_type.split(";")[0].strip().lower()
 
     @property
+    def request_media_type(self) -> str:
+        """The media type the request said its body is ("" where it said none), lower case."""
+        sent = next((v for k, v in self.request_headers.items() if k.lower() == "content-type"), "")
+        return sent.split(";")[0].strip().lower()
+
+    @property
     def json(self) -> Any:
         """The parsed body, or `NOT_JSON`."""
         if self._json is None:
