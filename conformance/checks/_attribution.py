@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.checks._media import declared_response
 from conformance.checks._model import Context, Fail
 from conformance.checks.resources import declared_fields
 from conformance.openapi import properties, resolve
@@ -42,7 +41,7 @@ def _response(ctx: Context, status: int | None) -> dict[str, Any] | None:
     """What the operation declares for `status`: its own code, else its class (4XX), else `default`."""
     if status is None:
         return None
-    exact = declared_response(ctx, status)
+    exact = ctx.operation.declared_response(ctx.spec.document, status)
     if exact is not None:
         return exact
     responses = ctx.operation.definition.get("responses") or {}

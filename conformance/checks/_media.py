@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from conformance.checks._model import Context, Exchange
 from conformance.checks._registry import ProblemKind, default_grouping
-
-
-def json_media(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
-
+from conformance.openapi import json_media
 
 _COMMON_MEDIA = frozenset(
     {
@@ -40,19 +34,9 @@ def media_kind(key: str, status: int | None) -> ProblemKind:
     return ProblemKind(key, media if media == "no Content-Type" else f"served as {media}")
 
 
-def declared_response(ctx: Context, status: int) -> dict[str, Any] | None:
-    """The response the operation declares for `status`, resolved; None where it declares none."""
-    from conformance.openapi import resolve
-
-    responses = ctx.operation.definition.get("responses") or {}
-    raw = responses.get(str(status), responses.get(status))
-    found = resolve(ctx.spec.document, raw) if raw is not None else None
-    return found if isinstance(found, dict) else None
-
-
 def declares_non_json(ctx: Context, status: int) -> bool:
     """An operation may document a non-JSON body (a file download); then that body is not a violation."""
-    content = (declared_response(ctx, status) or {}).get("content") or {}
+    content = (ctx.operation.declared_response(ctx.spec.document, status) or {}).get("content") or {}
     return bool(content) and not any(json_media(media.lower()) for media in content)
 
 
@@ -68,7 +52,7 @@ def empty_as_declared(ctx: Context, exchange: Exchange) -> bool:
     conflict instead of a finding either way."""
     if exchange.response_body or exchange.status is None:
         return False
-    declared = declared_response(ctx, exchange.status)
+    declared = ctx.operation.declared_response(ctx.spec.document, exchange.status)
     if declared is None or declared.get("content"):
         return False
     ctx.client.note(

@@ -11,13 +11,13 @@ from conformance.checks._media import (
     bare_as_documented,
     declares_non_json,
     empty_as_declared,
-    json_media,
     media_key,
     media_kind,
 )
 from conformance.checks._model import EXCERPT, NOT_JSON, Context, Exchange, Fail, excerpt
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks._schemathesis import Violation, keyword_phrase
+from conformance.openapi import json_media
 
 
 def _schema_fail(validator: Any, body: Any, schema_file: str, what: str) -> Fail | None:

@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from conformance.checks._media import json_media
 from conformance.checks._model import NOT_JSON, Exchange, Fail, Observed, excerpt, unauthenticated
-from conformance.openapi import Collection, Operation, Spec, is_id_param, match_path, resolve
+from conformance.openapi import Collection, Operation, Spec, is_id_param, json_media, match_path, resolve
 from conformance.profiles import Profile
 
 KEPT = 2000  # pages, creates and deletes remembered at once

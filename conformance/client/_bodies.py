@@ -7,6 +7,8 @@ from typing import Any
 
 import requests
 
+from conformance.openapi import json_media
+
 
 class Unencodable(ValueError):
     """A body value JSON cannot carry (NaN, a lone surrogate…): nothing a client could send."""
@@ -50,7 +52,7 @@ def body_as(media_types: tuple[str, ...], value: Any) -> tuple[bytes, str | None
     multipart form or an urlencoded one as a client fills it (a file part for bytes, a text part for the rest),
     or its text labelled with the one media type declared.
     Never JSON to an operation that declares no JSON body (a multipart upload answers that 415, rightly)."""
-    json_declared = not media_types or any(m == "application/json" or m.endswith("+json") for m in media_types)
+    json_declared = not media_types or any(json_media(m) for m in media_types)
     fields = value if isinstance(value, dict) else {}
     if json_declared:
         return json.dumps(value).encode(), None

@@ -122,7 +122,7 @@ class Operation:
         """Whether the operation takes a JSON body: one declared as application/json (or +json), or with no media
         type said. A multipart-only upload (POST /files) does not: JSON sent there is the client's mistake."""
         media = self.request_media_types(document)
-        return self.has_body(document) and (not media or any(_json_media(m) for m in media))
+        return self.has_body(document) and (not media or any(json_media(m) for m in media))
 
     def body_required(self, document: dict[str, Any]) -> bool:
         body = resolve(document, self.definition.get("requestBody"))
@@ -139,6 +139,13 @@ class Operation:
                     return media["schema"]
                 return None
         return None
+
+    def declared_response(self, document: dict[str, Any], status: int) -> dict[str, Any] | None:
+        """The response the operation declares for `status`, resolved; None where it declares none."""
+        responses = self.definition.get("responses") or {}
+        raw = responses.get(str(status), responses.get(status))
+        found = resolve(document, raw) if raw is not None else None
+        return found if isinstance(found, dict) else None
 
     def declared_statuses(self) -> set[int]:
         statuses: set[int] = set()
@@ -335,5 +342,6 @@ class Shape:
         return found
 
 
-def _json_media(media: str) -> bool:
+def json_media(media: str) -> bool:
+    """Whether a media type is JSON: application/json or any +json."""
     return media == "application/json" or media.endswith("+json")
