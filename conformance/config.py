@@ -9,7 +9,6 @@ import ipaddress
 import os
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,23 +40,6 @@ def is_secret_header(name: str) -> bool:
 
 def _secret_headers(lines: tuple[str, ...]) -> list[str]:
     return [name for name in (line.partition(":")[0].strip() for line in lines) if is_secret_header(name)]
-
-
-MIN_CREDENTIAL = 16  # shorter, and "redacting" it would rewrite ordinary text (a token `"` wiped every quote)
-
-
-def plausible_credential(value: str, what: str) -> str:
-    """`value`, if it can be a credential the redactor finds wherever it goes; else a SetupError naming `what`
-    (never the value). Control and format characters are refused too: a terminal shows them as `?`, where the
-    redactor would no longer recognise the secret."""
-    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
-    if len(value) >= MIN_CREDENTIAL and not hidden:
-        return value
-    why = "control characters" if hidden else f"{len(value)} character{'s' if len(value) != 1 else ''}"
-    raise SetupError(
-        f"{what} is not a plausible credential ({why}; one has at least {MIN_CREDENTIAL} printable characters)",
-        "check the value: it would be redacted wherever it occurs in the reports",
-    )
 
 
 @dataclass
@@ -126,6 +108,13 @@ class Config:
     )
     min_reach: float | None = option(
         None, "fail (exit 1) when fewer than PCT% of the operations ever answered a 2xx", check=_o.percent, example="90"
+    )
+    auth_probes: str = option(
+        "spread",
+        "spread: each bad or valid credential on a share of the operations (the server checks them in one "
+        "middleware), every operation still refused without any; every: all of them on every operation",
+        check=_o.one_of("spread", "every"),
+        example="every",
     )
     checks: tuple[str, ...] = option((), "only these check ids, comma-separated (default: all)")
     exclude_checks: tuple[str, ...] = option((), "leave out these check ids, comma-separated")
@@ -249,9 +238,9 @@ class Config:
         if self.base_url is not None:
             for name in ("token", "accesskey", "other_token"):
                 if getattr(self, name):
-                    plausible_credential(getattr(self, name), f"{BY_FIELD[name].flag} (${BY_FIELD[name].env})")
+                    _o.plausible_credential(getattr(self, name), f"{BY_FIELD[name].flag} (${BY_FIELD[name].env})")
         for name, value in self.secret_headers.items():
-            plausible_credential(value, f"the value of --header {name!r}")
+            _o.plausible_credential(value, f"the value of --header {name!r}")
         return self
 
 

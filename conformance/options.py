@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import types
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, get_args, get_type_hints
@@ -235,11 +236,32 @@ def describe(value: Any) -> str:
     return _clip(repr(value))
 
 
+MIN_CREDENTIAL = 16  # shorter, and "redacting" it would rewrite ordinary text (a token `"` wiped every quote)
+
+
+def plausible_credential(value: str, what: str) -> str:
+    """`value`, if it can be a credential the redactor finds wherever it goes; else a SetupError naming `what`
+    (never the value). Control and format characters are refused too: a terminal shows them as `?`, where the
+    redactor would no longer recognise the secret."""
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
+    if len(value) >= MIN_CREDENTIAL and not hidden:
+        return value
+    why = "control characters" if hidden else f"{len(value)} character{'s' if len(value) != 1 else ''}"
+    raise SetupError(
+        f"{what} is not a plausible credential ({why}; one has at least {MIN_CREDENTIAL} printable characters)",
+        "check the value: it would be redacted wherever it occurs in the reports",
+    )
+
+
 # -- validation: each returns the problem with a parsed value, or None -------------------------------------------
 
 
 def at_least(low: int) -> Check:
     return lambda value: None if value >= low else f"must be at least {low}"
+
+
+def one_of(*values: str) -> Check:
+    return lambda value: None if value in values else "must be one of " + ", ".join(values)
 
 
 def seconds(high: float = math.inf) -> Check:

@@ -31,7 +31,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from conformance.checks import CATALOGUE, Exchange
-from conformance.config import MIN_CREDENTIAL, RUN_OPTIONS
+from conformance.config import RUN_OPTIONS
+from conformance.options import MIN_CREDENTIAL
 
 REDACTED = "[REDACTED]"
 _NOISE_HEADERS = {

@@ -19,6 +19,7 @@ LAYERS = {
     "config": 0,
     "options": 0,
     "interrupts": 0,
+    "spread": 0,
     "openapi": 1,
     "profiles": 1,
     "checks": 2,

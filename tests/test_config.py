@@ -243,6 +243,7 @@ def _examples(tmp_path):
         "include": "^GET /tags$",
         "exclude": "^GET /tags$",
         "shard": "2/4",
+        "auth_probes": "every",
         "workers": str(min(2, os.cpu_count() or 1)),
         "max_response_bytes": "2048",
         "headers": "X-Trace: 1",

@@ -18,6 +18,7 @@ from conformance.errors import ConformanceError
 if TYPE_CHECKING:
     from conformance.openapi import Operation, Spec
     from conformance.profiles import Profile
+    from conformance.spread import Spread
 
 NOT_JSON = object()
 EXCERPT = 4096  # characters of a target's text a message may quote: findings are redacted, then cut far below
@@ -210,6 +211,7 @@ class Limits:
     small_page_size: int = 2
     search_page_size: int = 100  # looking for one resource in a list: the largest page VoIPBIN serves
     allow_writes: bool = True
+    spread: Spread | None = None  # --auth-probes spread: credentials go to a share of the operations; None: all
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import TypeVar
 
 import jwt
 
@@ -14,6 +16,8 @@ from conformance.checks._registry import ProblemKind, check
 from conformance.checks.traffic import MissingCredentials
 from conformance.openapi import fill_path
 from conformance.profiles import AuthMechanism
+
+T = TypeVar("T")
 
 
 def _outcome(exchange: Exchange) -> str:
@@ -98,9 +102,29 @@ def _can_succeed(ctx: Context, _: Exchange | None = None) -> bool:
     return open_ended or not declared or any(100 <= status < 300 for status in declared)
 
 
+def _acceptable(ctx: Context, _: Exchange | None = None) -> bool:
+    return _can_succeed(ctx) and _guarded(ctx)
+
+
 def _writes_json(ctx: Context, _: Exchange | None = None) -> bool:
     # Only where writes are allowed: a target that ignores Content-Type would act on this body.
     return ctx.operation.method in ("POST", "PUT", "PATCH") and _takes_json(ctx) and ctx.limits.allow_writes
+
+
+def _spread(
+    ctx: Context, pool: str, variants: list[T], eligible: Callable[[Context], bool], key: Callable[[T], object]
+) -> list[T]:
+    """The credentials this operation is given: every one with --auth-probes every, else its share (conformance.
+    spread). The live server checks credentials in one middleware (LIVE-SERVER.md: authenticate.go): a kind let
+    through is let through wherever it goes; no credentials at all still go to every operation."""
+    if ctx.limits.spread is None:
+        return variants
+    return ctx.limits.spread.pick(pool, ctx.operation, variants, lambda op: eligible(replace(ctx, operation=op)), key)
+
+
+def _learn(ctx: Context, pool: str, variant: object) -> None:
+    if ctx.limits.spread is not None:
+        ctx.limits.spread.let_through(pool, variant)
 
 
 def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
@@ -202,11 +226,14 @@ def _where(mechanism: AuthMechanism) -> str:
 def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     fails: list[Fail] = []
     judged = 0
-    for variant, auth in invalid_credentials(ctx):
+    for variant, auth in _spread(ctx, "invalid", invalid_credentials(ctx), _guarded, lambda v: v[0]):
         exchange = _send_example(ctx, auth, variant)
         if exchange is not None and exchange.error is None:  # a silence is server_error's
             judged += 1
-            fails += _unauthenticated(ctx, exchange, variant, variant.replace(" ", "-"))
+            failed = list(_unauthenticated(ctx, exchange, variant, variant.replace(" ", "-")))
+            fails += failed
+            if failed:
+                _learn(ctx, "invalid", variant)
     if not judged:
         raise NotJudged("no invalid credential got an answer to judge")
     yield from fails
@@ -221,18 +248,19 @@ def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
     "demanded",
     doc="quickstart_authentication 'Using Your Token or Accesskey'",
     grouping=lambda key, status: ProblemKind(key.rsplit(":", 1)[-1], f"via {key.rsplit(':', 1)[-1]}"),
-    applies=lambda ctx, exchange=None: _can_succeed(ctx) and _guarded(ctx),
+    applies=lambda ctx, exchange=None: _acceptable(ctx),
 )
 def auth_accepted(ctx: Context) -> Iterator[Fail]:
     assert ctx.example is not None
     available = {"token": ctx.credentials.token, "accesskey": ctx.credentials.accesskey}
-    for mechanism in ctx.profile.documented_mechanisms:  # a live-only channel (2026-01's cookies) is not promised
-        if not available.get(mechanism.credential):
-            continue
+    # a live-only channel (2026-01's cookies) is not promised
+    mechanisms = [m for m in ctx.profile.documented_mechanisms if available.get(m.credential)]
+    for mechanism in _spread(ctx, "valid", mechanisms, _acceptable, lambda m: m.id):
         exchange = _send_example(ctx, Auth(mechanism=mechanism.id), f"valid {mechanism.credential} via {mechanism.id}")
         if exchange is None:
             continue
         if exchange.status == ctx.profile.unauthenticated_status:  # a silence is server_error's, not a refusal
+            _learn(ctx, "valid", mechanism.id)
             yield Fail(
                 f"valid {mechanism.credential} sent as {mechanism.id} was refused: {_outcome(exchange)}",
                 f"refused:{mechanism.id}",

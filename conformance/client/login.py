@@ -8,8 +8,9 @@ import requests
 from conformance.client.bounded import RunBudgetSpent, TooLarge
 from conformance.client.tls import failure as tls_failure
 from conformance.client.transport import PoliteSession
-from conformance.config import Config, plausible_credential
+from conformance.config import Config
 from conformance.errors import SetupError
+from conformance.options import plausible_credential
 
 
 def login_url(base_url: str) -> str:

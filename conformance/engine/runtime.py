@@ -25,6 +25,7 @@ from conformance.engine._examples import Examples
 from conformance.openapi import Collection, Operation, Spec, load_spec
 from conformance.profiles import Profile, load_profile
 from conformance.redact import Redactor, credential_parts, header_variable
+from conformance.spread import Spread
 
 _TRANSPORT_PREFERENCE = ("header", "query", "cookie")
 # In-process runs address the mock where `voipbin-conformance mock` serves by default, so every repro of the
@@ -123,9 +124,10 @@ class Runtime:
     def enabled_checks(self) -> frozenset[str]:
         return selected(self.config.checks, self.config.exclude_checks)
 
-    @property
+    @cached_property
     def limits(self) -> Limits:
-        return Limits(allow_writes=self.config.writes_allowed)
+        spread = Spread(self.operations, lambda op: op.label) if self.config.auth_probes == "spread" else None
+        return Limits(allow_writes=self.config.writes_allowed, spread=spread)
 
     @cached_property
     def examples(self) -> Examples:

@@ -25,9 +25,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from conformance.checks import CHECKS, Check, Exchange, Observed, observing
 from conformance.checks.traffic import PLACEHOLDERS
 from conformance.client.client import EngineClient
-from conformance.config import MIN_CREDENTIAL, is_secret_header
+from conformance.config import is_secret_header
 from conformance.engine.runtime import Runtime
 from conformance.openapi import Operation, Spec, match_path
+from conformance.options import MIN_CREDENTIAL
 from conformance.redact import Redactor, header_variable
 from conformance.results.finding import Finding, Recorder
 
