@@ -51,7 +51,24 @@ def _resources(ctx: Context, exchange: Exchange) -> list[dict[str, Any]]:
 
 
 def declared_fields(ctx: Context) -> dict[str, Any]:
-    """The properties the spec declares for those resource objects (a list's items, or the body)."""
+    """The properties the spec declares for those resource objects (a list's items, or the body); worked out once
+    per operation (every answer asks)."""
+    key = ("declared_fields", ctx.profile.result_field, ctx.is_list)
+    if key not in ctx.operation.memo:
+        ctx.operation.memo[key] = _declared_fields(ctx)
+    return dict(ctx.operation.memo[key])
+
+
+def _once(ctx: Context) -> frozenset[str]:
+    key = ("returned_once", ctx.profile.result_field, ctx.is_list)
+    if key not in ctx.operation.memo:
+        ctx.operation.memo[key] = returned_once(
+            ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)}
+        )
+    return frozenset(ctx.operation.memo[key])
+
+
+def _declared_fields(ctx: Context) -> dict[str, Any]:
     document = ctx.spec.document
     schema = resolve(document, ctx.operation.success_schema(document))
     if ctx.is_list:
@@ -164,7 +181,7 @@ def _read_answer(ctx: Context, exchange: Exchange) -> bool:
     applies=_read_answer,
 )
 def secret_returned_once(ctx: Context, exchange: Exchange) -> Iterator[Fail]:
-    once = returned_once(ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)})
+    once = _once(ctx)
     resources = _resources(ctx, exchange)
     shown = sorted({name for r in resources for name in once if r.get(name) not in (None, "")})
     if not shown:
@@ -183,7 +200,7 @@ def once_only_secrets(ctx: Context, exchange: Exchange) -> list[str]:
     credentials the target handed out, which no report may show (the client's redactor learns them)."""
     if not _resource_answer(ctx, exchange):
         return []
-    once = returned_once(ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)})
+    once = _once(ctx)
     found = (resource.get(name) for resource in _resources(ctx, exchange) for name in once)
     return [value for value in found if isinstance(value, str) and value]
 

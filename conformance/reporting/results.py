@@ -126,6 +126,7 @@ class Aggregator:
             # None: no TLS (HTTP, in-process); False: --insecure, the target's certificate was never checked
             "tls_verified": not self.config.insecure if (self.config.base_url or "").lower()[:6] == "https:" else None,
             "max_examples": self.config.max_examples,
+            "auth_probes": self.config.auth_probes,  # spread: each bad credential on a share of the operations
             "interrupted": self.interrupted,
             "signal": self.signal,
             "stopped": self.stopped,
