@@ -84,18 +84,24 @@ def main() -> None:
     with ThreadPoolExecutor(2) as pool:
         rows = list(pool.map(lambda fault: measure(fault, args.examples, args.seed), faults))
     conformant, broken = rows[0], rows[1:]
-    print(f"\nconformant run (voipbin-2026-01, {args.examples} examples, seed {args.seed}): {conformant['requests']} "
-          f"requests, problems {conformant['problems'] or 'none'}\n")
+    print(
+        f"\nconformant run (voipbin-2026-01, {args.examples} examples, seed {args.seed}): {conformant['requests']} "
+        f"requests, problems {conformant['problems'] or 'none'}\n"
+    )
     print("| fault | caught | requests | problems | the fault's findings came from |")
     print("| --- | --- | --- | --- | --- |")
     for row in broken:
         came = ", ".join(f"{kind} {count}" for kind, count in sorted(row["found_by"].items()))
-        print(f"| {row['fault']} | {'yes' if row['caught'] else 'NO'} | {row['requests']} | {len(row['problems'])} "
-              f"| {came} |")
+        print(
+            f"| {row['fault']} | {'yes' if row['caught'] else 'NO'} | {row['requests']} | {len(row['problems'])} "
+            f"| {came} |"
+        )
     caught = [row for row in broken if row["caught"]]
     total = sum(row["requests"] for row in broken)
-    print(f"\n{len(caught)} of {len(broken)} faults caught; {total} requests in all, "
-          f"{total / max(len(caught), 1):.0f} requests per fault caught\n")
+    print(
+        f"\n{len(caught)} of {len(broken)} faults caught; {total} requests in all, "
+        f"{total / max(len(caught), 1):.0f} requests per fault caught\n"
+    )
     print("| kind | requests in the conformant run | faults it reported | faults only it reported |")
     print("| --- | --- | --- | --- |")
     for kind in [k for k, _ in KINDS] + ["sequences"]:

@@ -1,8 +1,9 @@
 """Spreading variants over operations, a covering design: each of V variants (a kind of bad credential, a valid
 channel) goes to about N/V of N operations, each operation ceil(V/N) of them, the same ones whatever the seed (by
-the operation's place in the run's order). The first operation a process judges gets every variant, and a variant
-the target once let through goes to every operation after it: what the first answers taught is reused, and a
-fault found is shown wherever it reaches, not on a share."""
+the operation's place in the run's order). A variant that has not been answered yet goes to every operation (so
+the first operation that answers gets them all, whichever it is, and one that sent nothing spends no turn), and a
+variant the target once mishandled goes to every operation after it: what the first answers taught is reused, and
+a fault found is shown wherever it reaches, not on a share."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class Spread:
     def __init__(self, operations: Sequence[Any], label: Callable[[Any], str]) -> None:
         self.operations, self.label = tuple(operations), label
         self._places: dict[str, dict[str, int]] = {}
-        self._opened: set[str] = set()  # pools whose first operation here was given every variant
+        self._answered: dict[str, set[Hashable]] = {}  # per pool, the variants the target answered here
         self._through: dict[str, set[Hashable]] = {}  # per pool, the variants the target let through
 
     def pick(
@@ -44,14 +45,15 @@ class Spread:
             admitted = [self.label(op) for op in self.operations if eligible(op)]
             places = self._places[pool] = {label: n for n, label in enumerate(admitted)}
         place = places.get(self.label(operation))
-        if place is None or pool not in self._opened:
-            self._opened.add(pool)
+        if place is None:
             return list(variants)
         chosen = share(place, len(places), variants)
-        through = self._through.get(pool, set())
-        return chosen + [v for v in variants if key(v) in through and v not in chosen]
+        through, answered = self._through.get(pool, set()), self._answered.get(pool, set())
+        return [v for v in variants if v in chosen or key(v) in through or key(v) not in answered]
 
-    def let_through(self, pool: str, key: Hashable) -> None:
-        """The target mishandled the variant named `key` (let a bad one through, refused a valid one): every
-        operation after this one gets it."""
-        self._through.setdefault(pool, set()).add(key)
+    def answered(self, pool: str, key: Hashable, mishandled: bool) -> None:
+        """The target answered the variant named `key`; `mishandled` (a bad one let through, a valid one refused):
+        every operation after this one gets it."""
+        self._answered.setdefault(pool, set()).add(key)
+        if mishandled:
+            self._through.setdefault(pool, set()).add(key)

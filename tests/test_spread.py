@@ -28,16 +28,24 @@ def _spread() -> Spread:
     return Spread([f"op{n}" for n in range(56)], lambda op: op)
 
 
-def test_the_first_operation_gets_every_variant_and_what_got_through_goes_everywhere_after():
+def _answer_all(spread: Spread, pool: str = "invalid", mishandled: tuple[str, ...] = ()) -> None:
+    for variant in VARIANTS:
+        spread.answered(pool, variant, variant in mishandled)
+
+
+def test_a_variant_goes_everywhere_until_answered_and_what_got_through_goes_everywhere_after():
     spread = _spread()
     everyone = lambda op: True  # noqa: E731
 
     def pick(op: str) -> list[str]:
         return spread.pick("invalid", op, VARIANTS, everyone, str)
 
-    assert pick("op0") == VARIANTS  # the first judged here, whichever it is
+    assert pick("op5") == VARIANTS  # nothing answered yet (an operation that sent nothing spends no turn)
+    spread.answered("invalid", "v0", False)
+    assert pick("op5") == VARIANTS[1:]  # v0 was answered; op5's own share is v5
+    _answer_all(spread)
     assert pick("op1") == ["v1"]
-    spread.let_through("invalid", "v9")
+    spread.answered("invalid", "v9", True)
     assert pick("op2") == ["v2", "v9"]
     assert pick("op9") == ["v9"]
     assert spread.pick("valid", "op3", ["bearer", "query"], everyone, str) == ["bearer", "query"]  # its own pool
@@ -46,6 +54,7 @@ def test_the_first_operation_gets_every_variant_and_what_got_through_goes_everyw
 def test_an_operation_outside_the_run_or_the_pool_gets_every_variant():
     spread = _spread()
     spread.pick("invalid", "op0", VARIANTS, lambda op: op != "op7", str)  # the pool is fixed at its first pick
+    _answer_all(spread)
     assert spread.pick("invalid", "op7", VARIANTS, lambda op: op != "op7", str) == VARIANTS
     assert spread.pick("invalid", "elsewhere", VARIANTS, lambda op: True, str) == VARIANTS
     assert spread.pick("invalid", "op8", VARIANTS, lambda op: op != "op7", str) == ["v7"]  # op8 is 7th of 55

@@ -14,7 +14,7 @@ import jwt
 from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request, unauthenticated
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks.traffic import MissingCredentials
-from conformance.openapi import fill_path
+from conformance.openapi import Operation, fill_path
 from conformance.profiles import AuthMechanism
 
 T = TypeVar("T")
@@ -80,13 +80,22 @@ def inert(ctx: Context, request: Request) -> Request | None:
     Reads, and every request where writes are allowed, go out as given."""
     if not ctx.writes or ctx.limits.allow_writes:
         return request
-    document = ctx.spec.document
-    names = [p["name"] for p in ctx.operation.parameters(document) if p.get("in") == "path" and "name" in p]
-    has_body = ctx.operation.has_body(document)
-    if not names and not has_body:
+    if not _sendable(ctx):
         return None
+    names, has_body = _path_names(ctx), ctx.operation.has_body(ctx.spec.document)
     path = fill_path(ctx.operation.path, dict.fromkeys(names, INERT_PATH_VALUE)) if names else request.path
     return Request(path, dict(request.params), None, has_body)
+
+
+def _path_names(ctx: Context) -> list[str]:
+    return [p["name"] for p in ctx.operation.parameters(ctx.spec.document) if p.get("in") == "path" and "name" in p]
+
+
+def _sendable(ctx: Context) -> bool:
+    """Whether the operation's probes can go out: not a body-less write on a fixed path where writes are not
+    allowed (it would act for real on a target whose authentication is broken)."""
+    unspoilable = not _path_names(ctx) and not ctx.operation.has_body(ctx.spec.document)
+    return not (ctx.writes and not ctx.limits.allow_writes and unspoilable)
 
 
 def _takes_json(ctx: Context, _: Exchange | None = None) -> bool:
@@ -119,12 +128,17 @@ def _spread(
     through is let through wherever it goes; no credentials at all still go to every operation."""
     if ctx.limits.spread is None:
         return variants
-    return ctx.limits.spread.pick(pool, ctx.operation, variants, lambda op: eligible(replace(ctx, operation=op)), key)
+
+    def sends(op: Operation) -> bool:  # an operation that can send nothing takes no share
+        other = replace(ctx, operation=op)
+        return eligible(other) and _sendable(other)
+
+    return ctx.limits.spread.pick(pool, ctx.operation, variants, sends, key)
 
 
-def _learn(ctx: Context, pool: str, variant: object) -> None:
+def _learn(ctx: Context, pool: str, variant: object, mishandled: bool) -> None:
     if ctx.limits.spread is not None:
-        ctx.limits.spread.let_through(pool, variant)
+        ctx.limits.spread.answered(pool, variant, mishandled)
 
 
 def _send_example(ctx: Context, auth: Auth, purpose: str) -> Exchange | None:
@@ -232,8 +246,7 @@ def auth_invalid_rejected(ctx: Context) -> Iterator[Fail]:
             judged += 1
             failed = list(_unauthenticated(ctx, exchange, variant, variant.replace(" ", "-")))
             fails += failed
-            if failed:
-                _learn(ctx, "invalid", variant)
+            _learn(ctx, "invalid", variant, bool(failed))
     if not judged:
         raise NotJudged("no invalid credential got an answer to judge")
     yield from fails
@@ -257,10 +270,11 @@ def auth_accepted(ctx: Context) -> Iterator[Fail]:
     mechanisms = [m for m in ctx.profile.documented_mechanisms if available.get(m.credential)]
     for mechanism in _spread(ctx, "valid", mechanisms, _acceptable, lambda m: m.id):
         exchange = _send_example(ctx, Auth(mechanism=mechanism.id), f"valid {mechanism.credential} via {mechanism.id}")
-        if exchange is None:
+        if exchange is None or exchange.error is not None:  # a silence is server_error's, not a refusal
             continue
-        if exchange.status == ctx.profile.unauthenticated_status:  # a silence is server_error's, not a refusal
-            _learn(ctx, "valid", mechanism.id)
+        refused = exchange.status == ctx.profile.unauthenticated_status
+        _learn(ctx, "valid", mechanism.id, refused)
+        if refused:
             yield Fail(
                 f"valid {mechanism.credential} sent as {mechanism.id} was refused: {_outcome(exchange)}",
                 f"refused:{mechanism.id}",
