@@ -20,6 +20,7 @@ LAYERS = {
     "options": 0,
     "interrupts": 0,
     "spread": 0,
+    "forged": 0,
     "openapi": 1,
     "profiles": 1,
     "checks": 2,

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
-import jwt
-
 from conformance.checks._model import Auth, Context, Exchange, Fail, NotJudged, Request, unauthenticated
 from conformance.checks._registry import ProblemKind, check
 from conformance.checks.traffic import MissingCredentials
+from conformance.forged import forged_jwts
 from conformance.openapi import Operation, fill_path
 from conformance.profiles import AuthMechanism
 
@@ -82,19 +80,15 @@ def inert(ctx: Context, request: Request) -> Request | None:
         return request
     if not _sendable(ctx):
         return None
-    names, has_body = _path_names(ctx), ctx.operation.has_body(ctx.spec.document)
+    names, has_body = ctx.operation.path_params, ctx.operation.has_body(ctx.spec.document)
     path = fill_path(ctx.operation.path, dict.fromkeys(names, INERT_PATH_VALUE)) if names else request.path
     return Request(path, dict(request.params), None, has_body)
-
-
-def _path_names(ctx: Context) -> list[str]:
-    return [p["name"] for p in ctx.operation.parameters(ctx.spec.document) if p.get("in") == "path" and "name" in p]
 
 
 def _sendable(ctx: Context) -> bool:
     """Whether the operation's probes can go out: not a body-less write on a fixed path where writes are not
     allowed (it would act for real on a target whose authentication is broken)."""
-    unspoilable = not _path_names(ctx) and not ctx.operation.has_body(ctx.spec.document)
+    unspoilable = not ctx.operation.path_params and not ctx.operation.has_body(ctx.spec.document)
     return not (ctx.writes and not ctx.limits.allow_writes and unspoilable)
 
 
@@ -178,35 +172,11 @@ def auth_missing_rejected(ctx: Context) -> Iterator[Fail]:
         yield from _unauthenticated(ctx, answered(exchange), "request without credentials", "missing")
 
 
-def _claims(token: str | None) -> dict[str, object]:
-    if token:
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-            if isinstance(claims, dict):
-                return claims
-        except jwt.PyJWTError:
-            pass
-    return {"customer_id": "00000000-0000-0000-0000-000000000000"}
-
-
 def invalid_credentials(ctx: Context) -> list[tuple[str, Auth]]:
     """The bad credentials every operation must refuse: (variant, how it is presented), on every channel the
-    profile names (a server that forgot to check one, a cookie say, must not pass): for a token, a malformed, a
-    wrongly signed, an unsigned (alg none) and an expired JWT; for an accesskey, an unknown one."""
-    creds = ctx.credentials
-    claims = _claims(creds.token)
-    now = int(time.time())
-    forged_key = secrets.token_hex(32)
-    jwts = (
-        ("malformed JWT", "not.a.jwt"),
-        ("wrongly signed JWT", jwt.encode({**claims, "exp": now + 3600}, forged_key, algorithm="HS256")),
-        ("unsigned JWT (alg none)", jwt.encode({**claims, "exp": now + 3600}, "", algorithm="none")),
-        (
-            "expired JWT",
-            creds.expired_token
-            or jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, forged_key, algorithm="HS256"),
-        ),
-    )
+    profile names (a server that forgot to check one, a cookie say, must not pass): for a token, the forged JWTs
+    (conformance.forged); for an accesskey, an unknown one."""
+    jwts = forged_jwts(ctx.credentials.token, ctx.credentials.expired_token)
     variants = []
     for mechanism in ctx.profile.auth_mechanisms:
         where = _where(mechanism)
