@@ -6,19 +6,23 @@ has one code path whichever way the target is reached.
 
 from __future__ import annotations
 
+import http.client
 import math
 import threading
 import time
 from collections.abc import Callable
 from io import BytesIO
-from typing import Any
+from types import TracebackType
+from typing import Any, Self, cast
 from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3 import HTTPResponse
+from urllib3 import BaseHTTPResponse, HTTPResponse
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import ProtocolError
+from urllib3.util.retry import Retry
 
 from conformance.client.bounded import Deadline, RunBudgetSpent, deadline, read_body, retry_after_seconds, watch_pools
 from conformance.client.tls import TLS
@@ -68,6 +72,29 @@ class InProcessAdapter(BaseAdapter):
         pass
 
 
+class StaleConnectionRetry(Retry):
+    """One more try, on a fresh connection, for an idempotent request whose kept-alive connection the server had
+    already closed: the close raced the reuse and not a byte of an answer came (a server that closes after each
+    answer without saying `Connection: close`, a gateway's idle timeout). Nothing else is tried again: a timeout, a
+    refusal or a broken answer is the target's answer (as `max_retries=0`)."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        cause = error.args[1] if isinstance(error, ProtocolError) and len(error.args) > 1 else None
+        dropped = isinstance(cause, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError)
+        if response is None and dropped and self._is_method_retryable(method or ""):
+            return super().increment(method, url, response, error, _pool, _stacktrace)
+        # As max_retries=0: raises (MaxRetryError, or the read error itself); a response is never retried either.
+        return cast(Self, Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace))
+
+
 class PoliteSession(requests.Session):
     """A session that keeps to a request rate, waits out 429s (Retry-After, capped) before trying again, and
     bounds every request: a total deadline, a cap on the body, and the run's --max-time over all of it.
@@ -86,7 +113,9 @@ class PoliteSession(requests.Session):
         self.requests_left: int | None = None  # --max-requests: what this process may still send
         self.max_bytes = DEFAULT_MAX_BYTES
         self.default_timeout = 5.0
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+        adapter = HTTPAdapter(
+            pool_connections=4, pool_maxsize=8, max_retries=StaleConnectionRetry(1, respect_retry_after_header=False)
+        )
         watch_pools(adapter)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
