@@ -8,15 +8,17 @@ import dataclasses
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from conformance.checks._model import Context, Exchange, Fail, Request, excerpt
 from conformance.checks._registry import ProblemKind, Subject, check
 from conformance.checks.probes import INERT_PATH_VALUE
 from conformance.checks.traffic import JUDGED_METHODS, UnknownRoutes, UnservedMethods, route_verdict
 from conformance.openapi import fill_path, match_path, properties, resolve, returned_once
+
+T = TypeVar("T")
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$")
 
@@ -51,21 +53,25 @@ def _resources(ctx: Context, exchange: Exchange) -> list[dict[str, Any]]:
 
 
 def declared_fields(ctx: Context) -> dict[str, Any]:
-    """The properties the spec declares for those resource objects (a list's items, or the body); worked out once
-    per operation (every answer asks)."""
-    key = ("declared_fields", ctx.profile.result_field, ctx.is_list)
-    if key not in ctx.operation.memo:
-        ctx.operation.memo[key] = _declared_fields(ctx)
-    return dict(ctx.operation.memo[key])
+    """The properties the spec declares for those resource objects (a list's items, or the body)."""
+    return dict(_per_operation(ctx, "declared_fields", _declared_fields))
 
 
 def _once(ctx: Context) -> frozenset[str]:
-    key = ("returned_once", ctx.profile.result_field, ctx.is_list)
+    """The declared fields the spec says are returned only once."""
+    return _per_operation(
+        ctx,
+        "returned_once",
+        lambda c: returned_once(c.spec.document, {"type": "object", "properties": declared_fields(c)}),
+    )
+
+
+def _per_operation(ctx: Context, name: str, compute: Callable[[Context], T]) -> T:
+    """`compute(ctx)`, worked out once per operation and profile: every answer asks for these."""
+    key = (name, ctx.profile.result_field, ctx.is_list)
     if key not in ctx.operation.memo:
-        ctx.operation.memo[key] = returned_once(
-            ctx.spec.document, {"type": "object", "properties": declared_fields(ctx)}
-        )
-    return frozenset(ctx.operation.memo[key])
+        ctx.operation.memo[key] = compute(ctx)
+    return cast(T, ctx.operation.memo[key])
 
 
 def _declared_fields(ctx: Context) -> dict[str, Any]:
