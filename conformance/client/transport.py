@@ -183,7 +183,7 @@ class PoliteSession(requests.Session):
         budget = min(timeout, self._run_left(budgeted))
         with deadline(budget) as limit:
             try:
-                response = super().request(method, url, timeout=budget, stream=True, **kwargs)
+                response = self._send_once(method, url, budget, kwargs)
                 limit.attach_response(response)
                 body = _read_and_release(response, self.max_bytes, limit)
             except (requests.RequestException, OSError, ProtocolError) as exc:
@@ -196,6 +196,29 @@ class PoliteSession(requests.Session):
                 raise requests.ConnectionError(str(exc)) from None
         response._content = body
         return response, body
+
+    def _send_once(self, method: str, url: str, timeout: float, kwargs: dict[str, Any]) -> requests.Response:
+        """The request prepared as `Session.request` prepares it and handed to its adapter, without the rest of
+        `Session.send`, none of which applies here: a redirect is never followed, whatever `allow_redirects` says (a
+        redirect to another origin would carry the credentials there), no cookie is kept (the runtime's policy), no
+        hooks, and the environment was read once (`_from_environment`)."""
+        extra = set(kwargs) - {"params", "headers", "data", "json", "allow_redirects"}
+        if extra:
+            raise TypeError(f"PoliteSession.fetch takes no {', '.join(sorted(extra))}")
+        request = requests.Request(
+            method.upper(), url, kwargs.get("headers"), data=kwargs.get("data"), json=kwargs.get("json"),
+            params=kwargs.get("params"),
+        )  # fmt: skip
+        prepared = self.prepare_request(request)
+        adapter = self.get_adapter(url)
+        return adapter.send(
+            prepared,
+            stream=True,
+            timeout=timeout,
+            verify=True if self.verify is None else self.verify,
+            cert=self.cert,
+            proxies=self.proxies,
+        )
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.pop("stream", None)
