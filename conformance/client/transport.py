@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from io import BytesIO
 from types import TracebackType
 from typing import Any, Self, cast
@@ -210,8 +211,8 @@ class PoliteSession(requests.Session):
             params=kwargs.get("params"),
         )  # fmt: skip
         prepared = self.prepare_request(request)
-        adapter = self.get_adapter(url)
-        return adapter.send(
+        started = time.perf_counter()
+        response = self.get_adapter(url).send(
             prepared,
             stream=True,
             timeout=timeout,
@@ -219,6 +220,8 @@ class PoliteSession(requests.Session):
             cert=self.cert,
             proxies=self.proxies,
         )
+        response.elapsed = timedelta(seconds=time.perf_counter() - started)  # to its headers, as Session.send
+        return response
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.pop("stream", None)
