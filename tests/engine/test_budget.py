@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conformance.client.client import SILENT_AFTER, SILENT_KIND_AFTER
 from conformance.mock import MockApp
 from conformance.mock.server import serve_in_thread
@@ -173,3 +175,40 @@ def test_operations_that_hang_on_everything_withhold_nothing_from_those_that_ans
     withheld = [item for item in summary["not_judged"] if item.startswith("not sent to ")]
     assert not [item for item in withheld if "/calls" in item.split(":")[0]], withheld
     assert "GET /calls" not in summary["reach"]["never_2xx"], summary["reach"]
+
+
+def test_a_budget_spent_among_the_boundary_cases_ends_the_test_cut():
+    """The boundary cases' guard against a schema the coverage phase cannot walk caught the budget's end too: a depth
+    pass cut there counted as run to its end, and the run said every operation got all its cases."""
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    from conformance.client.bounded import RunBudgetSpent
+    from conformance.engine._generation import DEPTH, _boundaries
+
+    class Spent:
+        def send_case(self, case, purpose):
+            raise RunBudgetSpent("the --max-requests budget is spent")
+
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/tags": {"post": _BODY_OPERATION}},
+    }
+    operation = next(iter(schemathesis.openapi.from_dict(document).get_all_operations())).ok()
+    with pytest.raises(RunBudgetSpent):
+        _boundaries(Spent(), operation, _Post(), [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], range(200))
+    assert DEPTH.boundaries().start > 0
+
+
+class _Post:
+    method = "POST"
+
+
+_BODY_OPERATION = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}},
+    },
+    "responses": {"200": {"description": "ok"}},
+}
