@@ -44,6 +44,14 @@ class Outgoing:
         return self._exchange(prepared.prepare(), error=error, elapsed=timeout)
 
     @property
+    def identity(self) -> tuple[str, ...]:
+        """The request as the target sees it, to tell a repeat of one already sent: the same method, URL, query,
+        headers (credentials included) and body."""
+        query = repr(sorted((str(k), repr(v)) for k, v in self.params.items()))
+        headers = repr(sorted((k.lower(), v) for k, v in self.headers.items()))
+        return (self.label, self.method, self.url, query, headers, repr(self.body))
+
+    @property
     def shape(self) -> str:
         """What kind of request this is, for an operation that stops answering one kind (a body that is not JSON,
         say): its method and whether its body is JSON."""

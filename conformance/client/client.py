@@ -156,6 +156,8 @@ class EngineClient:
         self.runtime.apply_auth(DEFAULT_AUTH, headers, params)
         self._guard(kwargs["method"], False, purpose)
         out = Outgoing(label, kwargs["method"], kwargs["url"], params, headers, body, purpose, drawn)
+        if hash(out.identity) in self.runtime.sent_requests:  # the first draw is the simplest whatever the seed
+            return None
         return self._dispatch(out, case)
 
     def _track_created(self, exchange: Exchange) -> None:
@@ -211,6 +213,7 @@ class EngineClient:
         if not self._cleaning:
             _stop.stop_here()  # a signal whose KeyboardInterrupt a callback dropped: no request after it
         started = time.time()
+        self.runtime.sent_requests.add(hash(out.identity))
         with deferred_interrupts(out.method == "POST"):
             exchange = self._exchange(out)
             self._track_created(exchange)

@@ -30,6 +30,7 @@ class Target(Protocol):
     silent_kinds: dict[str, set[str]]
     answered_kinds: set[str]
     answering: set[str]
+    sent_requests: set[int]  # each request's identity hashed (Outgoing.identity)
 
     @property
     def enabled_checks(self) -> frozenset[str]: ...

@@ -26,7 +26,7 @@ _CONSTRAINTS = (
 
 MAX_BOUNDARY_CASES = 200  # per operation: the coverage phase of a wide schema can list thousands
 # Under a budget an operation is tried in two passes, every operation's first before any second: the first sends
-# one random draw and the first boundary cases, the second the other draws and boundaries.
+# one draw (hypothesis's simplest case) and the first boundary cases, the second the other draws and boundaries.
 FIRST_PASS_EXAMPLES = 1
 FIRST_PASS_BOUNDARIES = 8
 
@@ -40,8 +40,9 @@ class Pass:
     def examples(self, max_examples: int) -> int:
         if self.name == "breadth":
             return min(FIRST_PASS_EXAMPLES, max_examples)
-        if self.name == "depth":
-            return max(0, max_examples - FIRST_PASS_EXAMPLES)
+        if self.name == "depth":  # its first draw is breadth's again (hypothesis starts from the simplest case,
+            # whatever the seed), which is not sent twice: one more draw, for as many cases as one whole pass
+            return max_examples if max_examples > FIRST_PASS_EXAMPLES else 0
         return max_examples
 
     def boundaries(self) -> range:

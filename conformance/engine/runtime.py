@@ -56,6 +56,7 @@ class Runtime:
     silent_kinds: dict[str, set[str]] = field(default_factory=dict)
     answered_kinds: set[str] = field(default_factory=set)
     answering: set[str] = field(default_factory=set)  # operations that answered a request of any kind
+    sent_requests: set[int] = field(default_factory=set)  # each request's identity hashed: no case is a repeat
     har: Any = None  # --record-har: where every exchange of this process goes (client/har.Writer)
 
     def record(self, exchange: Any) -> None:

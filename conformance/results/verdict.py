@@ -155,7 +155,7 @@ def _depth(summary: dict[str, Any]) -> list[str]:
         return []
     return [
         f"depth: {depth['full']} of {depth['total']} operations got all their cases within the budget; every "
-        "operation had its probes, first boundary cases and a first random case"
+        "operation had its probes, first boundary cases and a first generated case"
     ]
 
 

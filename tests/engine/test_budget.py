@@ -1,5 +1,5 @@
 """A budget decides depth, never coverage: under --max-time or --max-requests every operation gets its probes, its
-first boundary cases and a first random case before any gets more, the sequences come next, depth last; and a
+first boundary cases and a first generated case before any gets more, the sequences come next, depth last; and a
 kind of request the target never answers costs a few operations' timeouts, not every operation's."""
 
 from __future__ import annotations
@@ -212,3 +212,22 @@ _BODY_OPERATION = {
     },
     "responses": {"200": {"description": "ok"}},
 }
+
+
+def test_a_budgeted_run_sends_each_operation_as_many_distinct_draws_as_a_whole_run(tmp_path):
+    """Hypothesis starts every run from the simplest case, whatever the seed: the depth pass's first draw was the
+    breadth pass's case again, sent twice, and a budgeted run sent one random draw an operation fewer."""
+    include = ("--include", "^(GET|POST) /agents$", "--max-examples", "3", "--seed", "2")
+    for name, budget in (("whole", ()), ("budgeted", ("--max-requests", "100000"))):
+        cli("run", *include, *budget, "--record-har", f"{name}.har", "--report-dir", name, cwd=tmp_path)
+    drawn = {}
+    for name in ("whole", "budgeted"):
+        entries = json.loads((tmp_path / f"{name}.har").read_text())["log"]["entries"]
+        sent = [
+            (e["request"]["method"], e["request"]["url"], (e["request"].get("postData") or {}).get("text"))
+            for e in entries
+            if "generated case" in e.get("comment", "")
+        ]
+        assert len(sent) == len(set(sent)), f"{name}: a generated case sent twice"
+        drawn[name] = len(sent)
+    assert drawn["budgeted"] == drawn["whole"] == 6
