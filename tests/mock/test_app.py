@@ -155,3 +155,18 @@ def test_the_2026_01_profile_reads_the_cookies_as_the_live_server_does(app):
     assert response.status == 200
     sources = {m["id"]: m["source"] for m in app.profile.data["auth"]["mechanisms"]}
     assert "authenticate.go" in sources["token_cookie"] and "authenticate.go" in sources["accesskey_cookie"]
+
+
+def test_the_mock_takes_a_formatted_value_only_where_the_suite_takes_it_back():
+    """Sweep: the mock took an email of control characters around an @ (jsonschema's check looks for the @ alone),
+    stored it and answered it back, and the suite's response check (schemathesis reads answers with jsonschema-rs)
+    failed the conformant mock on POST /customers; a date-time without its offset and a "uri" of h:> likewise."""
+    import jsonschema_rs
+
+    from conformance.mock._jsonschema import FORMATS
+
+    for value, name in [("÷@", "email"), ("@", "email"), ("h:>x", "uri"), ("2020-01-01T00:00:00", "date-time")]:
+        suite = jsonschema_rs.validator_for({"format": name}, validate_formats=True)
+        assert not suite.is_valid(value) and not FORMATS.conforms(value, name), (value, name)
+    for value, name in [("a@b.co", "email"), ("https://x.example/y", "uri"), ("2020-01-01T00:00:00Z", "date-time")]:
+        assert FORMATS.conforms(value, name), (value, name)
