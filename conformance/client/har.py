@@ -10,7 +10,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from conformance.checks import Exchange
 from conformance.client._har_schema import SCHEMA
 from conformance.errors import SetupError
 from conformance.files import read_bounded
+from conformance.redact import header_variable
 
 MAX_HAR_BYTES = 256 * 1024 * 1024  # a HAR is read whole: a bigger one is refused before it is parsed
 # What a recorded HAR keeps, so that `judge` can always read it back: each body at most KEPT_BODY bytes (a cut one
@@ -249,10 +250,16 @@ def _cookies(header: str, redact: Callable[[str], str]) -> list[dict[str, str]]:
     return [{"name": name, "value": redact(value)} for name, _, value in pairs]
 
 
-def entry(exchange: Exchange, redact: Callable[[str], str], response_headers: Any = None) -> dict[str, Any]:
-    """The HAR entry of one exchange, every string that could hold a credential through `redact`."""
+def entry(
+    exchange: Exchange, redact: Callable[[str], str], response_headers: Any = None, configured: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The HAR entry of one exchange, every string that could hold a credential through `redact`; the headers the
+    run was configured to send (-H) as references whatever their names (a gateway's `X-Gateway` may be its key)."""
     started = exchange.started if exchange.started is not None else 0.0
-    headers = exchange.request_headers
+    hidden = {name.lower() for name in configured}
+    headers = {
+        k: f"${{{header_variable(k)}}}" if k.lower() in hidden else v for k, v in exchange.request_headers.items()
+    }
     request: dict[str, Any] = {
         "method": exchange.method,
         "url": redact(exchange.url),
@@ -295,14 +302,14 @@ class Writer:
     """Entries appended to `<path>.part-<pid>` as JSON lines as they come (nothing held in memory), each process of
     a run its own part; `assemble()` joins every part into the HAR at `path`, in the order requests went out."""
 
-    def __init__(self, path: str, redact: Callable[[str], str]) -> None:
-        self.path, self.redact = path, redact
+    def __init__(self, path: str, redact: Callable[[str], str], configured: Iterable[str] = ()) -> None:
+        self.path, self.redact, self.configured = path, redact, tuple(configured)
         self._part = Path(f"{path}.part-{os.getpid()}")
         self._handle: TextIO | None = None
         self._lock = threading.Lock()
 
     def add(self, exchange: Exchange, response_headers: Any = None) -> None:
-        line = json.dumps(entry(exchange, self.redact, response_headers), ensure_ascii=False)
+        line = json.dumps(entry(exchange, self.redact, response_headers, self.configured), ensure_ascii=False)
         key = exchange.started if exchange.started is not None else 0.0
         with self._lock:
             if self._handle is None:

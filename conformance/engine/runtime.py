@@ -272,7 +272,7 @@ def build_runtime(config: Config) -> Runtime:
     if config.record_har:
         from conformance.client.har import Writer
 
-        runtime.har = Writer(config.record_har, redactor.as_reference)
+        runtime.har = Writer(config.record_har, redactor.as_reference, config.extra_headers)
     return runtime
 
 

@@ -318,3 +318,16 @@ def test_an_entry_a_killed_worker_left_cut_short_is_left_out(tmp_path):
         part.write('1700000002.0\t{"startedDateTime": "2026-01-15T10:00:00.000Z", "request": {"meth')
     assert _har.assemble(path) == 1
     assert len(json.loads((tmp_path / "k.har").read_text())["log"]["entries"]) == 1
+
+
+def test_a_gateway_header_is_in_the_har_as_a_reference_whatever_its_name(tmp_path):
+    """Sweep: `-H 'X-Gateway: <its key>'` went into every HAR entry in clear: only credential-named headers were
+    redacted, and a gateway's header name is the gateway's, not the user's choice."""
+    gateway = "gw-value-7f3a9c1e5b"
+    ran = cli(
+        "run", "--include", "^GET /tags$", "--max-examples", "1", "-H", f"X-Gateway: {gateway}",
+        "--record-har", "run.har", "--report-dir", "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    har = (tmp_path / "run.har").read_text()
+    assert gateway not in har and "${VOIPBIN_HEADER_X_GATEWAY}" in har
