@@ -10,7 +10,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -250,16 +250,25 @@ def _cookies(header: str, redact: Callable[[str], str]) -> list[dict[str, str]]:
     return [{"name": name, "value": redact(value)} for name, _, value in pairs]
 
 
+def _referenced(name: str, sent: str, configured: Mapping[str, str]) -> str:
+    """A header as sent, with the value -H configured for it as its reference: only that value, so what else went out
+    in it stays (a probe's `token=` cookie beside the user's, a text/plain Content-Type a probe sent instead)."""
+    for configured_name, value in configured.items():
+        if value and configured_name.lower() == name.lower():
+            sent = sent.replace(value, f"${{{header_variable(configured_name)}}}")
+    return sent
+
+
 def entry(
-    exchange: Exchange, redact: Callable[[str], str], response_headers: Any = None, configured: Iterable[str] = ()
+    exchange: Exchange,
+    redact: Callable[[str], str],
+    response_headers: Any = None,
+    configured: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The HAR entry of one exchange, every string that could hold a credential through `redact`; the headers the
     run was configured to send (-H) as references whatever their names (a gateway's `X-Gateway` may be its key)."""
     started = exchange.started if exchange.started is not None else 0.0
-    hidden = {name.lower() for name in configured}
-    headers = {
-        k: f"${{{header_variable(k)}}}" if k.lower() in hidden else v for k, v in exchange.request_headers.items()
-    }
+    headers = {name: _referenced(name, value, configured or {}) for name, value in exchange.request_headers.items()}
     request: dict[str, Any] = {
         "method": exchange.method,
         "url": redact(exchange.url),
@@ -302,8 +311,8 @@ class Writer:
     """Entries appended to `<path>.part-<pid>` as JSON lines as they come (nothing held in memory), each process of
     a run its own part; `assemble()` joins every part into the HAR at `path`, in the order requests went out."""
 
-    def __init__(self, path: str, redact: Callable[[str], str], configured: Iterable[str] = ()) -> None:
-        self.path, self.redact, self.configured = path, redact, tuple(configured)
+    def __init__(self, path: str, redact: Callable[[str], str], configured: Mapping[str, str] | None = None) -> None:
+        self.path, self.redact, self.configured = path, redact, dict(configured or {})
         self._part = Path(f"{path}.part-{os.getpid()}")
         self._handle: TextIO | None = None
         self._lock = threading.Lock()

@@ -331,3 +331,22 @@ def test_a_gateway_header_is_in_the_har_as_a_reference_whatever_its_name(tmp_pat
     assert ran.returncode == 0, ran.stdout + ran.stderr
     har = (tmp_path / "run.har").read_text()
     assert gateway not in har and "${VOIPBIN_HEADER_X_GATEWAY}" in har
+
+
+def test_a_cookie_header_keeps_the_probe_cookie_in_the_har_and_judge_finds_nothing_on_the_conformant_mock(tmp_path):
+    """-H 'Cookie: …' on 2026-08: the "valid token via token_cookie" probe sent `Cookie: <user's>; token=<token>` and
+    got 200. The HAR wrote the whole header as ${VOIPBIN_HEADER_COOKIE}, so `judge` of that HAR sees a request
+    without credentials answered 200 and fails the conformant mock (auth_missing_rejected, exit 1).
+    11eb273 wrote `${VOIPBIN_HEADER_COOKIE}; token=${VOIPBIN_TOKEN}` and judge passed."""
+    ran = cli(
+        "run", "--profile", "voipbin-2026-08", "--include", "^(GET|POST) /tags$", "--seed", "1",
+        "-H", "Cookie: sess=cookie-value-0123456789", "--record-har", "run.har", "--report-dir", "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    har = json.loads((tmp_path / "run.har").read_text())
+    probe = [e for e in har["log"]["entries"] if e.get("comment") == "valid token via token_cookie"]
+    assert probe, "the cookie probe ran"
+    cookie = next(h["value"] for h in probe[0]["request"]["headers"] if h["name"].lower() == "cookie")
+    assert "token=" in cookie, f"the HAR hides the probe's token cookie: {cookie!r}"
+    judged = cli("judge", "run.har", "--profile", "voipbin-2026-08", "--report-dir", "jout", cwd=tmp_path)
+    assert judged.returncode == 0, judged.stdout + judged.stderr
