@@ -47,7 +47,7 @@ class Outgoing:
     def identity(self) -> tuple[str, ...]:
         """The request as the target sees it, to tell a repeat of one already sent: the same method, URL, query,
         headers (credentials included) and body."""
-        query = repr(sorted((str(k), repr(v)) for k, v in self.params.items()))
+        query = repr(sorted((str(k), _wire(v)) for k, v in self.params.items()))  # 1 and "1" go out alike
         headers = repr(sorted((k.lower(), v) for k, v in self.headers.items()))
         return (self.label, self.method, self.url, query, headers, repr(self.body))
 
@@ -74,6 +74,11 @@ class Outgoing:
             drawn=self.drawn,
             **outcome,
         )
+
+
+def _wire(value: Any) -> str:
+    """A query value as the URL carries it: text, a list as its items in order."""
+    return repr([str(item) for item in value]) if isinstance(value, list | tuple) else str(value)
 
 
 def kind_of(shape: str) -> str:

@@ -231,3 +231,15 @@ def test_a_budgeted_run_sends_each_operation_as_many_distinct_draws_as_a_whole_r
         assert len(sent) == len(set(sent)), f"{name}: a generated case sent twice"
         drawn[name] = len(sent)
     assert drawn["budgeted"] == drawn["whole"] == 6
+
+
+def test_a_repeat_on_the_wire_is_a_repeat_whatever_the_python_type_of_a_query_value():
+    """Outgoing.identity compares repr() of query values: page_size=1 (a generated case, int) and page_size='1' (a
+    boundary case, str) go out as the same bytes, yet both were sent (seed 1, default job: GET /accesskeys?page_size=1
+    twice, generated then boundary, same headers)."""
+    from conformance.client._outgoing import Outgoing
+
+    url = "http://127.0.0.1:8000/v1.0/accesskeys"
+    a = Outgoing("GET /accesskeys", "GET", url, {"page_size": 1}, {"Authorization": "Bearer t"}, None, "p")
+    b = Outgoing("GET /accesskeys", "GET", url, {"page_size": "1"}, {"Authorization": "Bearer t"}, None, "p")
+    assert a.identity == b.identity
