@@ -17,7 +17,6 @@ from conformance import interrupts as _stop
 from conformance.checks import Check
 from conformance.config import Config
 from conformance.engine import _test_bodies, suite
-from conformance.engine._hypothesis_setup import own_hypothesis
 from conformance.engine.runtime import Runtime, build_runtime, resolve_seed
 from conformance.errors import SetupError
 from conformance.results.finding import Recorder
@@ -128,7 +127,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if built is None:
         return
     config.stash[_SIGNALS] = _stop.install()  # every process: the CLI's, the xdist controller, each worker
-    own_hypothesis()  # every process draws from the seed and the spec alone
     config.args[:] = [SUITE]  # the suite is the conformance tests, whatever testpaths says
     if built.record_har and not hasattr(config, "workerinput"):
         from conformance.client.har import discard_parts

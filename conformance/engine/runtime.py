@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.cookiejar
-import os
 import random
 import re
 import threading
@@ -12,7 +11,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from conformance.checks import DEFAULT_AUTH, Auth, Credentials, Limits, selected
@@ -22,6 +20,7 @@ from conformance.client.transport import PoliteSession, make_session
 from conformance.config import Config
 from conformance.data import bundled_spec_path
 from conformance.engine._examples import Examples
+from conformance.engine._hypothesis_setup import own_hypothesis
 from conformance.openapi import Collection, Operation, Spec, load_spec
 from conformance.profiles import Profile, load_profile
 from conformance.redact import Redactor, credential_parts, header_variable
@@ -226,19 +225,9 @@ def resolve_seed(config: Config) -> int:
     return config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
 
 
-def _hypothesis_home() -> None:
-    """Hypothesis keeps caches (the constants it mines from local modules) under `.hypothesis/` in the working
-    directory. A fresh directory — every CI checkout — rebuilt them on every run: +1.3 s and +200 MB for a
-    10-operation run. One per-user cache keeps them, and keeps users' directories clean."""
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    set_hypothesis_home_dir(Path(base) / "voipbin-conformance" / "hypothesis")
-
-
 def build_runtime(config: Config) -> Runtime:
     selected(config.checks, config.exclude_checks)  # an unknown check id is bad input: say so before anything
-    _hypothesis_home()
+    own_hypothesis()  # before anything draws or loads: every process that draws builds a runtime
     spec = load_spec(config.spec or str(bundled_spec_path()), timeout=max(config.request_timeout, 10.0))
     profile = load_profile(config.profile)
     spec.follow(profile.page_params, profile.result_field)
