@@ -19,7 +19,7 @@ FORMATS = jsonschema.FormatChecker(formats=("ipv4", "ipv6", "date"))
 # mock takes, stores and answers back must pass there too, or the conformant mock fails its own run (an "email" of
 # control characters around an @, a date-time without its offset, a "uri" of h:>).
 _ANSWER_FORMATS = {
-    name: jsonschema_rs.validator_for({"format": name}, validate_formats=True) for name in ("email", "uri")
+    name: jsonschema_rs.validator_for({"format": name}, validate_formats=True) for name in ("email", "uri", "date-time")
 }
 
 
@@ -49,7 +49,7 @@ def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    return "T" in value.upper() and parsed.tzinfo is not None  # RFC 3339: the offset is part of a date-time
+    return "T" in value.upper() and parsed.tzinfo is not None and bool(_ANSWER_FORMATS["date-time"].is_valid(value))
 
 
 def to_json_schema(node: Any, *, openapi30: bool) -> Any:

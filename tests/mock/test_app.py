@@ -165,7 +165,10 @@ def test_the_mock_takes_a_formatted_value_only_where_the_suite_takes_it_back():
 
     from conformance.mock._jsonschema import FORMATS
 
-    for value, name in [("÷@", "email"), ("@", "email"), ("h:>x", "uri"), ("2020-01-01T00:00:00", "date-time")]:
+    wrong = [("÷@", "email"), ("@", "email"), ("h:>x", "uri"), ("2020-01-01T00:00:00", "date-time")]
+    wrong += [(v, "date-time") for v in ("20240101T000000Z", "2024-W01-1T00:00:00Z", "2024-01-01T00:00:00+0000")]
+    wrong += [(v, "date-time") for v in ("2024-01-01T00:00Z", "2024-01-01T00:00:00,5Z")]  # sweep6's F6
+    for value, name in wrong:
         suite = jsonschema_rs.validator_for({"format": name}, validate_formats=True)
         assert not suite.is_valid(value) and not FORMATS.conforms(value, name), (value, name)
     for value, name in [("a@b.co", "email"), ("https://x.example/y", "uri"), ("2020-01-01T00:00:00Z", "date-time")]:
