@@ -25,12 +25,19 @@ class Examples:
         self.runtime = runtime
         self.ids = KnownIds(runtime)
         self._cache: dict[str, tuple[Request, dict[str, str]] | None] = {}
+        self._cases: dict[str, Any] = {}  # the schemathesis case behind each example, as drawn
 
     def get(self, operation: Operation, client: Client) -> tuple[Request, dict[str, str]] | None:
         """The example of `operation`; `client` asks the lists for ids the first time (once per run)."""
         if operation.label not in self._cache:
             self._cache[operation.label] = self._make(operation, client)
         return self._cache[operation.label]
+
+    def take_simplest(self, operation: Operation, client: Client) -> Any:
+        """The example's schemathesis case, once (the caller may change it): hypothesis's simplest case of the
+        operation, which every engine run draws first whatever its seed. None where there is none."""
+        self.get(operation, client)
+        return self._cases.pop(operation.label, None)
 
     def _make(self, operation: Operation, client: Client) -> tuple[Request, dict[str, str]] | None:
         rng = random.Random(self.runtime.seed_for("example:" + operation.label))
@@ -45,7 +52,7 @@ class Examples:
         body: Any = None
         has_body = operation.has_body(self.runtime.spec.document)
         if st_operation is not None:
-            case = _find_case(st_operation)
+            case = self._cases[operation.label] = _find_case(st_operation)
             if case is not None:
                 params = dict(case.query or {})
                 if not unset(case.body):

@@ -93,12 +93,27 @@ def generate(
         except Exception as exc:  # nothing to negate, or a schema hypothesis cannot draw from
             client.recorder.notes.append(f"no {mode.value} cases: {type(exc).__name__}")
     examples = phase.examples(runtime.config.max_examples)
-    if strategies and examples:
+    if strategies and examples and phase is BREADTH and _send_simplest(runtime, client, operation):
+        pass  # the breadth pass's one draw, without an engine run of its own
+    elif strategies and examples:
         # `--max-examples` draws in all, valid and invalid alike, as `schemathesis run` counts them.
         strategy = with_known_ids(st.one_of(strategies), runtime.examples.ids.for_cases(client, operation))
         seed = runtime.seed_for(f"generated:{operation.label}" + ("" if phase is ALL else f":{phase.name}"))
         _drive(client, strategy, seed, examples)
     _boundaries(client, st_operation, operation, modes, phase.boundaries())
+
+
+def _send_simplest(runtime: Runtime, client: EngineClient, operation: Operation) -> bool:
+    """Send what a one-draw engine run would: hypothesis's first draw is the simplest case whatever the seed, which
+    the example already drew, with the first known id of each path value (`with_known_ids` at its simplest). The
+    depth pass's own first draw is then this request again, and is not sent twice."""
+    case = runtime.examples.take_simplest(operation, client)
+    if case is None:
+        return False
+    known = runtime.examples.ids.for_cases(client, operation)
+    case.path_parameters = {**(case.path_parameters or {}), **{name: ids[0] for name, ids in known.items()}}
+    client.send_case(case, purpose=f"{case.meta.generation.mode.value} generated case", drawn=True)
+    return True
 
 
 KNOWN_ID_SHARE = 4  # of every 5 valid draws take existing ids for their path, the fifth keeps schemathesis's own
