@@ -5,32 +5,22 @@ false silence; a POST is not sent twice."""
 from __future__ import annotations
 
 import socket
-import threading
 
 import pytest
 import requests
 
 from conformance.client.transport import make_session
+from tests.engine.test_proxy_hostile import RawUpstream
 
 _OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
-class OneAnswerPerConnection:
+class OneAnswerPerConnection(RawUpstream):
     """Answers the first request on each connection; a second request on it is read and the connection closed."""
 
     def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        super().__init__(lambda conn: None)
         self.requests: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
 
     def _one(self, conn: socket.socket) -> None:
         with conn:
