@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import requests
@@ -43,7 +44,7 @@ class Outgoing:
         prepared = requests.Request(self.method, self.url, params=self.params, headers=self.headers, data=self.body)
         return self._exchange(prepared.prepare(), error=error, elapsed=timeout)
 
-    @property
+    @cached_property
     def identity(self) -> tuple[str, ...]:
         """The request as the target sees it, to tell a repeat of one already sent: the same method, URL, query,
         headers (credentials included) and body."""
